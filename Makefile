@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# kmstrace: this Makefile only delegates to the parts and to ci/.
+#
+#   make           build module/ (per kernel), bpf/, harness/
+#   make run       install deps, build, boot $(KERNEL), run the demo
+#   make check     install deps, build, host tests, VM tests per kernel
+#   make bench     benchmarks (ratios measured side by side)
+#
+# KERNELS="6.1 6.12" picks the matrix; KERNEL the one `make run` boots.
+KERNELS ?= 6.1 6.12
+KERNEL ?= $(lastword $(KERNELS))
+PYTHON ?= /usr/bin/python3
+V ?= 0
+export KERNELS PYTHON V
+
+.PHONY: all module bpf harness deps run check check-host check-vm bench clean
+
+all: module bpf harness
+
+module:
+	@$(MAKE) --no-print-directory -C module
+
+bpf:
+	@$(MAKE) --no-print-directory -C bpf
+
+harness: bpf
+	@$(MAKE) --no-print-directory -C harness
+
+deps:
+	@ci/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@ci/vm -k $(KERNEL) -- ci/demo
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@ci/check
+
+check-host: all
+	@ci/check --host-only
+
+check-vm: all
+	@ci/check --vm-only
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@ci/bench
+
+clean:
+	@$(MAKE) --no-print-directory -C module clean
+	rm -rf .output

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Trace files: the one reader and the one writer of the format defined in
+ * bpf/kmstrace_event.h. Every subcommand that touches a trace goes through
+ * here, so format checks live in one place.
+ */
+#ifndef KMSTRACE_TRACEFILE_H
+#define KMSTRACE_TRACEFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "kmstrace_event.h"
+
+#define KMST_META_MAX 65536
+
+struct kmst_writer {
+	FILE *file;
+	const char *path;
+	unsigned long long records;
+};
+
+/* Create PATH and write the header with META (key=value lines). */
+int kmst_writer_open(struct kmst_writer *w, const char *path, const char *meta);
+/* Append one record of ev->size bytes. */
+int kmst_writer_append(struct kmst_writer *w, const struct kmst_event *ev);
+/* Write the END record with the drop counts (may be NULL) and close. */
+int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops);
+/* Close without an END record (the trace stays marked incomplete). */
+void kmst_writer_abort(struct kmst_writer *w);
+
+struct kmst_reader {
+	FILE *file;
+	const char *path;
+	unsigned int version;
+	char *meta;		 /* NUL-terminated metadata text */
+	unsigned long long offset; /* byte offset of the next record */
+	unsigned long long records;
+	bool ended;		 /* the END record was read */
+	struct kmst_end_record end;
+	unsigned char *buf;	 /* the current record */
+	size_t buf_cap;
+};
+
+/*
+ * Open and validate the header. On failure prints one line naming the
+ * file and what is wrong, and returns -1.
+ */
+int kmst_reader_open(struct kmst_reader *r, const char *path);
+/*
+ * Read the next record. Returns 1 with *ev pointing at it (valid until the
+ * next call), 0 at a clean end (after the END record), -1 on a truncated or
+ * corrupt file (one line printed, naming the file and byte offset).
+ */
+int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev);
+void kmst_reader_close(struct kmst_reader *r);
+
+/* The value of KEY in the metadata, copied into OUT; false if absent. */
+bool kmst_meta_get(const char *meta, const char *key, char *out, size_t out_len);
+
+/* The name of an event type ("COMMIT_PLANES"), or NULL if unknown. */
+const char *kmst_event_type_name(unsigned int type);
+/* The rule id string ("tail-order") or NULL. */
+const char *kmst_rule_name(unsigned int rule);
+/* The rule for a rule id string, or 0 if unknown. */
+unsigned int kmst_rule_from_name(const char *name);
+
+#endif
