@@ -31,7 +31,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@ci/vm -k $(KERNEL) -- ci/demo
+	@ci/vm -k $(KERNEL) --qemu-arg -vga --qemu-arg std -- ci/demo
 
 check: deps
 	@$(MAKE) --no-print-directory all
