@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0+ */
+/*
+ * tvkms_compat.h - every difference between the kernels tvkms builds for
+ * (Debian's 6.1 and 6.12). Nothing else in the driver tests a version.
+ */
+#ifndef _TVKMS_COMPAT_H_
+#define _TVKMS_COMPAT_H_
+
+#include <linux/version.h>
+#include <drm/drm_atomic_helper.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <drm/drm_fbdev_shmem.h>
+#else
+#include <drm/drm_fb_helper.h>
+#endif
+
+/* 6.12 file_operations gained fop_flags; DRM GEM sets unsigned offsets. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define TVKMS_COMPAT_FOP_FLAGS .fop_flags = FOP_UNSIGNED_OFFSET,
+#else
+#define TVKMS_COMPAT_FOP_FLAGS
+#endif
+
+/* platform_driver.remove returns void since 6.11. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+typedef void tvkms_compat_remove_ret;
+#define TVKMS_COMPAT_REMOVE_RETURN return
+#else
+typedef int tvkms_compat_remove_ret;
+#define TVKMS_COMPAT_REMOVE_RETURN return 0
+#endif
+
+/* The generic fbdev client became the shmem one in 6.11. */
+static inline void tvkms_compat_fbdev_setup(struct drm_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	drm_fbdev_shmem_setup(dev, 32);
+#else
+	drm_fbdev_generic_setup(dev, 32);
+#endif
+}
+
+/*
+ * Undoing prepare_planes on a failed commit: 6.7 split this out of
+ * drm_atomic_helper_cleanup_planes, which before that did both jobs.
+ */
+static inline void tvkms_compat_unprepare_planes(struct drm_device *dev,
+						 struct drm_atomic_state *state)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	drm_atomic_helper_unprepare_planes(dev, state);
+#else
+	drm_atomic_helper_cleanup_planes(dev, state);
+#endif
+}
+
+#endif /* _TVKMS_COMPAT_H_ */

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0+
+/*
+ * tvkms_crtc.c - the CRTC: mode checks, enable/disable with VBLANK on/off,
+ * and the page-flip event at atomic_flush.
+ */
+#include <linux/slab.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+#include <drm/drm_vblank.h>
+
+#include "tvkms_drv.h"
+#include "tvkms_trace.h"
+
+static int tvkms_crtc_atomic_check(struct drm_crtc *crtc,
+				   struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, crtc);
+	const struct drm_display_mode *mode = &crtc_state->adjusted_mode;
+
+	if (!crtc_state->enable)
+		return 0;
+	/* The VBLANK emulation derives its frame duration from these. */
+	if (mode->clock <= 0 || !mode->htotal || !mode->vtotal) {
+		drm_dbg_kms(crtc->dev, "[CRTC:%d] mode without timings\n",
+			    crtc->base.id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void tvkms_crtc_atomic_enable(struct drm_crtc *crtc,
+				     struct drm_atomic_state *state)
+{
+	struct tvkms_crtc *tcrtc = to_tvkms_crtc(crtc);
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, crtc);
+
+	if (tvkms_is_dry_run(state))
+		return;
+	tvkms_vblank_set_mode(tcrtc, &crtc_state->adjusted_mode);
+	drm_crtc_vblank_on(crtc);
+	tvkms_vblank_restart_if_stopped(tcrtc);
+	tcrtc->vblank_off_skipped = false;
+}
+
+static void tvkms_crtc_atomic_disable(struct drm_crtc *crtc,
+				      struct drm_atomic_state *state)
+{
+	struct tvkms_crtc *tcrtc = to_tvkms_crtc(crtc);
+	struct tvkms_device *tdev = to_tvkms_device(crtc->dev);
+
+	if (tvkms_is_dry_run(state))
+		return;
+	if (tvkms_fault_fires(tdev, KMST_RULE_VBLANK_OFF_MISSING)) {
+		/* drm keeps VBLANK on; the timer is still stopped below. */
+		trace_tvkms_fault(state, tvkms_minor(crtc->dev), tcrtc->index,
+				  -1, KMST_RULE_VBLANK_OFF_MISSING);
+		tcrtc->vblank_off_skipped = true;
+	} else {
+		drm_crtc_vblank_off(crtc);
+	}
+	tvkms_vblank_stop(tcrtc);
+}
+
+static void tvkms_crtc_atomic_begin(struct drm_crtc *crtc,
+				    struct drm_atomic_state *state)
+{
+}
+
+/* event-missing: complete what sending would have, then drop the event. */
+static void tvkms_crtc_cancel_event(struct drm_crtc *crtc,
+				    struct drm_pending_vblank_event *event)
+{
+	struct completion *done = event->base.completion;
+
+	if (done) {
+		complete_all(done);
+		if (event->base.completion_release)
+			event->base.completion_release(done);
+		event->base.completion = NULL;
+	}
+	if (event->base.fence)
+		dma_fence_signal(event->base.fence);
+	drm_event_cancel_free(crtc->dev, &event->base);
+}
+
+/*
+ * event-twice: a second flip-complete event for the same file and
+ * user_data, sent at once. Caller holds dev->event_lock.
+ */
+static void tvkms_crtc_send_duplicate_locked(struct drm_crtc *crtc,
+					     struct drm_pending_vblank_event *event)
+{
+	struct drm_pending_vblank_event *twin;
+	struct drm_file *file_priv = event->base.file_priv;
+
+	if (!file_priv)
+		return;
+	twin = kzalloc(sizeof(*twin), GFP_ATOMIC);
+	if (!twin)
+		return;
+	twin->event.base.type = event->event.base.type;
+	twin->event.base.length = sizeof(twin->event.vbl);
+	twin->event.vbl.user_data = event->event.vbl.user_data;
+	twin->event.vbl.crtc_id = event->event.vbl.crtc_id;
+	if (drm_event_reserve_init_locked(crtc->dev, file_priv, &twin->base,
+					  &twin->event.base)) {
+		kfree(twin);
+		return;
+	}
+	drm_crtc_send_vblank_event(crtc, twin);
+}
+
+static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
+				    struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, crtc);
+	struct tvkms_crtc *tcrtc = to_tvkms_crtc(crtc);
+	struct tvkms_device *tdev = to_tvkms_device(crtc->dev);
+	struct drm_pending_vblank_event *event = crtc_state->event;
+	u32 minor = tvkms_minor(crtc->dev);
+	unsigned long flags;
+	u64 user_data;
+	int idx;
+
+	if (tvkms_is_dry_run(state))
+		return;
+	if (drm_dev_enter(crtc->dev, &idx)) {
+		atomic64_inc(&tcrtc->flushes);
+		drm_dev_exit(idx);
+	}
+	if (!event)
+		return;
+	crtc_state->event = NULL;
+	user_data = event->event.vbl.user_data;
+
+	if (tvkms_fault_fires(tdev, KMST_RULE_EVENT_MISSING)) {
+		trace_tvkms_fault(state, minor, tcrtc->index, -1,
+				  KMST_RULE_EVENT_MISSING);
+		trace_tvkms_event(state, minor, tcrtc->index,
+				  TVKMS_EVENT_CANCEL, user_data);
+		tvkms_crtc_cancel_event(crtc, event);
+		return;
+	}
+
+	spin_lock_irqsave(&crtc->dev->event_lock, flags);
+	if (tvkms_fault_fires(tdev, KMST_RULE_EVENT_TWICE)) {
+		trace_tvkms_fault(state, minor, tcrtc->index, -1,
+				  KMST_RULE_EVENT_TWICE);
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
+				  user_data);
+		tvkms_crtc_send_duplicate_locked(crtc, event);
+	}
+	if (tvkms_fault_fires(tdev, KMST_RULE_EVENT_EARLY)) {
+		trace_tvkms_fault(state, minor, tcrtc->index, -1,
+				  KMST_RULE_EVENT_EARLY);
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
+				  user_data);
+		drm_crtc_send_vblank_event(crtc, event);
+	} else if (crtc_state->active && drm_crtc_vblank_get(crtc) == 0) {
+		/* The reference taken here is dropped when the event is sent. */
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_ARM,
+				  user_data);
+		drm_crtc_arm_vblank_event(crtc, event);
+	} else {
+		/* No VBLANK will come: the flip is done now. */
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
+				  user_data);
+		drm_crtc_send_vblank_event(crtc, event);
+	}
+	spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+}
+
+static const struct drm_crtc_helper_funcs tvkms_crtc_helper_funcs = {
+	.atomic_check = tvkms_crtc_atomic_check,
+	.atomic_begin = tvkms_crtc_atomic_begin,
+	.atomic_flush = tvkms_crtc_atomic_flush,
+	.atomic_enable = tvkms_crtc_atomic_enable,
+	.atomic_disable = tvkms_crtc_atomic_disable,
+};
+
+static const struct drm_crtc_funcs tvkms_crtc_funcs = {
+	.set_config = drm_atomic_helper_set_config,
+	.page_flip = drm_atomic_helper_page_flip,
+	.reset = drm_atomic_helper_crtc_reset,
+	.atomic_duplicate_state = drm_atomic_helper_crtc_duplicate_state,
+	.atomic_destroy_state = drm_atomic_helper_crtc_destroy_state,
+	.enable_vblank = tvkms_vblank_enable,
+	.disable_vblank = tvkms_vblank_disable,
+	.get_vblank_timestamp = tvkms_vblank_timestamp,
+};
+
+int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
+{
+	struct tvkms_crtc *tcrtc = &tdev->crtcs[index];
+	unsigned int i, zpos = 0;
+	int ret;
+
+	tcrtc->index = index;
+	tvkms_vblank_init(tcrtc);
+
+	tcrtc->primary = tvkms_plane_create(tdev, DRM_PLANE_TYPE_PRIMARY,
+					    index, zpos++);
+	if (IS_ERR(tcrtc->primary))
+		return PTR_ERR(tcrtc->primary);
+	for (i = 0; i < tdev->config.overlays; i++) {
+		tcrtc->overlays[i] = tvkms_plane_create(tdev,
+							DRM_PLANE_TYPE_OVERLAY,
+							index, zpos++);
+		if (IS_ERR(tcrtc->overlays[i]))
+			return PTR_ERR(tcrtc->overlays[i]);
+	}
+	if (tdev->config.cursor) {
+		tcrtc->cursor = tvkms_plane_create(tdev, DRM_PLANE_TYPE_CURSOR,
+						   index, zpos++);
+		if (IS_ERR(tcrtc->cursor))
+			return PTR_ERR(tcrtc->cursor);
+	}
+
+	ret = drmm_crtc_init_with_planes(&tdev->base, &tcrtc->base,
+					 tcrtc->primary, tcrtc->cursor,
+					 &tvkms_crtc_funcs, "tvkms-crtc-%u",
+					 index);
+	if (ret)
+		return ret;
+	drm_crtc_helper_add(&tcrtc->base, &tvkms_crtc_helper_funcs);
+	return 0;
+}
+
+/*
+ * Device teardown, after every CRTC was disabled: drm requires VBLANK off
+ * by then (even where vblank-off-missing skipped it), and no timer may
+ * outlive the device.
+ */
+void tvkms_crtc_stop_vblank(struct tvkms_crtc *tcrtc)
+{
+	if (tcrtc->vblank_off_skipped) {
+		drm_crtc_vblank_off(&tcrtc->base);
+		tcrtc->vblank_off_skipped = false;
+	}
+	tvkms_vblank_stop(tcrtc);
+}

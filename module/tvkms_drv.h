@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0+ */
+/*
+ * tvkms_drv.h - the private header of tvkms, grouped by KMS object.
+ */
+#ifndef _TVKMS_DRV_H_
+#define _TVKMS_DRV_H_
+
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/iosys-map.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_device.h>
+#include <drm/drm_encoder.h>
+#include <drm/drm_file.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_plane.h>
+#include <drm/drm_writeback.h>
+
+#include "kmstrace_event.h"
+
+#define TVKMS_NAME "tvkms"
+#define TVKMS_MAX_CRTCS 4
+#define TVKMS_MAX_OVERLAYS 8
+#define TVKMS_MAX_WIDTH 4096
+#define TVKMS_MAX_HEIGHT 2160
+#define TVKMS_MAX_FB_SIZE 8192
+#define TVKMS_CURSOR_SIZE 64
+#define TVKMS_MAX_REFRESH 1000
+#define TVKMS_HELD_STATES_MAX 256
+
+/* tvkms:tvkms_event kinds (TRACEPOINTS.md). */
+enum tvkms_event_kind {
+	TVKMS_EVENT_ARM = 1,	/* armed for the next VBLANK */
+	TVKMS_EVENT_SEND = 2,	/* sent at once by tvkms */
+	TVKMS_EVENT_CANCEL = 3,	/* cancelled unsent (event-missing) */
+};
+
+/* tvkms:tvkms_fb kinds. */
+enum tvkms_fb_kind {
+	TVKMS_FB_PREPARE = 1,
+	TVKMS_FB_CLEANUP = 2,
+	TVKMS_FB_DEFERRED_RELEASE = 3, /* fb-cleanup: released by a work item */
+};
+
+/* ---- configuration (module parameters, fixed for a device's life) ---- */
+
+struct tvkms_config {
+	unsigned int crtcs;
+	unsigned int overlays;
+	bool cursor;
+	bool writeback;
+	unsigned int refresh;
+	bool fbdev;
+};
+
+/* ---- fault knobs (tvkms_faults.c) ---- */
+
+struct tvkms_faults {
+	/* Knob values, indexed by enum kmst_rule; read locklessly. */
+	unsigned long value[KMST_RULE_COUNT];
+	/* Eligible events seen since the knob was last set. */
+	atomic_t seen[KMST_RULE_COUNT];
+	/* Serialises knob writes and the held_states list. */
+	struct mutex lock;
+	/* state-leak: states holding an extra reference (lock). */
+	struct list_head held_states;
+	unsigned int held_count;
+	/* fb-cleanup: plane resources released by deferred work. */
+	struct workqueue_struct *deferred_wq;
+};
+
+/* ---- VBLANK emulation (tvkms_vblank.c) ---- */
+
+struct tvkms_vblank {
+	struct hrtimer timer;
+	/*
+	 * Protects every field below. Taken from the hrtimer callback (hard
+	 * IRQ) and under drm's vblank_time_lock, so always IRQ-safe.
+	 */
+	spinlock_t lock;
+	bool enabled;		/* between enable_vblank and disable_vblank */
+	ktime_t epoch;		/* a VBLANK instant the schedule is aligned to */
+	u64 frame_duration_ns;	/* from the current mode; 0 = no mode */
+	ktime_t next_expected;	/* the schedule's next VBLANK instant */
+	ktime_t delivering;	/* the instant being handled in the callback */
+	bool in_callback;
+	u64 delivered;		/* VBLANKs handed to drm_crtc_handle_vblank */
+	u64 overruns;		/* callbacks that ran a frame or more late */
+	u64 missed_frames;	/* schedule instants skipped by overruns */
+	u64 dropped;		/* VBLANKs withheld by the vblank-drop knob */
+	u64 max_lateness_ns;
+	u32 rng;		/* vblank-jitter's pseudo-random state */
+};
+
+/* ---- output: encoder + virtual connector (tvkms_output.c) ---- */
+
+struct tvkms_output {
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+	/* Status reported by detect; written by the debugfs hotplug file. */
+	bool connected;
+};
+
+/* ---- CRTC (tvkms_crtc.c) ---- */
+
+struct tvkms_crtc {
+	struct drm_crtc base;
+	unsigned int index;
+	struct tvkms_vblank vblank;
+	struct tvkms_output output;
+	struct drm_writeback_connector wb;
+	struct drm_plane *primary;
+	struct drm_plane *cursor;
+	struct drm_plane *overlays[TVKMS_MAX_OVERLAYS];
+	/*
+	 * vblank-off-missing left drm's VBLANK on for this disabled CRTC;
+	 * written only in the serialised commit tail and at teardown.
+	 */
+	bool vblank_off_skipped;
+	/* "Hardware" scanout registers, written inside drm_dev_enter. */
+	atomic64_t plane_updates;
+	atomic64_t flushes;
+};
+
+/* ---- plane (tvkms_plane.c) ---- */
+
+struct tvkms_plane_state {
+	struct drm_plane_state base;
+	/* CPU mapping of the fb taken in prepare_fb, dropped in cleanup_fb. */
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+	/* The fb this state mapped and holds a reference on; NULL = none. */
+	struct drm_framebuffer *mapped_fb;
+};
+
+/* ---- device (tvkms_drv.c) ---- */
+
+struct tvkms_device {
+	struct drm_device base;
+	struct tvkms_config config;
+	struct tvkms_crtc crtcs[TVKMS_MAX_CRTCS];
+	struct tvkms_faults faults;
+	struct dentry *debugfs_dir;
+	/*
+	 * The task inside a TEST_ONLY atomic ioctl, so atomic_check can tell
+	 * a test commit from a real one (test-only-commits knob).
+	 */
+	spinlock_t test_only_lock; /* protects test_only_task */
+	struct task_struct *test_only_task;
+	/* Serialises dry runs of TEST_ONLY states (test-only-commits). */
+	struct mutex dry_run_lock;
+	/* The TEST_ONLY state in a dry run, if any (dry_run_lock). */
+	struct drm_atomic_state *dry_run_state;
+};
+
+static inline struct tvkms_device *to_tvkms_device(struct drm_device *dev)
+{
+	return container_of(dev, struct tvkms_device, base);
+}
+
+static inline struct tvkms_crtc *to_tvkms_crtc(struct drm_crtc *crtc)
+{
+	return container_of(crtc, struct tvkms_crtc, base);
+}
+
+static inline struct tvkms_plane_state *
+to_tvkms_plane_state(struct drm_plane_state *state)
+{
+	return container_of(state, struct tvkms_plane_state, base);
+}
+
+static inline struct tvkms_output *
+to_tvkms_output(struct drm_connector *connector)
+{
+	return container_of(connector, struct tvkms_output, connector);
+}
+
+static inline u32 tvkms_minor(struct drm_device *dev)
+{
+	return dev->primary ? dev->primary->index : 0;
+}
+
+/* Whether @state is a TEST_ONLY state run through the tail as a dry run. */
+static inline bool tvkms_is_dry_run(struct drm_atomic_state *state)
+{
+	return state &&
+	       READ_ONCE(to_tvkms_device(state->dev)->dry_run_state) == state;
+}
+
+/* tvkms_crtc.c */
+int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index);
+void tvkms_crtc_stop_vblank(struct tvkms_crtc *tcrtc);
+
+/* tvkms_vblank.c */
+void tvkms_vblank_init(struct tvkms_crtc *tcrtc);
+int tvkms_vblank_enable(struct drm_crtc *crtc);
+void tvkms_vblank_disable(struct drm_crtc *crtc);
+bool tvkms_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
+			    ktime_t *vblank_time, bool in_vblank_irq);
+void tvkms_vblank_set_mode(struct tvkms_crtc *tcrtc,
+			   const struct drm_display_mode *mode);
+void tvkms_vblank_restart_if_stopped(struct tvkms_crtc *tcrtc);
+void tvkms_vblank_stop(struct tvkms_crtc *tcrtc);
+
+/* tvkms_plane.c */
+struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
+				     enum drm_plane_type type,
+				     unsigned int crtc_index,
+				     unsigned int zpos);
+void tvkms_plane_release_deferred(struct tvkms_device *tdev,
+				  struct tvkms_plane_state *tstate);
+
+/* tvkms_output.c */
+int tvkms_output_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);
+void tvkms_output_set_connected(struct tvkms_output *output, bool connected);
+
+/* tvkms_writeback.c */
+int tvkms_writeback_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);
+
+/* tvkms_commit.c */
+int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state);
+int tvkms_atomic_commit(struct drm_device *dev, struct drm_atomic_state *state,
+			bool nonblock);
+
+/* tvkms_faults.c */
+int tvkms_faults_init(struct tvkms_device *tdev);
+void tvkms_faults_fini(struct tvkms_device *tdev);
+bool tvkms_fault_fires(struct tvkms_device *tdev, enum kmst_rule rule);
+unsigned long tvkms_fault_value(struct tvkms_device *tdev, enum kmst_rule rule);
+void tvkms_faults_hold_state(struct tvkms_device *tdev,
+			     struct drm_atomic_state *state);
+void tvkms_faults_release_states(struct tvkms_device *tdev);
+void tvkms_faults_clear(struct tvkms_device *tdev);
+ssize_t tvkms_faults_show(struct tvkms_device *tdev, char *buf, size_t size);
+int tvkms_faults_write(struct tvkms_device *tdev, const char *line);
+
+/* tvkms_debugfs.c */
+void tvkms_debugfs_init(struct tvkms_device *tdev);
+void tvkms_debugfs_fini(struct tvkms_device *tdev);
+void tvkms_debugfs_module_init(void);
+void tvkms_debugfs_module_exit(void);
+
+#endif /* _TVKMS_DRV_H_ */

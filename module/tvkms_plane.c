@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0+
+/*
+ * tvkms_plane.c - primary, overlay and cursor planes: formats, properties,
+ * state checks through the DRM helpers, and the CPU mapping of each fb
+ * between prepare_fb and cleanup_fb.
+ */
+#include <linux/slab.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_blend.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_gem_atomic_helper.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+
+#include <drm/drm_print.h>
+
+#include "tvkms_drv.h"
+#include "tvkms_trace.h"
+
+static const u32 tvkms_plane_formats[] = {
+	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
+	DRM_FORMAT_XBGR8888,	 DRM_FORMAT_ABGR8888,
+	DRM_FORMAT_RGB565,	 DRM_FORMAT_XRGB16161616,
+	DRM_FORMAT_ARGB16161616,
+};
+
+static struct drm_plane_state *
+tvkms_plane_duplicate_state(struct drm_plane *plane)
+{
+	struct tvkms_plane_state *tstate;
+
+	tstate = kzalloc(sizeof(*tstate), GFP_KERNEL);
+	if (!tstate)
+		return NULL;
+	__drm_atomic_helper_plane_duplicate_state(plane, &tstate->base);
+	return &tstate->base;
+}
+
+static void tvkms_plane_destroy_state(struct drm_plane *plane,
+				      struct drm_plane_state *state)
+{
+	__drm_atomic_helper_plane_destroy_state(state);
+	kfree(to_tvkms_plane_state(state));
+}
+
+static void tvkms_plane_reset(struct drm_plane *plane)
+{
+	struct tvkms_plane_state *tstate;
+
+	if (plane->state) {
+		tvkms_plane_destroy_state(plane, plane->state);
+		plane->state = NULL;
+	}
+	tstate = kzalloc(sizeof(*tstate), GFP_KERNEL);
+	if (tstate)
+		__drm_atomic_helper_plane_reset(plane, &tstate->base);
+}
+
+static const struct drm_plane_funcs tvkms_plane_funcs = {
+	.update_plane = drm_atomic_helper_update_plane,
+	.disable_plane = drm_atomic_helper_disable_plane,
+	.reset = tvkms_plane_reset,
+	.atomic_duplicate_state = tvkms_plane_duplicate_state,
+	.atomic_destroy_state = tvkms_plane_destroy_state,
+};
+
+static int tvkms_plane_atomic_check(struct drm_plane *plane,
+				    struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state =
+		drm_atomic_get_new_plane_state(state, plane);
+	struct drm_crtc_state *crtc_state;
+	bool can_position = plane->type != DRM_PLANE_TYPE_PRIMARY;
+
+	if (!new_state->fb || !new_state->crtc)
+		return 0;
+	crtc_state = drm_atomic_get_crtc_state(state, new_state->crtc);
+	if (IS_ERR(crtc_state))
+		return PTR_ERR(crtc_state);
+	/* No scaler in this "hardware": src and dst sizes must match. */
+	return drm_atomic_helper_check_plane_state(new_state, crtc_state,
+						   DRM_PLANE_NO_SCALING,
+						   DRM_PLANE_NO_SCALING,
+						   can_position, true);
+}
+
+static void tvkms_plane_atomic_update(struct drm_plane *plane,
+				      struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new_state =
+		drm_atomic_get_new_plane_state(state, plane);
+	int idx;
+
+	if (tvkms_is_dry_run(state) || !new_state->crtc)
+		return;
+	if (!drm_dev_enter(plane->dev, &idx))
+		return;
+	atomic64_inc(&to_tvkms_crtc(new_state->crtc)->plane_updates);
+	drm_dev_exit(idx);
+}
+
+static void tvkms_plane_atomic_disable(struct drm_plane *plane,
+				       struct drm_atomic_state *state)
+{
+}
+
+static void tvkms_plane_release_map(struct tvkms_plane_state *tstate)
+{
+	drm_gem_fb_vunmap(tstate->mapped_fb, tstate->map);
+	drm_framebuffer_put(tstate->mapped_fb);
+	tstate->mapped_fb = NULL;
+}
+
+static int tvkms_plane_prepare_fb(struct drm_plane *plane,
+				  struct drm_plane_state *new_state)
+{
+	struct tvkms_plane_state *tstate = to_tvkms_plane_state(new_state);
+	struct drm_framebuffer *fb = new_state->fb;
+	int ret;
+
+	trace_tvkms_fb(new_state->state, tvkms_minor(plane->dev),
+		       drm_plane_index(plane), TVKMS_FB_PREPARE,
+		       fb ? fb->base.id : 0);
+	if (!fb)
+		return 0;
+	/* Implicit fences of the fb's objects become the state's fence. */
+	ret = drm_gem_plane_helper_prepare_fb(plane, new_state);
+	if (ret)
+		return ret;
+	ret = drm_gem_fb_vmap(fb, tstate->map, tstate->data);
+	if (ret)
+		return ret;
+	/* Our own reference, so the mapping can outlive the state's. */
+	drm_framebuffer_get(fb);
+	tstate->mapped_fb = fb;
+	return 0;
+}
+
+static void tvkms_plane_cleanup_fb(struct drm_plane *plane,
+				   struct drm_plane_state *old_state)
+{
+	struct tvkms_plane_state *tstate = to_tvkms_plane_state(old_state);
+
+	trace_tvkms_fb(old_state->state, tvkms_minor(plane->dev),
+		       drm_plane_index(plane), TVKMS_FB_CLEANUP,
+		       old_state->fb ? old_state->fb->base.id : 0);
+	if (tstate->mapped_fb)
+		tvkms_plane_release_map(tstate);
+}
+
+struct tvkms_deferred_release {
+	struct work_struct work;
+	struct drm_framebuffer *fb;
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	u32 minor;
+	int plane;
+};
+
+static void tvkms_plane_deferred_release_work(struct work_struct *work)
+{
+	struct tvkms_deferred_release *release =
+		container_of(work, struct tvkms_deferred_release, work);
+
+	trace_tvkms_fb(NULL, release->minor, release->plane,
+		       TVKMS_FB_DEFERRED_RELEASE, release->fb->base.id);
+	drm_gem_fb_vunmap(release->fb, release->map);
+	drm_framebuffer_put(release->fb);
+	kfree(release);
+}
+
+/*
+ * fb-cleanup: the tail skipped this state's cleanup_fb, so hand its mapping
+ * and fb reference to a work item that releases them instead. If no memory
+ * is left for that, release them here: never leak.
+ */
+void tvkms_plane_release_deferred(struct tvkms_device *tdev,
+				  struct tvkms_plane_state *tstate)
+{
+	struct tvkms_deferred_release *release;
+
+	if (!tstate->mapped_fb)
+		return;
+	release = kzalloc(sizeof(*release), GFP_KERNEL);
+	if (!release) {
+		tvkms_plane_release_map(tstate);
+		return;
+	}
+	INIT_WORK(&release->work, tvkms_plane_deferred_release_work);
+	release->fb = tstate->mapped_fb;
+	memcpy(release->map, tstate->map, sizeof(release->map));
+	release->minor = tvkms_minor(&tdev->base);
+	release->plane = drm_plane_index(tstate->base.plane);
+	tstate->mapped_fb = NULL;
+	queue_work(tdev->faults.deferred_wq, &release->work);
+}
+
+static const struct drm_plane_helper_funcs tvkms_plane_helper_funcs = {
+	.prepare_fb = tvkms_plane_prepare_fb,
+	.cleanup_fb = tvkms_plane_cleanup_fb,
+	.atomic_check = tvkms_plane_atomic_check,
+	.atomic_update = tvkms_plane_atomic_update,
+	.atomic_disable = tvkms_plane_atomic_disable,
+};
+
+struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
+				     enum drm_plane_type type,
+				     unsigned int crtc_index,
+				     unsigned int zpos)
+{
+	unsigned int zpos_max = tdev->config.overlays + 1;
+	struct drm_plane *plane;
+	int ret;
+
+	plane = __drmm_universal_plane_alloc(&tdev->base, sizeof(*plane), 0,
+					     BIT(crtc_index), &tvkms_plane_funcs,
+					     tvkms_plane_formats,
+					     ARRAY_SIZE(tvkms_plane_formats),
+					     NULL, type, NULL);
+	if (IS_ERR(plane))
+		return plane;
+	drm_plane_helper_add(plane, &tvkms_plane_helper_funcs);
+
+	if (type == DRM_PLANE_TYPE_PRIMARY)
+		ret = drm_plane_create_zpos_immutable_property(plane, 0);
+	else
+		ret = drm_plane_create_zpos_property(plane, zpos, 1, zpos_max);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = drm_plane_create_alpha_property(plane);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = drm_plane_create_blend_mode_property(plane,
+						   BIT(DRM_MODE_BLEND_PIXEL_NONE) |
+						   BIT(DRM_MODE_BLEND_PREMULTI) |
+						   BIT(DRM_MODE_BLEND_COVERAGE));
+	if (ret)
+		return ERR_PTR(ret);
+	ret = drm_plane_create_rotation_property(plane, DRM_MODE_ROTATE_0,
+						 DRM_MODE_ROTATE_MASK |
+						 DRM_MODE_REFLECT_MASK);
+	if (ret)
+		return ERR_PTR(ret);
+	return plane;
+}
