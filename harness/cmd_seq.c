@@ -67,6 +67,8 @@ int do_seq(const struct kmst_global_opts *opts, int argc, char **argv)
 	int opt;
 
 	(void)opts;
+	/* 0 re-initialises glibc getopt, so options may also follow the positional argument. */
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, "p:o:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':

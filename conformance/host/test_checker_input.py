@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`kmstrace check` never passes a trace it cannot trust, and CI formats
+carry the verdict per rule."""
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from checker_synth import K, Synth
+
+
+def check(kmstrace, trace, *args):
+    return subprocess.run([str(kmstrace), "check", str(trace), *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.fixture
+def clean_session():
+    s = Synth()
+    s.commit(modeset=True)
+    for _ in range(3):
+        s.commit()
+    return s
+
+
+def test_trace_without_end_record_is_incomplete(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "cut.kmst", end=False)
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "incomplete trace: no END record" in result.stderr
+
+
+def test_trace_with_drops_is_incomplete(kmstrace, tmp_path, clean_session):
+    drops = [0] * K.EV_MAX
+    drops[K.EV["COMMIT_PLANES"]] = 3
+    trace = clean_session.write(tmp_path / "drops.kmst", drops=drops)
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert "3 events were dropped (COMMIT_PLANES 3)" in result.stderr
+
+
+def test_trace_missing_a_required_program_is_incomplete(kmstrace, tmp_path, clean_session):
+    meta = ("kernel=6.1\ndriver=tvkms\ntool=test\n"
+            "missing=drm_atomic_helper_commit_hw_done not found in BTF or kallsyms\n")
+    trace = clean_session.write(tmp_path / "missing.kmst", meta=meta)
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert "required program was missing" in result.stderr
+    assert "drm_atomic_helper_commit_hw_done" in result.stderr
+
+
+def test_missing_optional_program_only_makes_its_rules_not_applicable(kmstrace, tmp_path):
+    s = Synth(vblank=False)
+    s.commit(modeset=True)
+    meta = "kernel=6.1\ndriver=x\ntool=test\nmissing=drm_crtc_handle_vblank no vblank\n"
+    result = check(kmstrace, s.write(tmp_path / "opt.kmst", meta=meta))
+    assert result.returncode == 0, result.stderr
+
+
+def test_truncated_record_is_bad_input(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "t.kmst")
+    size = os.path.getsize(trace)
+    with open(trace, "r+b") as f:
+        f.truncate(size - 1360 - 20)  # cut inside the last event, END gone
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert "truncated record at byte" in result.stderr
+
+
+def test_corrupt_record_is_bad_input(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "c.kmst")
+    with open(trace, "r+b") as f:
+        header = K.FILE_HEADER.unpack(f.read(K.FILE_HEADER.size))
+        f.seek(K.FILE_HEADER.size + header[2] + 64 * 5 + 10)  # size field of record 6
+        f.write(b"\x07\x00")
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert "corrupt record at byte" in result.stderr and "record 6" in result.stderr
+
+
+def test_newer_format_version_is_refused(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "v.kmst", version=K.EVENT_VERSION + 1)
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert f"version {K.EVENT_VERSION + 1} is newer than this kmstrace" in result.stderr
+
+
+def test_not_a_trace_is_refused(kmstrace, tmp_path):
+    path = tmp_path / "x.kmst"
+    path.write_bytes(b"hello world, not a trace at all")
+    result = check(kmstrace, path)
+    assert result.returncode == 2
+    assert "bad magic" in result.stderr
+
+
+def test_unknown_format_and_bad_tolerance_are_usage_errors(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "u.kmst")
+    result = check(kmstrace, trace, "-f", "yaml")
+    assert result.returncode == 2 and "unknown format 'yaml'" in result.stderr
+    result = check(kmstrace, trace, "--vblank-tolerance", "lots")
+    assert result.returncode == 2 and "--vblank-tolerance" in result.stderr
+
+
+def faulty_trace(tmp_path):
+    s = Synth(vblank=False)
+    s.commit(modeset=True)
+    s.commit(fault="tail-order")
+    meta = "kernel=6.1\ndriver=bochs-drm\ntool=test\ntrait=card0 no-vblank\n"
+    return s.write(tmp_path / "f.kmst", meta=meta)
+
+
+def test_junit_has_a_failure_for_the_broken_rule_and_skips_for_na(kmstrace, tmp_path):
+    result = check(kmstrace, faulty_trace(tmp_path), "-f", "junit")
+    assert result.returncode == 1
+    suite = ET.fromstring(result.stdout).find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert len(cases) == 14 and int(suite.get("tests")) == 14
+    assert cases["tail-order"].find("failure") is not None
+    assert "commit 2" in cases["tail-order"].find("failure").text
+    assert cases["vblank-drop"].find("skipped") is not None
+    assert "no-vblank" in cases["vblank-drop"].find("skipped").get("message")
+    assert cases["fb-cleanup"].find("failure") is None
+    assert int(suite.get("failures")) == 1
+    assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in cases.values())
+
+
+def test_tap_plan_and_results(kmstrace, tmp_path):
+    result = check(kmstrace, faulty_trace(tmp_path), "-f", "tap")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "TAP version 13" and lines[1] == "1..14"
+    results = [line for line in lines if line.startswith(("ok ", "not ok "))]
+    assert len(results) == 14
+    assert [r for r in results if r.startswith("not ok")] == ["not ok 2 - tail-order"]
+    assert any(r.startswith("ok") and "vblank-jitter # SKIP not applicable" in r for r in results)

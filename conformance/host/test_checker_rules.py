@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`kmstrace check` on synthetic traces: a correct driver passes, and each
+fault knob's pattern (as the tvkms contract describes it) is reported as
+exactly that rule, at that commit."""
+import json
+import subprocess
+
+import pytest
+
+from checker_synth import Synth, standard_session
+
+
+def check(kmstrace, trace, *args):
+    return subprocess.run([str(kmstrace), "check", str(trace), *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def check_json(kmstrace, trace, *args):
+    result = check(kmstrace, trace, "-f", "json", *args)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+ALL_RULES = ["skip-check", "tail-order", "plane-bracket", "fb-cleanup", "event-twice",
+             "event-missing", "event-early", "cleanup-before-hw-done", "no-wait-dependencies",
+             "vblank-off-missing", "vblank-jitter", "vblank-drop", "test-only-commits",
+             "state-leak"]
+
+
+def test_correct_driver_session_passes_every_rule(kmstrace, tmp_path):
+    s = Synth()
+    standard_session(s)
+    s.nonblocking_overlap()
+    s.idle_vblanks(0, 5)
+    code, report = check_json(kmstrace, s.write(tmp_path / "ok.kmst"))
+    assert report["violations"] == [], report["violations"][:1]
+    assert code == 0
+    assert report["verdict"] == "pass"
+    assert set(report["rules"]) == set(ALL_RULES)
+    for rule in ALL_RULES:
+        assert report["rules"][rule]["status"] == "pass", (rule, report["rules"][rule])
+        assert report["rules"][rule]["checked"] > 0, rule
+
+
+# knob -> how to provoke it in a session; the faulty commit is returned
+def _flip_fault(knob):
+    def run(s):
+        s.commit(modeset=True)
+        s.commit()
+        bad = s.commit(fault=knob)
+        s.commit()
+        return bad
+    return run
+
+
+def _disable_fault(knob):
+    def run(s):
+        s.commit(modeset=True)
+        s.commit()
+        bad = s.commit(disable=True, fault=knob)
+        s.commit(modeset=True)
+        return bad
+    return run
+
+
+def _test_only_fault(s):
+    s.commit(modeset=True)
+    bad = s.commit(test_only=True, flags=0, fault="test-only-commits")
+    s.commit()
+    return bad
+
+
+def _overlap_fault(s):
+    s.commit(modeset=True)
+    _, second = s.nonblocking_overlap(fault="no-wait-dependencies")
+    s.commit()
+    return second
+
+
+FAULTS = {
+    "skip-check": _flip_fault("skip-check"),
+    "tail-order": _flip_fault("tail-order"),
+    "plane-bracket": _flip_fault("plane-bracket"),
+    "fb-cleanup": _flip_fault("fb-cleanup"),
+    "event-twice": _flip_fault("event-twice"),
+    "event-missing": _flip_fault("event-missing"),
+    "event-early": _flip_fault("event-early"),
+    "cleanup-before-hw-done": _flip_fault("cleanup-before-hw-done"),
+    "no-wait-dependencies": _overlap_fault,
+    "vblank-off-missing": _disable_fault("vblank-off-missing"),
+    "test-only-commits": _test_only_fault,
+    "state-leak": _flip_fault("state-leak"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(FAULTS))
+def test_fault_pattern_is_reported_as_exactly_its_rule_at_its_commit(kmstrace, tmp_path, rule):
+    s = Synth()
+    bad = FAULTS[rule](s)
+    s.idle_vblanks(0, 3)
+    code, report = check_json(kmstrace, s.write(tmp_path / f"{rule}.kmst"))
+    assert code == 1
+    assert report["verdict"] == "fail"
+    found = {(v["rule"], v["commit"]) for v in report["violations"]}
+    assert found == {(rule, bad)}, report["violations"]
+    assert report["rules"][rule]["status"] == "fail"
+    others = {r for r, res in report["rules"].items() if res["status"] == "fail"}
+    assert others == {rule}
+    v = report["violations"][0]
+    assert v["events"], "the offending events are named"
+    assert v["window"], "a window of context is given"
+    assert any(e["commit_id"] == bad for e in v["events"] + v["window"])
+
+
+def test_vblank_drop_is_reported_at_the_gap(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True)
+    s.idle_vblanks(0, 5)
+    s.vblank_irq(0, skip=True)
+    s.idle_vblanks(0, 5)
+    code, report = check_json(kmstrace, s.write(tmp_path / "drop.kmst"))
+    assert code == 1
+    assert [(v["rule"], v["crtc"]) for v in report["violations"]] == [("vblank-drop", 0)]
+    gap = report["violations"][0]["events"]
+    assert [e["type"] for e in gap] == ["HANDLE_VBLANK", "HANDLE_VBLANK"]
+    assert gap[1]["arg0"] - gap[0]["arg0"] == 2
+
+
+def test_vblank_jitter_respects_the_tolerance(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True)
+    s.idle_vblanks(0, 5)
+    s.vblank_irq(0, late_ns=6_000_000)  # 36% of a 60 Hz frame
+    s.idle_vblanks(0, 5)
+    trace = s.write(tmp_path / "jitter.kmst")
+    code, report = check_json(kmstrace, trace)  # default: 50 %, wide enough for TCG
+    assert code == 0, report["violations"][:1]
+    code, report = check_json(kmstrace, trace, "--vblank-tolerance", "20",
+                              "--vblank-slack-us", "1000")
+    assert code == 1
+    assert {(v["rule"], v["crtc"]) for v in report["violations"]} == {("vblank-jitter", 0)}
+    assert "6.0" in report["violations"][0]["detail"]
+
+
+def test_no_vblank_driver_gets_vblank_rules_not_applicable(kmstrace, tmp_path):
+    s = Synth(vblank=False)
+    s.commit(modeset=True)
+    for _ in range(3):
+        s.commit()
+    meta = "kernel=6.1\ndriver=bochs-drm\ntool=test\ntrait=card0 no-vblank\n"
+    code, report = check_json(kmstrace, s.write(tmp_path / "bochs.kmst", meta=meta))
+    assert code == 0, report["violations"][:1]
+    for rule in ("vblank-jitter", "vblank-drop", "event-early"):
+        assert report["rules"][rule]["status"] == "n/a"
+        assert "no-vblank" in report["rules"][rule]["reason"]
+    assert report["rules"]["event-missing"]["status"] == "pass"
+
+
+def test_rules_option_limits_the_rules_checked(kmstrace, tmp_path):
+    s = Synth()
+    FAULTS["tail-order"](s)
+    trace = s.write(tmp_path / "t.kmst")
+    code, report = check_json(kmstrace, trace, "--rules", "fb-cleanup,event-missing")
+    assert code == 0
+    assert set(report["rules"]) == {"fb-cleanup", "event-missing"}
+    result = check(kmstrace, trace, "--rules", "tail-order,bogus")
+    assert result.returncode == 2
+    assert "unknown rule 'bogus'" in result.stderr and "vblank-drop" in result.stderr
+
+
+def test_violation_names_the_sequence_line_of_a_replayed_commit(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True, line=9)
+    s.replay_record(9, commit=1, ordinal=1)
+    bad = s.commit(fault="fb-cleanup", line=14)
+    s.replay_record(14, commit=bad, ordinal=2)
+    code, report = check_json(kmstrace, s.write(tmp_path / "replay.kmst"))
+    assert code == 1
+    assert [(v["rule"], v["commit"], v["line"]) for v in report["violations"]] == \
+        [("fb-cleanup", bad, 14)]
+    text = check(kmstrace, tmp_path / "replay.kmst", "--seq", "flips.seq").stdout
+    assert f"VIOLATION fb-cleanup at commit {bad}, card0, plane 0, flips.seq line 14" in text
+
+
+def test_line_comes_from_user_data_when_the_replay_record_has_no_commit_id(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True, line=5)
+    s.replay_record(5, ordinal=1)
+    s.commit(fault="tail-order", line=21)
+    s.replay_record(21, ordinal=2)
+    _, report = check_json(kmstrace, s.write(tmp_path / "ud.kmst"))
+    assert [(v["rule"], v["line"]) for v in report["violations"]] == [("tail-order", 21)]
+
+
+def test_replay_result_differing_from_the_sequence_fails(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True, line=3)
+    s.replay_record(3, commit=1, ordinal=1)
+    s.replay_record(7, expected=16, got=0, ordinal=2)  # EBUSY expected, got ok
+    code, report = check_json(kmstrace, s.write(tmp_path / "exp.kmst"))
+    assert code == 1
+    assert report["violations"] == []
+    assert report["expectation_failures"] == [
+        {"line": 7, "ordinal": 2, "commit": 0, "expected": "EBUSY", "got": "ok"}]
+
+
+def test_text_report_shows_rule_meaning_events_and_window(kmstrace, tmp_path):
+    s = Synth()
+    bad = FAULTS["cleanup-before-hw-done"](s)
+    result = check(kmstrace, s.write(tmp_path / "c.kmst"))
+    assert result.returncode == 1
+    out = result.stdout
+    assert f"VIOLATION cleanup-before-hw-done at commit {bad}" in out
+    assert "rule: hw_done <= cleanup_done per commit" in out
+    assert "CLEANUP_DONE_COMPLETE point commit=%d" % bad in out
+    assert "window:" in out and "\n   > " in out
+    assert "cleanup-before-hw-done   fail  1 violation" in out
+    assert out.rstrip().splitlines()[-1].startswith("FAIL: 1 violation in 1 rule")
+
+
+def test_peak_in_flight_stays_small_on_a_long_trace(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True)
+    for _ in range(3000):
+        s.commit()
+    code, report = check_json(kmstrace, s.write(tmp_path / "long.kmst"))
+    assert code == 0
+    assert report["commits"] == 3001
+    assert report["peak_in_flight"] <= 2
+
