@@ -385,6 +385,27 @@ static void thread_event(struct kmst_checker *ck, struct ck_tid *t, const struct
 	(void)ck;
 }
 
+/*
+ * Events that may come after the state was freed (the ioctl's return, the
+ * completions, a late event send) only find a commit; they never open one,
+ * or a retired commit would come back to life.
+ */
+static bool opens_commit(unsigned int type)
+{
+	switch (type) {
+	case KMST_EV_ATOMIC_IOCTL:
+	case KMST_EV_STATE_FREE:
+	case KMST_EV_SEND_VBLANK_EVENT:
+	case KMST_EV_VBLANK_EVENT_DELIVERED:
+	case KMST_EV_HW_DONE_COMPLETE:
+	case KMST_EV_FLIP_DONE_COMPLETE:
+	case KMST_EV_CLEANUP_DONE_COMPLETE:
+		return false;
+	default:
+		return true;
+	}
+}
+
 void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 {
 	struct ck_commit *c = NULL;
@@ -402,7 +423,8 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 		return; /* marks and recorder records carry no rule */
 	t = tid_get(ck, ev->tid);
 	if (ev->commit_id) {
-		c = commit_get(ck, ev->commit_id);
+		c = opens_commit(ev->type) ? commit_get(ck, ev->commit_id) :
+					     ck_commit_find(ck, ev->commit_id);
 		if (c) {
 			c->flags |= ev->commit_flags;
 			if (ev->minor >= 0)

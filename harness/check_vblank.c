@@ -154,6 +154,10 @@ static void delivered(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 	ck->seen_send = true;
 	if (t->send_depth > 0)
 		return; /* the tracepoint inside a direct send: already counted */
+	if (!c && ev->commit_id) {
+		stray_send(ck, cr, ev); /* its commit already retired */
+		return;
+	}
 	if (c) {
 		armed_remove(cr, c->id);
 	} else {
@@ -299,7 +303,7 @@ void ck_vblank_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 		if (ev->phase == KMST_PH_EXIT)
 			break;
 		ck->seen_send = true;
-		own = owner(ck, c, t);
+		own = ev->commit_id ? c : owner(ck, c, t);
 		if (own)
 			count_send(ck, own, cr, t, ev, true);
 		else

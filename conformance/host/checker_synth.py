@@ -107,7 +107,7 @@ class Synth:
             if fault == "test-only-commits":
                 self.call("COMMIT_PLANES", **c)
             self.ev("STATE_FREE", **c)
-            self.ev("ATOMIC_IOCTL", "EXIT", ret=-ret if ret else 0, arg0=user_data)
+            self.ev("ATOMIC_IOCTL", "EXIT", ret=-ret if ret else 0, arg0=user_data, **c)
             return cid
         self.ev("COMMIT", "ENTER", **c)
         self.ev("HELPER_COMMIT", "ENTER", **c)
@@ -123,7 +123,8 @@ class Synth:
         self.ev("COMMIT", "EXIT", **c)
         if free and fault != "state-leak":
             self.ev("STATE_FREE", **c)
-        self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data)
+        # the tracer names the commit on the ioctl's return, after the state was freed
+        self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data, **c)
         return cid
 
     def tail(self, cid, c, crtcs, planes, flags, modeset, disable, fault):
