@@ -12,6 +12,8 @@
 
 static const struct kmst_command commands[] = {
 	{ "dump", "TRACE", "print a trace file as text (-j: JSON lines)", do_dump },
+	{ "record", "-o TRACE [--pid P|--comm C] [--minor N] [-- CMD]", "trace the atomic path while CMD runs", do_record },
+	{ "hist", "[TRACE | --live SECONDS]", "VBLANK interval and flip latency histograms", do_hist },
 	{ "check", "TRACE [--rules LIST] [-f text|json|junit|tap]", "check a trace against the DRM commit rules", do_check },
 	{ "replay", "FILE.seq [--device DEV] [-o TRACE] [--no-check]", "replay a commit sequence with the tracers, then check it", do_replay },
 	{ "seq", "--parse FILE.seq | TRACE [-o FILE.seq]", "validate a sequence, or make one from a recording", do_seq },

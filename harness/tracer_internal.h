@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the tracer_*.c files share: the table of traced functions, the
+ * kernel symbol lookup and the device discovery. Not part of the API.
+ */
+#ifndef KMSTRACE_TRACER_INTERNAL_H
+#define KMSTRACE_TRACER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kmstrace_tracer.h"
+
+/* How one function ended up being traced. */
+enum kmst_fn_mode {
+	KMST_MODE_NONE = 0, /* not traced (missing, or recorder off) */
+	KMST_MODE_FENTRY,
+	KMST_MODE_KPROBE,
+};
+
+struct kmst_fn {
+	char name[128];		/* kernel symbol */
+	char module[64];	/* "" for vmlinux */
+	char what[48];		/* "crtc.atomic_flush" for callbacks, else the name */
+	struct kmst_fn_spec spec; /* fn_specs[N] of commit.bpf.c; N is also its program slot */
+	bool required;
+	enum kmst_fn_mode mode;
+	char missing[160];	/* why it is not traced; "" if it is */
+};
+
+#define KMST_FN_NAME_LEN 128
+
+/* The core functions (tracer_funcs.c). Returns how many were added. */
+int kmst_fns_add_core(struct kmst_fn *fns, int max, bool recorder);
+/* One driver callback, deduplicated by name; returns the new count. */
+int kmst_fns_add_callback(struct kmst_fn *fns, int count, int max, const char *name,
+			  const char *module, const char *what, bool crtc, int cb);
+
+/* ---- /proc/kallsyms (tracer_kallsyms.c) ---- */
+
+struct kmst_ksym {
+	unsigned long long addr;
+	const char *name;
+	const char *module; /* "" for vmlinux */
+};
+
+struct kmst_ksyms {
+	struct kmst_ksym *syms; /* text symbols, sorted by address */
+	size_t count;
+	char *pool;		/* the names the entries point into */
+	bool addrs_hidden;	/* kptr_restrict: every address reads as 0 */
+};
+
+int kmst_ksyms_load(struct kmst_ksyms *ks);
+const struct kmst_ksym *kmst_ksyms_by_addr(const struct kmst_ksyms *ks, unsigned long long addr);
+const struct kmst_ksym *kmst_ksyms_by_name(const struct kmst_ksyms *ks, const char *name);
+void kmst_ksyms_free(struct kmst_ksyms *ks);
+
+/* ---- Device discovery (tracer_discover.c) ---- */
+
+struct kmst_devices {
+	struct kmst_disc_dev devs[KMST_DISC_DEVS];
+	unsigned int count;
+};
+
+/*
+ * Run bpf/discover.bpf.c against every /dev/dri/card*. Returns 0 (with
+ * devs->count possibly 0 when no KMS device exists) or a negative errno.
+ */
+int kmst_discover(struct kmst_devices *devs);
+
+#endif
