@@ -59,6 +59,7 @@ struct ck_crtc {
 	int minor, crtc;
 	int vblank_on;			/* -1 unknown, 0 off, 1 on */
 	bool chain;			/* last_* hold the previous VBLANK of an active run */
+	unsigned int chain_len;		/* VBLANKs in the run so far */
 	uint64_t last_ts, last_seq, frame_ns;
 	struct kmst_event last_vblank;
 	uint32_t last_swapped;		/* commit id that last swapped state on it */

@@ -69,6 +69,8 @@ static void armed_remove(struct ck_crtc *cr, uint32_t commit)
 static void reset_chain(struct ck_crtc *cr)
 {
 	cr->chain = false;
+	cr->chain_len = 0;
+	cr->have_send = false;
 	cr->pending_count = 0;
 }
 
@@ -96,6 +98,9 @@ static void monotonic(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 	uint32_t seq = (uint32_t)ev->arg0;
 	bool has_ts = ev->type == KMST_EV_SEND_VBLANK_EVENT && ev->arg1;
 
+	/* With VBLANK off the count is frozen or reset: only a running CRTC orders events. */
+	if (cr->vblank_on != 1)
+		return;
 	if (cr->have_send && (int32_t)(seq - (uint32_t)cr->last_send_seq) < 0)
 		ck_violation(ck, KMST_RULE_EVENT_EARLY, c, ev->minor, ev->crtc, ev, NULL,
 			     "flip event on crtc %d carries sequence %u, before the previous event's %u",
@@ -206,8 +211,12 @@ static void vblank_timing(struct kmst_checker *ck, struct ck_crtc *cr, const str
 	ck->seen_handle_vblank = true;
 	if (cr->vblank_on < 0)
 		cr->vblank_on = 1;
+	/*
+	 * The first VBLANK after a (re)start may come at any point of the frame:
+	 * intervals are judged from the second one on.
+	 */
 	if (!cr->chain || frame != cr->frame_ns || !frame || seq <= cr->last_seq ||
-	    ev->ts_ns < cr->last_ts)
+	    ev->ts_ns < cr->last_ts || cr->chain_len < 2)
 		goto update;
 	ck_checked(ck, KMST_RULE_VBLANK_DROP);
 	ck_checked(ck, KMST_RULE_VBLANK_JITTER);
@@ -229,6 +238,9 @@ static void vblank_timing(struct kmst_checker *ck, struct ck_crtc *cr, const str
 			     "(off by %.3f ms, %.3f ms allowed)",
 			     ev->crtc, interval / 1e6, frame / 1e6, deviation / 1e6, allowed / 1e6);
 update:
+	if (!cr->chain || frame != cr->frame_ns)
+		cr->chain_len = 0;
+	cr->chain_len++;
 	cr->chain = true;
 	cr->last_seq = seq;
 	cr->last_ts = ev->ts_ns;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmstrace replay FILE.seq [--device /dev/dri/cardN | --driver NAME] [-o TRACE]
+ * kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR]
  *                 [--no-check] [--no-trace] [check options]
  *
- * Replays the sequence with the tracers attached, writes the trace (with
- * one REPLAY_COMMIT record per commit), then checks it.
+ * Replays each sequence with the tracers attached (one session for all;
+ * --before-each CMD runs CMD with KMSTRACE_SEQ=FILE.seq before each one),
+ * writes one trace per sequence (with one REPLAY_COMMIT record per
+ * commit; -o names a directory when there are several), then checks it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +41,7 @@ struct replay_trace {
 	uint64_t match_user_data[MATCH_SLOTS];
 	uint32_t match_commit[MATCH_SLOTS];
 	unsigned int match_next;
+	unsigned long long drops_before[KMST_EV_MAX]; /* tracer totals when this trace began */
 	int err;
 };
 
@@ -134,7 +137,10 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 }
 
 struct replay_args {
-	const char *seq_path, *trace_path, *rules;
+	char **seq_paths;
+	int seq_count;
+	const char *trace_path, *rules;
+	const char *before_each;	/* shell command run before each sequence */
 	struct kmst_replay_opts replay;
 	struct kmst_check_opts check;
 	enum kmst_report_format format;
@@ -143,8 +149,8 @@ struct replay_args {
 
 static void usage(void)
 {
-	kmst_err("usage: kmstrace replay FILE.seq [--device /dev/dri/cardN | --driver NAME] [-o TRACE] "
-		 "[--no-check] [--no-trace] [-f text|json|junit|tap] [--rules LIST] "
+	kmst_err("usage: kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR] "
+		 "[--no-check] [--no-trace] [--before-each CMD] [-f text|json|junit|tap] [--rules LIST] "
 		 "[--vblank-tolerance PCT] [--vblank-slack-us US]");
 }
 
@@ -157,6 +163,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-check", no_argument, NULL, 'n' },
 		{ "no-trace", no_argument, NULL, 'N' },
+		{ "before-each", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "vblank-tolerance", required_argument, NULL, 't' },
@@ -190,6 +197,9 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		case 'N':
 			a->no_trace = true;
 			break;
+		case 'b':
+			a->before_each = optarg;
+			break;
 		case 'f':
 			value = kmst_report_format_from_name(optarg);
 			if (value < 0) {
@@ -219,11 +229,12 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 			return -1;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage();
 		return -1;
 	}
-	a->seq_path = argv[optind];
+	a->seq_paths = argv + optind;
+	a->seq_count = argc - optind;
 	if (a->rules) {
 		char *copy = strdup(a->rules), *name, *save = NULL;
 
@@ -242,28 +253,37 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	return 0;
 }
 
-static int start_trace(struct replay_trace *rt, const struct replay_args *a,
-		       const struct kmst_replay_stats *stats)
+static int open_tracer(struct replay_trace *rt, int minor)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
-	char *meta = NULL;
-	int err;
 
-	opts.minor = stats->minor;
+	opts.minor = minor;
 	opts.on_event = on_record;
 	opts.on_event_ctx = rt;
 	rt->tid = (uint32_t)gettid();
-	rt->minor = stats->minor;
+	rt->minor = minor;
 	rt->tracer = kmst_tracer_open(&opts);
-	if (!rt->tracer)
+	if (!rt->tracer || kmst_tracer_attach(rt->tracer))
 		return -1;
-	err = kmst_tracer_attach(rt->tracer);
-	if (err)
+	return 0;
+}
+
+static int start_trace(struct replay_trace *rt, const char *seq_path, const char *trace_path,
+		       const struct kmst_replay_stats *stats)
+{
+	char *meta = NULL;
+	int err;
+
+	/* Records from before this sequence belong to no trace. */
+	if (kmst_tracer_drain(rt->tracer, NULL) < 0)
 		return -1;
+	kmst_tracer_drops(rt->tracer, rt->drops_before);
+	memset(rt->match_commit, 0, sizeof(rt->match_commit));
+	rt->err = 0;
 	if (asprintf(&meta, "%stool=replay\nseq=%s\nreplay_device=%s\n", kmst_tracer_meta(rt->tracer),
-		     a->seq_path, stats->device) < 0)
+		     seq_path, stats->device) < 0)
 		return -1;
-	err = kmst_writer_open(&rt->writer, a->trace_path, meta);
+	err = kmst_writer_open(&rt->writer, trace_path, meta);
 	free(meta);
 	return err;
 }
@@ -272,6 +292,7 @@ static int finish_trace(struct replay_trace *rt)
 {
 	unsigned long long drops[KMST_EV_MAX];
 	struct timespec settle = { .tv_nsec = 100 * 1000000L };
+	unsigned int type;
 	int err;
 
 	/* Let nonblocking tails, their state frees and the next VBLANKs land. */
@@ -282,35 +303,65 @@ static int finish_trace(struct replay_trace *rt)
 		return err;
 	}
 	kmst_tracer_drops(rt->tracer, drops);
+	for (type = 0; type < KMST_EV_MAX; type++)
+		drops[type] -= rt->drops_before[type];
 	return kmst_writer_close(&rt->writer, drops);
 }
 
-int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
+/* Exit codes by severity: a system failure beats bad input beats violations. */
+static int worst(int a, int b)
 {
-	struct replay_args a = { 0 };
-	struct replay_trace rt = { 0 };
+	return a > b ? a : b;
+}
+
+static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
+		      int index)
+{
+	char temp_trace[] = "/tmp/kmstrace-replay-XXXXXX", trace_buf[4096];
 	const struct kmst_replay_stats *stats;
-	char temp_trace[] = "/tmp/kmstrace-replay-XXXXXX";
+	const char *trace_path = a->trace_path;
 	struct kmst_replay *r = NULL;
 	struct kmst_seq seq;
 	bool temp = false;
 	int ret, err;
 
-	if (parse_args(argc, argv, gopts, &a))
+	if (kmst_seq_parse(&seq, seq_path))
 		return KMST_EXIT_BAD_INPUT;
-	if (kmst_seq_parse(&seq, a.seq_path))
-		return KMST_EXIT_BAD_INPUT;
-	r = kmst_replay_open(&seq, &a.replay, &ret);
+	/* A hook to set the device up per sequence (fault knobs, hotplug), in one tracer session. */
+	if (a->before_each) {
+		int status;
+
+		if (setenv("KMSTRACE_SEQ", seq_path, 1))
+			return KMST_EXIT_FAILURE;
+		status = system(a->before_each);
+		if (status != 0) {
+			kmst_err("%s: --before-each command failed (status %d): %s", seq_path, status,
+				 a->before_each);
+			kmst_seq_free(&seq);
+			return KMST_EXIT_FAILURE;
+		}
+	}
+	r = kmst_replay_open(&seq, &a->replay, &ret);
 	if (!r)
 		goto out_seq;
 	stats = kmst_replay_stats(r);
 	if (stats->skipped) {
-		printf("%s: skipped: %s\n", a.seq_path, stats->skip_reason);
+		printf("%s: skipped: %s\n", seq_path, stats->skip_reason);
 		ret = KMST_EXIT_OK;
 		goto out;
 	}
-	if (!a.no_trace) {
-		if (!a.trace_path) {
+	if (!a->no_trace) {
+		if (!rt->tracer && open_tracer(rt, stats->minor)) {
+			ret = KMST_EXIT_FAILURE;
+			goto out;
+		}
+		if (trace_path && a->seq_count > 1) {
+			const char *base = strrchr(seq_path, '/');
+
+			snprintf(trace_buf, sizeof(trace_buf), "%s/%s.kmst", trace_path,
+				 base ? base + 1 : seq_path);
+			trace_path = trace_buf;
+		} else if (!trace_path) {
 			int fd = mkstemp(temp_trace);
 
 			if (fd < 0) {
@@ -319,48 +370,62 @@ int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
 				goto out;
 			}
 			close(fd);
-			a.trace_path = temp_trace;
+			trace_path = temp_trace;
 			temp = true;
 		}
-		if (start_trace(&rt, &a, stats)) {
+		if (start_trace(rt, seq_path, trace_path, stats)) {
 			ret = KMST_EXIT_FAILURE;
 			goto out;
 		}
 	}
-	err = kmst_replay_run(r, a.no_trace ? NULL : on_commit, &rt);
-	if (!err && rt.err)
-		err = rt.err;
-	if (!a.no_trace) {
+	err = kmst_replay_run(r, a->no_trace ? NULL : on_commit, rt);
+	if (!err && rt->err)
+		err = rt->err;
+	if (!a->no_trace) {
 		if (err)
-			kmst_writer_abort(&rt.writer);
-		else if (finish_trace(&rt))
+			kmst_writer_abort(&rt->writer);
+		else if (finish_trace(rt))
 			err = -EIO;
 	}
 	if (err) {
-		kmst_err("%s: replay on %s stopped: %s", a.seq_path, stats->device, strerror(-err));
+		kmst_err("%s: replay on %s stopped: %s", seq_path, stats->device, strerror(-err));
 		ret = KMST_EXIT_FAILURE;
 		goto out;
 	}
 	kmst_info("%s: %llu commits on %s (%s), %llu with another result than expected, "
 		  "%llu flip events read, %llu missing, %llu extra%s%s",
-		  a.seq_path, stats->commits, stats->device, stats->driver, stats->mismatches,
+		  seq_path, stats->commits, stats->device, stats->driver, stats->mismatches,
 		  stats->events, stats->events_missing, stats->events_extra,
-		  a.no_trace || temp ? "" : ", trace ", a.no_trace || temp ? "" : a.trace_path);
+		  a->no_trace || temp ? "" : ", trace ", a->no_trace || temp ? "" : trace_path);
 	ret = stats->mismatches || stats->events_missing || stats->events_extra ?
 		      KMST_EXIT_VIOLATIONS :
 		      KMST_EXIT_OK;
-	if (!a.no_trace && !a.no_check) {
-		int check = kmst_check_file(a.trace_path, &a.check, a.format, a.seq_path, stdout);
-
-		if (check != KMST_EXIT_OK)
-			ret = check;
+	if (!a->no_trace && !a->no_check) {
+		if (index && a->format == KMST_REPORT_TEXT)
+			putchar('\n');
+		ret = worst(ret, kmst_check_file(trace_path, &a->check, a->format, seq_path, stdout));
+		fflush(stdout);
 	}
 out:
-	kmst_tracer_close(rt.tracer);
 	if (temp)
 		unlink(temp_trace);
 	kmst_replay_close(r);
 out_seq:
 	kmst_seq_free(&seq);
+	return ret;
+}
+
+int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
+{
+	struct replay_args a = { 0 };
+	struct replay_trace rt = { 0 };
+	int ret = KMST_EXIT_OK, i;
+
+	if (parse_args(argc, argv, gopts, &a))
+		return KMST_EXIT_BAD_INPUT;
+	/* One tracer session for every sequence: attaching is the expensive part. */
+	for (i = 0; i < a.seq_count && ret != KMST_EXIT_FAILURE; i++)
+		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i));
+	kmst_tracer_close(rt.tracer);
 	return ret;
 }

@@ -861,6 +861,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 {
 	const struct kmst_seq *seq = r->seq;
 	unsigned int remaining[KMST_SEQ_MAX_DEPTH], depth = 0, pc = 0, i;
+	double start_ms;
 	int err;
 
 	if (r->stats.skipped)
@@ -871,6 +872,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 			return err;
 	}
 	patch_fbs(r);
+	start_ms = now_ms();
 	while (pc < seq->step_count) {
 		const struct kmst_seq_step *step = &seq->steps[pc];
 		struct timespec ts;
@@ -917,6 +919,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 		}
 		pc++;
 	}
+	r->stats.steps_ns = (unsigned long long)((now_ms() - start_ms) * 1e6);
 	/* Events still owed at the end: give them a last chance, then count them. */
 	err = read_events(r, 1000);
 	if (err)

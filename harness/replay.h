@@ -36,6 +36,7 @@ struct kmst_replay_stats {
 	unsigned long long events;	   /* flip events read */
 	unsigned long long events_missing; /* owed but not read by a wait's timeout */
 	unsigned long long events_extra;   /* read but not owed */
+	unsigned long long steps_ns;	   /* time spent issuing the steps (no setup, no final drain) */
 	bool skipped;			   /* a `require` was not met */
 	char skip_reason[256];
 	char driver[64];		   /* the device's driver name */

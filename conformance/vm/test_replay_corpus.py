@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The corpus (traces/*.seq) replays on tvkms, with the tracers attached,
+to its expected verdict; and bad input gets a clear error and exit 2."""
+import json
+import subprocess
+
+import pytest
+
+import tvkms_util as tv
+from conftest import ROOT
+
+TRACES = ROOT / "traces"
+CORPUS = sorted(TRACES.glob("*.seq"))
+VERDICTS = dict(line.split() for line in (TRACES / "verdicts.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#"))
+
+
+@pytest.fixture(scope="module")
+def tvkms():
+    tv.unload()
+    # two CRTCs so multi-crtc.seq runs; one overlay and a cursor per CRTC
+    result = tv.load(crtcs=2, overlays=1, cursor=1)
+    assert result.returncode == 0, result.stderr
+    yield tv.card()[1]
+    tv.unload()
+
+
+def replay(kmstrace, *args, timeout=600):
+    return subprocess.run([str(kmstrace), "replay", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def corpus_reports(kmstrace, tvkms, tmp_path_factory):
+    """Replay the whole corpus in one tracer session: {sequence name: JSON report}."""
+    out = tmp_path_factory.mktemp("corpus")
+    result = replay(kmstrace, *CORPUS, "--device", tvkms, "-o", out, "-f", "json")
+    reports = {}
+    for line in result.stdout.splitlines():
+        assert line.startswith("{"), f"not a report (a skipped sequence?): {line}"
+        report = json.loads(line)
+        reports[report["trace"].rsplit("/", 1)[-1][:-len(".kmst")]] = report
+    return result, reports
+
+
+@pytest.mark.parametrize("seq", CORPUS, ids=lambda p: p.name)
+def test_corpus_sequence_replays_to_its_verdict(corpus_reports, seq):
+    result, reports = corpus_reports
+    assert VERDICTS[seq.name] == "clean"
+    assert seq.name in reports, result.stderr
+    report = reports[seq.name]
+    assert report["violations"] == [], json.dumps(report["violations"][:2], indent=1)
+    assert report["expectation_failures"] == [], report["expectation_failures"]
+    assert report["verdict"] == "pass"
+    assert report["driver"] == "tvkms"
+    assert report["replay_commits"] > 0
+    assert report["rules"]["tail-order"]["status"] == "pass"
+    assert f"{seq}: " in result.stderr and " 0 missing, 0 extra" in result.stderr
+
+
+def test_whole_corpus_exits_zero(corpus_reports):
+    result, reports = corpus_reports
+    assert result.returncode == 0, result.stderr
+    assert len(reports) == len(CORPUS)
+
+
+def test_unknown_object_lists_what_the_device_has(kmstrace, tvkms, tmp_path):
+    seq = tmp_path / "bad.seq"
+    seq.write_text("kmstrace-seq 1\ncommit\n\tcrtc:7 ACTIVE=1\n")
+    result = replay(kmstrace, seq, "--device", tvkms, "--no-trace")
+    assert result.returncode == 2
+    assert f"{seq}:3:2: crtc:7: the device (tvkms) has no such object; it has: crtc:0 crtc:1" \
+        in result.stderr
+
+
+def test_unknown_property_lists_the_object_properties(kmstrace, tvkms, tmp_path):
+    seq = tmp_path / "bad.seq"
+    seq.write_text("kmstrace-seq 1\ncommit\n\tplane:primary@crtc:0 FB_ID=none SHINY=1\n")
+    result = replay(kmstrace, seq, "--device", tvkms, "--no-trace")
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert f"{seq}:3:34: plane:primary@crtc:0 has no property 'SHINY'; it has:" in line
+    assert "FB_ID" in line and "CRTC_ID" in line and "SRC_W" in line
+
+
+def test_unknown_mode_lists_the_modes(kmstrace, tvkms, tmp_path):
+    seq = tmp_path / "bad.seq"
+    seq.write_text("kmstrace-seq 1\ncommit ALLOW_MODESET\n\tcrtc:0 MODE_ID=blob:mode:1234x567@61\n")
+    result = replay(kmstrace, seq, "--device", tvkms, "--no-trace")
+    assert result.returncode == 2
+    assert "blob:mode:1234x567@61: the device (tvkms) has no such mode; it has:" in result.stderr
+    assert "1024x768@60" in result.stderr
+
+
+def test_malformed_sequence_is_reported_before_touching_the_device(kmstrace, tvkms, tmp_path):
+    seq = tmp_path / "bad.seq"
+    seq.write_text("kmstrace-seq 1\ncommit NONBLOK\n")
+    result = replay(kmstrace, seq, "--device", tvkms)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"kmstrace: {seq}:2:8: unknown commit flag 'NONBLOK': " \
+        "expected TEST_ONLY, NONBLOCK, ALLOW_MODESET, PAGE_FLIP_EVENT or expect=RESULT"
+
+
+def test_unmet_requirement_skips_with_the_reason(kmstrace, tvkms, tmp_path):
+    seq = tmp_path / "req.seq"
+    seq.write_text("kmstrace-seq 1\nrequire plane:overlay5@crtc:0\ncommit\n\tcrtc:0 ACTIVE=0\n")
+    result = replay(kmstrace, seq, "--device", tvkms, "--no-trace")
+    assert result.returncode == 0
+    assert "skipped: plane:overlay5@crtc:0: the device (tvkms) has no such object" in result.stdout
