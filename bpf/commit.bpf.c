@@ -1125,3 +1125,65 @@ int kmst_tp_drm_vblank_event_queued(struct bpf_raw_tracepoint_args *ctx)
 	     (__u32)ctx->args[2], 0);
 	return 0;
 }
+
+/*
+ * tvkms's tracepoints (module/tvkms_trace.h): each starts with the
+ * commit's atomic state (NULL when none) and continues with integers.
+ */
+static __always_inline int tvkms_point(void *state, __u32 minor, __u16 type, __s32 crtc,
+				       __s32 plane, __u32 aux, __u64 arg0, __u64 arg1)
+{
+	struct kmst_ectx c = { .crtc = crtc, .plane = plane };
+	struct kmst_commit_info *commit = state ? state_commit(state) : NULL;
+
+	if (commit)
+		c.commit = *commit;
+	c.commit.minor = minor;
+	if (!minor_selected(c.commit.minor) || (c.commit.id && !c.commit.selected))
+		return 0;
+	EMIT(type, KMST_PH_POINT, KMST_SRC_TRACEPOINT, &c, 0, aux, arg0, arg1);
+	return 0;
+}
+
+/* tvkms_commit_stage(state, u32 minor, int crtc, u32 stage) */
+SEC("raw_tp/tvkms_commit_stage")
+int kmst_tp_tvkms_commit_stage(struct bpf_raw_tracepoint_args *ctx)
+{
+	return tvkms_point((void *)ctx->args[0], ctx->args[1], KMST_EV_TVKMS_STAGE, (__s32)ctx->args[2],
+			   -1, ctx->args[3], 0, 0);
+}
+
+/* tvkms_vblank(state, u32 minor, int crtc, u64 seq, u64 expected_ns, u64 actual_ns) */
+SEC("raw_tp/tvkms_vblank")
+int kmst_tp_tvkms_vblank(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 expected = ctx->args[4], actual = ctx->args[5];
+	__u64 late = actual > expected ? actual - expected : 0;
+
+	return tvkms_point((void *)ctx->args[0], ctx->args[1], KMST_EV_TVKMS_VBLANK, (__s32)ctx->args[2],
+			   -1, late > 0xffffffffULL ? 0xffffffffU : (__u32)late, ctx->args[3], expected);
+}
+
+/* tvkms_event(state, u32 minor, int crtc, u32 kind, u64 user_data) */
+SEC("raw_tp/tvkms_event")
+int kmst_tp_tvkms_event(struct bpf_raw_tracepoint_args *ctx)
+{
+	return tvkms_point((void *)ctx->args[0], ctx->args[1], KMST_EV_TVKMS_EVENT, (__s32)ctx->args[2],
+			   -1, ctx->args[3], ctx->args[4], 0);
+}
+
+/* tvkms_fb(state, u32 minor, int plane, u32 kind, u32 fb_id) */
+SEC("raw_tp/tvkms_fb")
+int kmst_tp_tvkms_fb(struct bpf_raw_tracepoint_args *ctx)
+{
+	return tvkms_point((void *)ctx->args[0], ctx->args[1], KMST_EV_TVKMS_FB, -1, (__s32)ctx->args[2],
+			   ctx->args[3], (__u32)ctx->args[4], 0);
+}
+
+/* tvkms_fault(state, u32 minor, int crtc, int plane, u32 rule) */
+SEC("raw_tp/tvkms_fault")
+int kmst_tp_tvkms_fault(struct bpf_raw_tracepoint_args *ctx)
+{
+	return tvkms_point((void *)ctx->args[0], ctx->args[1], KMST_EV_TVKMS_FAULT, (__s32)ctx->args[2],
+			   (__s32)ctx->args[3], ctx->args[4], 0, 0);
+}

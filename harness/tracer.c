@@ -34,6 +34,12 @@ static const struct {
 } tracepoints[] = {
 	{ "drm_vblank_event", "kmst_tp_drm_vblank_event", "drm:drm_vblank_event" },
 	{ "drm_vblank_event_queued", "kmst_tp_drm_vblank_event_queued", "drm:drm_vblank_event_queued" },
+	/* Only while tvkms is loaded. */
+	{ "tvkms_commit_stage", "kmst_tp_tvkms_commit_stage", "tvkms:tvkms_commit_stage" },
+	{ "tvkms_vblank", "kmst_tp_tvkms_vblank", "tvkms:tvkms_vblank" },
+	{ "tvkms_event", "kmst_tp_tvkms_event", "tvkms:tvkms_event" },
+	{ "tvkms_fb", "kmst_tp_tvkms_fb", "tvkms:tvkms_fb" },
+	{ "tvkms_fault", "kmst_tp_tvkms_fault", "tvkms:tvkms_fault" },
 };
 
 struct kmst_tracer {
