@@ -70,6 +70,8 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 		return NULL;
 	}
 	ck->trait_no_vblank = meta && meta_has_line(meta, "trait=", "no-vblank");
+	/* A trace where every state leaked has no STATE_FREE at all: the program says it was watched. */
+	ck->seen_state_free = meta && meta_has_line(meta, "prog=", "__drm_atomic_state_free");
 	ck->result.replay = meta && meta_has_line(meta, "tool=", "replay");
 	return ck;
 }
@@ -421,6 +423,8 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	}
 	if (ev->type >= KMST_EV_REPLAY_COMMIT)
 		return; /* marks and recorder records carry no rule */
+	if (ev->type == KMST_EV_STATE_FREE)
+		ck->seen_state_free = true;
 	t = tid_get(ck, ev->tid);
 	if (ev->commit_id) {
 		c = opens_commit(ev->type) ? commit_get(ck, ev->commit_id) :

@@ -228,3 +228,13 @@ def test_peak_in_flight_stays_small_on_a_long_trace(kmstrace, tmp_path):
     assert report["commits"] == 3001
     assert report["peak_in_flight"] <= 2
 
+
+
+def test_state_leak_is_found_when_every_state_leaked(kmstrace, tmp_path):
+    s = Synth()
+    leaked = [s.commit(modeset=True, fault="state-leak"), s.commit(fault="state-leak")]
+    meta = ("kernel=6.1\ndriver=tvkms\ntool=test\nprog=__drm_atomic_state_free fentry\n")
+    code, report = check_json(kmstrace, s.write(tmp_path / "leak.kmst", meta=meta))
+    assert code == 1
+    assert sorted(v["commit"] for v in report["violations"]) == leaked
+    assert {v["rule"] for v in report["violations"]} == {"state-leak"}
