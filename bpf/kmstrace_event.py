@@ -103,3 +103,49 @@ def write_trace(path, records, meta="kernel=test\ndriver=test\ntool=test\n", end
             out.write(record)
         if end:
             out.write(end_record(len(records), drops))
+
+
+# ---- recorder records (struct kmst_rec_*) ----
+REC_MAX_OBJS = int(re.search(r"#define\s+KMST_REC_MAX_OBJS\s+(\d+)", _TEXT).group(1))
+REC_MAX_PROPS = int(re.search(r"#define\s+KMST_REC_MAX_PROPS\s+(\d+)", _TEXT).group(1))
+REC_MAX_BLOB = int(re.search(r"#define\s+KMST_REC_MAX_BLOB\s+(\d+)", _TEXT).group(1))
+REC_NAME_LEN = int(re.search(r"#define\s+KMST_REC_NAME_LEN\s+(\d+)", _TEXT).group(1))
+REC_ATOMIC = struct.Struct("<IIIIQ%dI%dI%dI%dQ" % (REC_MAX_OBJS, REC_MAX_OBJS, REC_MAX_PROPS,
+                                                  REC_MAX_PROPS))
+REC_ADDFB2 = struct.Struct("<IIIII4I4I4II4Q")
+REC_BLOB = struct.Struct("<II%ds" % REC_MAX_BLOB)
+REC_PROP_NAME = struct.Struct("<%ds" % REC_NAME_LEN)
+
+
+def _record(type, ts_ns, body, **head):
+    size = EVENT.size + len(body)
+    assert size % 8 == 0, f"{type} record of {size} bytes"
+    return event(type, ts_ns, **head)[:2 + 8] + struct.pack("<H", size) + \
+        event(type, ts_ns, **head)[12:] + body
+
+
+def rec_atomic(ts_ns, flags, objects, user_data=0, ret=0, **head):
+    """objects: [(obj_id, [(prop_id, value), ...]), ...]"""
+    obj_ids = [o for o, _ in objects]
+    counts = [len(props) for _, props in objects]
+    pairs = [p for _, props in objects for p in props]
+    body = REC_ATOMIC.pack(flags, len(obj_ids), len(pairs), 0, user_data,
+                           *(obj_ids + [0] * (REC_MAX_OBJS - len(obj_ids))),
+                           *(counts + [0] * (REC_MAX_OBJS - len(counts))),
+                           *([p for p, _ in pairs] + [0] * (REC_MAX_PROPS - len(pairs))),
+                           *([v for _, v in pairs] + [0] * (REC_MAX_PROPS - len(pairs))))
+    return _record("REC_ATOMIC", ts_ns, body, ret=ret, **head)
+
+
+def rec_addfb2(ts_ns, fb_id, width, height, fourcc, **head):
+    body = REC_ADDFB2.pack(fb_id, width, height, fourcc, 0, *([0] * 12), 0, *([0] * 4))
+    return _record("REC_ADDFB2", ts_ns, body, **head)
+
+
+def rec_blob(ts_ns, blob_id, data, **head):
+    return _record("REC_CREATEPROPBLOB", ts_ns, REC_BLOB.pack(blob_id, len(data), data), **head)
+
+
+def rec_prop_name(ts_ns, prop_id, name, **head):
+    return _record("REC_PROPERTY_NAME", ts_ns, REC_PROP_NAME.pack(name.encode()), arg0=prop_id,
+                   **head)

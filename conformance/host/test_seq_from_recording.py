@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`kmstrace seq TRACE -o FILE.seq`: a recording of raw ids becomes a
+symbolic sequence that parses and names objects by type and index."""
+import struct
+import subprocess
+
+from checker_synth import K
+
+XRGB8888 = 0x34325258
+ARGB8888 = 0x34325241
+MODE_FLAGS = {"NONBLOCK": 0x200, "ALLOW_MODESET": 0x400, "PAGE_FLIP_EVENT": 0x1,
+              "TEST_ONLY": 0x100}
+# object ids as a driver might number them
+CONN, CRTC0, CRTC1, PRIMARY0, CURSOR0, PRIMARY1 = 30, 40, 41, 50, 52, 55
+PROPS = {"CRTC_ID": 1, "MODE_ID": 2, "ACTIVE": 3, "FB_ID": 4, "SRC_W": 5, "SRC_H": 6,
+         "CRTC_X": 7, "CRTC_Y": 8}
+
+
+def mode_blob(w, h, refresh):
+    # struct drm_mode_modeinfo: clock, 10 x u16 timings, vrefresh, flags, type, name[32]
+    return struct.pack("<I10HIII32s", 65000, w, w + 24, w + 160, w + 320, 0, h, h + 3, h + 9,
+                       h + 38, 0, refresh, 0, 0, b"%dx%d" % (w, h))
+
+
+def recording(path):
+    ts = iter(range(10**9, 2 * 10**9, 1000))
+    recs = [K.rec_prop_name(next(ts), pid, name) for name, pid in PROPS.items()]
+    recs += [K.rec_addfb2(next(ts), 100, 1024, 768, XRGB8888),
+             K.rec_addfb2(next(ts), 101, 1024, 768, XRGB8888),
+             K.rec_addfb2(next(ts), 102, 64, 64, ARGB8888),
+             K.rec_blob(next(ts), 200, mode_blob(1024, 768, 60))]
+    P = PROPS
+    recs.append(K.rec_atomic(next(ts), MODE_FLAGS["ALLOW_MODESET"] | MODE_FLAGS["PAGE_FLIP_EVENT"], [
+        (CONN, [(P["CRTC_ID"], CRTC0)]),
+        (CRTC0, [(P["MODE_ID"], 200), (P["ACTIVE"], 1)]),
+        (PRIMARY0, [(P["FB_ID"], 100), (P["CRTC_ID"], CRTC0), (P["SRC_W"], 1024 << 16),
+                    (P["SRC_H"], 768 << 16)]),
+    ]))
+    recs.append(K.rec_atomic(next(ts), MODE_FLAGS["NONBLOCK"] | MODE_FLAGS["PAGE_FLIP_EVENT"], [
+        (PRIMARY0, [(P["FB_ID"], 101)]),
+        (CURSOR0, [(P["FB_ID"], 102), (P["CRTC_ID"], CRTC0), (P["CRTC_X"], (-8) & (2**64 - 1)),
+                   (P["CRTC_Y"], 10)]),
+    ]))
+    recs.append(K.rec_atomic(next(ts), MODE_FLAGS["NONBLOCK"] | MODE_FLAGS["PAGE_FLIP_EVENT"],
+                             [(PRIMARY0, [(P["FB_ID"], 100)])], ret=-16))
+    recs.append(K.rec_atomic(next(ts), MODE_FLAGS["TEST_ONLY"], [
+        (PRIMARY1, [(P["FB_ID"], 100), (P["CRTC_ID"], CRTC1)])], ret=-22))
+    K.write_trace(path, recs, meta="kernel=6.1\ndriver=tvkms\ntool=record\n")
+    return path
+
+
+def test_recording_becomes_a_symbolic_sequence(kmstrace, tmp_path):
+    out = tmp_path / "rec.seq"
+    result = subprocess.run([str(kmstrace), "seq", str(recording(tmp_path / "rec.kmst")), "-o",
+                             str(out)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().splitlines() == [
+        "kmstrace-seq 1",
+        "fb fb0 XRGB8888 1024x768 fill=gradient",
+        "fb fb1 XRGB8888 1024x768 fill=gradient",
+        "fb fb2 ARGB8888 64x64 fill=gradient",
+        "commit ALLOW_MODESET PAGE_FLIP_EVENT",
+        "\tconnector:0 CRTC_ID=crtc:0",
+        "\tcrtc:0 MODE_ID=blob:mode:1024x768@60 ACTIVE=1",
+        "\tplane:primary@crtc:0 FB_ID=fb:fb0 CRTC_ID=crtc:0 SRC_W=1024.0 SRC_H=768.0",
+        "wait event",
+        "commit NONBLOCK PAGE_FLIP_EVENT",
+        "\tplane:primary@crtc:0 FB_ID=fb:fb1",
+        "\tplane:cursor@crtc:0 FB_ID=fb:fb2 CRTC_ID=crtc:0 CRTC_X=-8 CRTC_Y=10",
+        "wait event",
+        "commit NONBLOCK PAGE_FLIP_EVENT expect=EBUSY",
+        "\tplane:primary@crtc:0 FB_ID=fb:fb0",
+        "commit TEST_ONLY expect=EINVAL",
+        "\tplane:primary@crtc:1 FB_ID=fb:fb0 CRTC_ID=crtc:1",
+    ]
+    again = subprocess.run([str(kmstrace), "seq", "--parse", str(out)], capture_output=True,
+                           text=True, timeout=30)
+    assert again.returncode == 0, again.stderr
+
+
+def test_recording_without_property_names_is_refused(kmstrace, tmp_path):
+    recs = [K.rec_atomic(1000, 0, [(CRTC0, [(3, 1)])])]
+    path = tmp_path / "noname.kmst"
+    K.write_trace(path, recs)
+    result = subprocess.run([str(kmstrace), "seq", str(path)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "property id 3, whose name was not recorded" in result.stderr
+
+
+def test_trace_without_recorder_records_is_refused(kmstrace, tmp_path):
+    path = tmp_path / "plain.kmst"
+    K.write_trace(path, [K.event("HANDLE_VBLANK", 1000, crtc=0)])
+    result = subprocess.run([str(kmstrace), "seq", str(path)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "no recorded atomic commits" in result.stderr
