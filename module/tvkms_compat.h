@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_vblank.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <drm/drm_fbdev_shmem.h>
@@ -21,6 +22,17 @@
 #else
 #define TVKMS_COMPAT_FOP_FLAGS
 #endif
+
+/* drm_crtc_vblank_crtc() arrived in 6.10; before it, index dev->vblank. */
+static inline struct drm_vblank_crtc *
+tvkms_compat_vblank_crtc(struct drm_crtc *crtc)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return drm_crtc_vblank_crtc(crtc);
+#else
+	return &crtc->dev->vblank[drm_crtc_index(crtc)];
+#endif
+}
 
 /* platform_driver.remove returns void since 6.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)

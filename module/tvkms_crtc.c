@@ -12,6 +12,7 @@
 #include <drm/drm_print.h>
 #include <drm/drm_vblank.h>
 
+#include "tvkms_compat.h"
 #include "tvkms_drv.h"
 #include "tvkms_trace.h"
 
@@ -44,26 +45,46 @@ static void tvkms_crtc_atomic_enable(struct drm_crtc *crtc,
 		return;
 	tvkms_vblank_set_mode(tcrtc, &crtc_state->adjusted_mode);
 	drm_crtc_vblank_on(crtc);
-	tvkms_vblank_restart_if_stopped(tcrtc);
-	tcrtc->vblank_off_skipped = false;
+}
+
+/*
+ * vblank-off-missing: turn drm's VBLANK off without drm_crtc_vblank_off.
+ * disable_outputs() WARNs unless drm_crtc_vblank_get fails right after
+ * atomic_disable, so VBLANK must really end up off: run drm's own
+ * off-delay timer function now (what drm does once the last reference has
+ * been idle long enough; it calls disable_vblank), and enable_vblank
+ * refuses while the CRTC is off. Only possible while nobody holds a VBLANK
+ * reference (no armed event, no waiter); otherwise the knob waits for a
+ * later disable.
+ */
+static bool tvkms_crtc_vblank_off_other_way(struct tvkms_crtc *tcrtc,
+					    struct drm_atomic_state *state)
+{
+	struct drm_crtc *crtc = &tcrtc->base;
+	struct drm_vblank_crtc *vblank = tvkms_compat_vblank_crtc(crtc);
+
+	if (!tvkms_fault_value(to_tvkms_device(crtc->dev),
+			       KMST_RULE_VBLANK_OFF_MISSING) ||
+	    atomic_read(&vblank->refcount) != 0 ||
+	    !tvkms_fault_fires(to_tvkms_device(crtc->dev),
+			       KMST_RULE_VBLANK_OFF_MISSING))
+		return false;
+	vblank->disable_timer.function(&vblank->disable_timer);
+	trace_tvkms_fault(state, tvkms_minor(crtc->dev),
+			  tcrtc->index, -1, KMST_RULE_VBLANK_OFF_MISSING);
+	return true;
 }
 
 static void tvkms_crtc_atomic_disable(struct drm_crtc *crtc,
 				      struct drm_atomic_state *state)
 {
 	struct tvkms_crtc *tcrtc = to_tvkms_crtc(crtc);
-	struct tvkms_device *tdev = to_tvkms_device(crtc->dev);
 
 	if (tvkms_is_dry_run(state))
 		return;
-	if (tvkms_fault_fires(tdev, KMST_RULE_VBLANK_OFF_MISSING)) {
-		/* drm keeps VBLANK on; the timer is still stopped below. */
-		trace_tvkms_fault(state, tvkms_minor(crtc->dev), tcrtc->index,
-				  -1, KMST_RULE_VBLANK_OFF_MISSING);
-		tcrtc->vblank_off_skipped = true;
-	} else {
+	tvkms_vblank_set_off(tcrtc);
+	if (!tvkms_crtc_vblank_off_other_way(tcrtc, state))
 		drm_crtc_vblank_off(crtc);
-	}
 	tvkms_vblank_stop(tcrtc);
 }
 
@@ -206,19 +227,21 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 	tvkms_vblank_init(tcrtc);
 
 	tcrtc->primary = tvkms_plane_create(tdev, DRM_PLANE_TYPE_PRIMARY,
-					    index, zpos++);
+					    BIT(index), zpos++);
 	if (IS_ERR(tcrtc->primary))
 		return PTR_ERR(tcrtc->primary);
-	for (i = 0; i < tdev->config.overlays; i++) {
+	for (i = 0; !tdev->config.shared_overlays &&
+		    i < tdev->config.overlays; i++) {
 		tcrtc->overlays[i] = tvkms_plane_create(tdev,
 							DRM_PLANE_TYPE_OVERLAY,
-							index, zpos++);
+							BIT(index), zpos++);
 		if (IS_ERR(tcrtc->overlays[i]))
 			return PTR_ERR(tcrtc->overlays[i]);
 	}
 	if (tdev->config.cursor) {
 		tcrtc->cursor = tvkms_plane_create(tdev, DRM_PLANE_TYPE_CURSOR,
-						   index, zpos++);
+						   BIT(index),
+						   tdev->config.overlays + 1);
 		if (IS_ERR(tcrtc->cursor))
 			return PTR_ERR(tcrtc->cursor);
 	}
@@ -233,16 +256,8 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 	return 0;
 }
 
-/*
- * Device teardown, after every CRTC was disabled: drm requires VBLANK off
- * by then (even where vblank-off-missing skipped it), and no timer may
- * outlive the device.
- */
+/* Device teardown: no timer may outlive the device. */
 void tvkms_crtc_stop_vblank(struct tvkms_crtc *tcrtc)
 {
-	if (tcrtc->vblank_off_skipped) {
-		drm_crtc_vblank_off(&tcrtc->base);
-		tcrtc->vblank_off_skipped = false;
-	}
 	tvkms_vblank_stop(tcrtc);
 }

@@ -14,6 +14,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_vblank.h>
 
@@ -103,8 +104,22 @@ static const struct drm_driver tvkms_driver = {
 	.minor = 0,
 };
 
+/* Only formats some plane can scan out make a framebuffer (ADDFB2). */
+static struct drm_framebuffer *
+tvkms_fb_create(struct drm_device *dev, struct drm_file *file,
+		const struct drm_mode_fb_cmd2 *cmd)
+{
+	if (!drm_any_plane_has_format(dev, cmd->pixel_format,
+				      cmd->modifier[0])) {
+		drm_dbg_kms(dev, "ADDFB2: format %p4cc not supported\n",
+			    &cmd->pixel_format);
+		return ERR_PTR(-EINVAL);
+	}
+	return drm_gem_fb_create(dev, file, cmd);
+}
+
 static const struct drm_mode_config_funcs tvkms_mode_config_funcs = {
-	.fb_create = drm_gem_fb_create,
+	.fb_create = tvkms_fb_create,
 	.atomic_check = tvkms_atomic_check,
 	.atomic_commit = tvkms_atomic_commit,
 };
@@ -162,6 +177,16 @@ static int tvkms_modeset_init(struct tvkms_device *tdev)
 		if (ret)
 			return ret;
 	}
+	for (i = 0; tdev->config.shared_overlays &&
+		    i < tdev->config.overlays; i++) {
+		struct drm_plane *plane;
+
+		plane = tvkms_plane_create(tdev, DRM_PLANE_TYPE_OVERLAY,
+					   GENMASK(tdev->config.crtcs - 1, 0),
+					   i + 1);
+		if (IS_ERR(plane))
+			return PTR_ERR(plane);
+	}
 	for (i = 0; tdev->config.writeback && i < tdev->config.crtcs; i++) {
 		ret = tvkms_writeback_init(tdev, &tdev->crtcs[i]);
 		if (ret)
@@ -178,6 +203,7 @@ static int tvkms_modeset_init(struct tvkms_device *tdev)
 static int tvkms_probe(struct platform_device *pdev)
 {
 	struct tvkms_device *tdev;
+	unsigned int i;
 	int ret;
 
 	tdev = devm_drm_dev_alloc(&pdev->dev, &tvkms_driver,
@@ -192,6 +218,12 @@ static int tvkms_probe(struct platform_device *pdev)
 		.refresh = refresh,
 		.fbdev = fbdev,
 	};
+	tdev->config.shared_overlays =
+		crtcs * (1 + overlays + cursor) > TVKMS_MAX_PLANES;
+	if (tdev->config.shared_overlays)
+		drm_info(&tdev->base,
+			 "%u CRTCs x %u overlays pass %d planes: overlays shared by all CRTCs\n",
+			 crtcs, overlays, TVKMS_MAX_PLANES);
 	spin_lock_init(&tdev->test_only_lock);
 	mutex_init(&tdev->dry_run_lock);
 	ret = tvkms_faults_init(tdev);
@@ -212,6 +244,8 @@ static int tvkms_probe(struct platform_device *pdev)
 		return ret;
 	}
 	platform_set_drvdata(pdev, tdev);
+	for (i = 0; i < tdev->config.crtcs; i++)
+		tvkms_output_probe(&tdev->crtcs[i].output);
 	tvkms_debugfs_init(tdev);
 	if (tdev->config.fbdev)
 		tvkms_compat_fbdev_setup(&tdev->base);

@@ -36,6 +36,7 @@
 #define TVKMS_CURSOR_SIZE 64
 #define TVKMS_MAX_REFRESH 1000
 #define TVKMS_HELD_STATES_MAX 256
+#define TVKMS_MAX_PLANES 32
 
 /* tvkms:tvkms_event kinds (TRACEPOINTS.md). */
 enum tvkms_event_kind {
@@ -60,6 +61,11 @@ struct tvkms_config {
 	bool writeback;
 	unsigned int refresh;
 	bool fbdev;
+	/*
+	 * DRM allows 32 planes per device. When dedicated overlays would pass
+	 * that, the overlays are one pool that every CRTC may use.
+	 */
+	bool shared_overlays;
 };
 
 /* ---- fault knobs (tvkms_faults.c) ---- */
@@ -89,7 +95,8 @@ struct tvkms_vblank {
 	spinlock_t lock;
 	bool enabled;		/* between enable_vblank and disable_vblank */
 	ktime_t epoch;		/* a VBLANK instant the schedule is aligned to */
-	u64 frame_duration_ns;	/* from the current mode; 0 = no mode */
+	u64 frame_duration_ns;	/* from the last mode set; 0 = none yet */
+	bool crtc_on;		/* between atomic_enable and atomic_disable */
 	ktime_t next_expected;	/* the schedule's next VBLANK instant */
 	ktime_t delivering;	/* the instant being handled in the callback */
 	bool in_callback;
@@ -121,11 +128,6 @@ struct tvkms_crtc {
 	struct drm_plane *primary;
 	struct drm_plane *cursor;
 	struct drm_plane *overlays[TVKMS_MAX_OVERLAYS];
-	/*
-	 * vblank-off-missing left drm's VBLANK on for this disabled CRTC;
-	 * written only in the serialised commit tail and at teardown.
-	 */
-	bool vblank_off_skipped;
 	/* "Hardware" scanout registers, written inside drm_dev_enter. */
 	atomic64_t plane_updates;
 	atomic64_t flushes;
@@ -208,19 +210,19 @@ bool tvkms_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 			    ktime_t *vblank_time, bool in_vblank_irq);
 void tvkms_vblank_set_mode(struct tvkms_crtc *tcrtc,
 			   const struct drm_display_mode *mode);
-void tvkms_vblank_restart_if_stopped(struct tvkms_crtc *tcrtc);
+void tvkms_vblank_set_off(struct tvkms_crtc *tcrtc);
 void tvkms_vblank_stop(struct tvkms_crtc *tcrtc);
 
 /* tvkms_plane.c */
 struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
-				     enum drm_plane_type type,
-				     unsigned int crtc_index,
+				     enum drm_plane_type type, u32 crtc_mask,
 				     unsigned int zpos);
 void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 				  struct tvkms_plane_state *tstate);
 
 /* tvkms_output.c */
 int tvkms_output_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);
+void tvkms_output_probe(struct tvkms_output *output);
 void tvkms_output_set_connected(struct tvkms_output *output, bool connected);
 
 /* tvkms_writeback.c */

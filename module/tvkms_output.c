@@ -100,21 +100,26 @@ static const struct drm_connector_helper_funcs tvkms_connector_helper_funcs = {
 };
 
 /*
- * Hotplug: change the status, re-probe so the connector's status and
- * modes are current for every reader (sysfs included), then tell user
- * space with a hotplug uevent naming the connector.
+ * Probe now, so the status and modes are current for readers that do not
+ * probe themselves (sysfs, drmModeGetConnectorCurrent).
  */
-void tvkms_output_set_connected(struct tvkms_output *output, bool connected)
+void tvkms_output_probe(struct tvkms_output *output)
 {
 	struct drm_connector *connector = &output->connector;
 	struct drm_device *dev = connector->dev;
 
-	WRITE_ONCE(output->connected, connected);
 	mutex_lock(&dev->mode_config.mutex);
 	connector->funcs->fill_modes(connector, dev->mode_config.max_width,
 				     dev->mode_config.max_height);
 	mutex_unlock(&dev->mode_config.mutex);
-	drm_kms_helper_connector_hotplug_event(connector);
+}
+
+/* Hotplug: new status, re-probe, and a hotplug uevent naming the connector. */
+void tvkms_output_set_connected(struct tvkms_output *output, bool connected)
+{
+	WRITE_ONCE(output->connected, connected);
+	tvkms_output_probe(output);
+	drm_kms_helper_connector_hotplug_event(&output->connector);
 }
 
 int tvkms_output_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc)

@@ -205,8 +205,7 @@ static const struct drm_plane_helper_funcs tvkms_plane_helper_funcs = {
 };
 
 struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
-				     enum drm_plane_type type,
-				     unsigned int crtc_index,
+				     enum drm_plane_type type, u32 crtc_mask,
 				     unsigned int zpos)
 {
 	unsigned int zpos_max = tdev->config.overlays + 1;
@@ -214,7 +213,7 @@ struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
 	int ret;
 
 	plane = __drmm_universal_plane_alloc(&tdev->base, sizeof(*plane), 0,
-					     BIT(crtc_index), &tvkms_plane_funcs,
+					     crtc_mask, &tvkms_plane_funcs,
 					     tvkms_plane_formats,
 					     ARRAY_SIZE(tvkms_plane_formats),
 					     NULL, type, NULL);

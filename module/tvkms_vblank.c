@@ -135,6 +135,7 @@ void tvkms_vblank_set_mode(struct tvkms_crtc *tcrtc,
 
 	spin_lock_irqsave(&vbl->lock, flags);
 	vbl->frame_duration_ns = frame_ns;
+	vbl->crtc_on = true;
 	vbl->epoch = ktime_get();
 	vbl->next_expected = vbl->epoch;
 	spin_unlock_irqrestore(&vbl->lock, flags);
@@ -158,7 +159,7 @@ int tvkms_vblank_enable(struct drm_crtc *crtc)
 	int ret = 0;
 
 	spin_lock_irqsave(&vbl->lock, flags);
-	if (!vbl->frame_duration_ns) {
+	if (!vbl->crtc_on || !vbl->frame_duration_ns) {
 		ret = -EINVAL;
 	} else {
 		vbl->enabled = true;
@@ -186,19 +187,16 @@ void tvkms_vblank_disable(struct drm_crtc *crtc)
 }
 
 /*
- * vblank-off-missing leaves drm's VBLANK state on after a CRTC disable;
- * the timer was stopped by tvkms_vblank_stop, so drm_crtc_vblank_on will
- * not call enable_vblank again: restart the timer here instead.
+ * Called from atomic_disable before VBLANK is turned off: from here on
+ * enable_vblank refuses, as hardware with its pipe off would.
  */
-void tvkms_vblank_restart_if_stopped(struct tvkms_crtc *tcrtc)
+void tvkms_vblank_set_off(struct tvkms_crtc *tcrtc)
 {
 	struct tvkms_vblank *vbl = &tcrtc->vblank;
 	unsigned long flags;
 
 	spin_lock_irqsave(&vbl->lock, flags);
-	if (vbl->enabled && vbl->frame_duration_ns &&
-	    !hrtimer_active(&vbl->timer))
-		tvkms_vblank_start_locked(vbl);
+	vbl->crtc_on = false;
 	spin_unlock_irqrestore(&vbl->lock, flags);
 }
 

@@ -1,0 +1,369 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the in-guest tvkms tests: load/unload the module, find its
+card and debugfs directory, read the kernel log, and a minimal legacy-KMS
+client (dumb buffers, SETCRTC, page flips with events, WAIT_VBLANK) built on
+ioctl(2), so tests can count events and VBLANKs themselves."""
+import ctypes
+import fcntl
+import os
+import pathlib
+import re
+import select
+import struct
+import subprocess
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RELEASE = os.environ.get("KMST_KERNEL_RELEASE", os.uname().release)
+MODULE = ROOT / ".output" / "module" / RELEASE / "tvkms.ko"
+DEBUGFS = pathlib.Path("/sys/kernel/debug/tvkms")
+TRACEFS = pathlib.Path("/sys/kernel/tracing")
+SPLAT = re.compile(r"WARNING:|BUG:|Oops|general protection|kernel BUG|"
+                   r"UBSAN:|KASAN:|possible circular locking|"
+                   r"possible recursive locking|inconsistent lock state|"
+                   r"refcount_t:|list_(add|del) corruption|"
+                   r"flip_done timed out|hw_done timed out")
+
+
+def run(*cmd, check=True):
+    return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+
+def dmesg_lines():
+    return run("dmesg").stdout.splitlines()
+
+
+def splats(lines):
+    return [line for line in lines if SPLAT.search(line)]
+
+
+def is_loaded():
+    return pathlib.Path("/sys/module/tvkms").exists()
+
+
+def load(**params):
+    """insmod tvkms with params; returns the CompletedProcess (not checked)."""
+    assert MODULE.exists(), f"{MODULE} is not built: run make -C module"
+    deps = run("modinfo", "-F", "depends", str(MODULE)).stdout.strip()
+    for dep in filter(None, deps.split(",")):
+        run("modprobe", dep)
+    args = [f"{k}={int(v) if isinstance(v, bool) else v}"
+            for k, v in params.items()]
+    return run("insmod", str(MODULE), *args, check=False)
+
+
+def unload():
+    if is_loaded():
+        result = run("rmmod", "tvkms", check=False)
+        assert result.returncode == 0, result.stderr
+
+
+def card():
+    """(card name, /dev/dri path) of the tvkms device, found by driver."""
+    for dev in sorted(pathlib.Path("/sys/class/drm").glob("card[0-9]*")):
+        if "-" in dev.name:
+            continue
+        driver = dev / "device" / "driver"
+        if driver.exists() and os.path.basename(os.readlink(driver)) == "tvkms":
+            return dev.name, f"/dev/dri/{dev.name}"
+    raise AssertionError("no tvkms card in /sys/class/drm")
+
+
+def debugfs_dir():
+    return DEBUGFS / card()[0]
+
+
+def write_knob(text):
+    """Write one line to the faults file; returns 0 or the errno."""
+    fd = os.open(debugfs_dir() / "faults", os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+        return 0
+    except OSError as err:
+        return err.errno
+    finally:
+        os.close(fd)
+
+
+def read_knobs():
+    text = (debugfs_dir() / "faults").read_text()
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def vblank_stats():
+    """debugfs vblank file: {crtc index: {field: int}}."""
+    stats = {}
+    for line in (debugfs_dir() / "vblank").read_text().splitlines():
+        name, *fields = line.split()
+        stats[int(name[4:])] = {k: int(v) for k, v in
+                                (f.split("=") for f in fields)}
+    return stats
+
+
+# ---- the DRM uapi, as much as the tests use ----
+
+def _iowr(nr, size):
+    return (3 << 30) | (size << 16) | (ord("d") << 8) | nr
+
+
+MODEINFO = struct.Struct("=I10HIII32s")  # struct drm_mode_modeinfo, 68 bytes
+CARD_RES = struct.Struct("=4Q8I")
+GET_CONNECTOR = struct.Struct("=4Q12I")
+CREATE_DUMB = struct.Struct("=6IQ")
+FB_CMD2 = struct.Struct("=5I4I4I4I4x4Q")
+SET_CRTC = struct.Struct("=QIIIIIII68s")
+PAGE_FLIP = struct.Struct("=IIIIQ")
+WAIT_VBLANK = struct.Struct("=IIqq")
+GET_CAP = struct.Struct("=QQ")
+EVENT_VBLANK = struct.Struct("=IIQIIII")
+
+IOCTL_GET_CAP = _iowr(0x0C, GET_CAP.size)
+IOCTL_WAIT_VBLANK = _iowr(0x3A, WAIT_VBLANK.size)
+IOCTL_GETRESOURCES = _iowr(0xA0, CARD_RES.size)
+IOCTL_SETCRTC = _iowr(0xA2, SET_CRTC.size)
+IOCTL_GETCONNECTOR = _iowr(0xA7, GET_CONNECTOR.size)
+IOCTL_PAGE_FLIP = _iowr(0xB0, PAGE_FLIP.size)
+IOCTL_CREATE_DUMB = _iowr(0xB2, CREATE_DUMB.size)
+IOCTL_ADDFB2 = _iowr(0xB8, FB_CMD2.size)
+CLIENT_CAP = struct.Struct("=QQ")
+PLANE_RES = struct.Struct("=QI4x")
+OBJ_PROPS = struct.Struct("=QQIII4x")
+GET_PROPERTY = struct.Struct("=QQII32sII")
+ATOMIC = struct.Struct("=II6Q")
+IOCTL_SET_CLIENT_CAP = _iowr(0x0D, CLIENT_CAP.size)
+IOCTL_GETPLANERESOURCES = _iowr(0xB5, PLANE_RES.size)
+IOCTL_OBJ_GETPROPERTIES = _iowr(0xB9, OBJ_PROPS.size)
+IOCTL_GETPROPERTY = _iowr(0xAA, GET_PROPERTY.size)
+IOCTL_ATOMIC = _iowr(0xBC, ATOMIC.size)
+CLIENT_CAP_UNIVERSAL_PLANES = 2
+CLIENT_CAP_ATOMIC = 3
+OBJECT_PLANE = 0xEEEEEEEE
+ATOMIC_TEST_ONLY = 0x0100
+
+PAGE_FLIP_EVENT = 0x01
+EVENT_FLIP_COMPLETE = 0x02
+VBLANK_RELATIVE = 0x1
+VBLANK_HIGH_CRTC_SHIFT = 1
+FORMAT_XRGB8888 = 0x34325258
+CAP_DUMB_BUFFER = 0x1
+
+
+class Mode:
+    def __init__(self, raw):
+        self.raw = raw
+        f = MODEINFO.unpack(raw)
+        self.clock, self.hdisplay, self.htotal = f[0], f[1], f[4]
+        self.vdisplay, self.vtotal = f[6], f[9]
+        self.vrefresh, self.flags, self.type = f[11], f[12], f[13]
+        self.name = f[14].split(b"\0")[0].decode()
+
+    @property
+    def exact_refresh(self):
+        return self.clock * 1000.0 / (self.htotal * self.vtotal)
+
+    @property
+    def preferred(self):
+        return bool(self.type & 0x8)
+
+
+def _array(count, fmt="I"):
+    return (ctypes.c_uint32 * max(count, 1))() if fmt == "I" else \
+        (ctypes.c_uint64 * max(count, 1))()
+
+
+class Card:
+    """A client of the tvkms card: the first opener is DRM master."""
+
+    def __init__(self, path=None):
+        self.path = path or card()[1]
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def ioctl(self, request, buf):
+        buf = bytearray(buf)
+        fcntl.ioctl(self.fd, request, buf, True)
+        return bytes(buf)
+
+    def get_cap(self, cap):
+        return GET_CAP.unpack(self.ioctl(IOCTL_GET_CAP,
+                                         GET_CAP.pack(cap, 0)))[1]
+
+    def resources(self):
+        counts = CARD_RES.unpack(self.ioctl(IOCTL_GETRESOURCES,
+                                            bytes(CARD_RES.size)))
+        crtcs, connectors = _array(counts[5]), _array(counts[6])
+        fbs, encoders = _array(counts[4]), _array(counts[7])
+        self.ioctl(IOCTL_GETRESOURCES, CARD_RES.pack(
+            ctypes.addressof(fbs), ctypes.addressof(crtcs),
+            ctypes.addressof(connectors), ctypes.addressof(encoders),
+            counts[4], counts[5], counts[6], counts[7], 0, 0, 0, 0))
+        return list(crtcs)[:counts[5]], list(connectors)[:counts[6]]
+
+    def connector(self, connector_id):
+        """(connection, modes) after a full probe."""
+        head = GET_CONNECTOR.pack(0, 0, 0, 0, 0, 0, 0, 0, connector_id,
+                                  0, 0, 0, 0, 0, 0, 0)
+        f = GET_CONNECTOR.unpack(self.ioctl(IOCTL_GETCONNECTOR, head))
+        count_modes = f[4]
+        modes = ctypes.create_string_buffer(MODEINFO.size * max(count_modes, 1))
+        f = GET_CONNECTOR.unpack(self.ioctl(IOCTL_GETCONNECTOR, GET_CONNECTOR.pack(
+            0, ctypes.addressof(modes), 0, 0, count_modes, 0, 0, 0,
+            connector_id, 0, 0, 0, 0, 0, 0, 0)))
+        raw = modes.raw
+        return f[11], [Mode(raw[i * MODEINFO.size:(i + 1) * MODEINFO.size])
+                       for i in range(min(count_modes, f[4]))]
+
+    def dumb_fb(self, width, height, fourcc=FORMAT_XRGB8888, bpp=32):
+        f = CREATE_DUMB.unpack(self.ioctl(IOCTL_CREATE_DUMB, CREATE_DUMB.pack(
+            height, width, bpp, 0, 0, 0, 0)))
+        handle, pitch = f[4], f[5]
+        f = FB_CMD2.unpack(self.ioctl(IOCTL_ADDFB2, FB_CMD2.pack(
+            0, width, height, fourcc, 0, handle, 0, 0, 0,
+            pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        return f[0]
+
+    def set_crtc(self, crtc_id, connector_id, fb_id, mode):
+        conns = _array(1)
+        conns[0] = connector_id
+        self.ioctl(IOCTL_SETCRTC, SET_CRTC.pack(
+            ctypes.addressof(conns), 1, crtc_id, fb_id, 0, 0, 0, 1, mode.raw))
+
+    def disable_crtc(self, crtc_id):
+        self.ioctl(IOCTL_SETCRTC, SET_CRTC.pack(0, 0, crtc_id, 0, 0, 0, 0, 0,
+                                                bytes(MODEINFO.size)))
+
+    def enable_atomic(self):
+        for cap in (CLIENT_CAP_UNIVERSAL_PLANES, CLIENT_CAP_ATOMIC):
+            self.ioctl(IOCTL_SET_CLIENT_CAP, CLIENT_CAP.pack(cap, 1))
+
+    def planes(self):
+        """All plane ids (universal planes: primary and cursor included)."""
+        self.enable_atomic()
+        count = PLANE_RES.unpack(self.ioctl(IOCTL_GETPLANERESOURCES,
+                                            bytes(PLANE_RES.size)))[1]
+        ids = _array(count)
+        self.ioctl(IOCTL_GETPLANERESOURCES,
+                   PLANE_RES.pack(ctypes.addressof(ids), count))
+        return list(ids)[:count]
+
+    def property_id(self, obj_id, obj_type, name):
+        count = OBJ_PROPS.unpack(self.ioctl(IOCTL_OBJ_GETPROPERTIES, OBJ_PROPS.pack(
+            0, 0, 0, obj_id, obj_type)))[2]
+        ids, values = _array(count), _array(count, "Q")
+        self.ioctl(IOCTL_OBJ_GETPROPERTIES, OBJ_PROPS.pack(
+            ctypes.addressof(ids), ctypes.addressof(values), count, obj_id,
+            obj_type))
+        for prop_id in list(ids)[:count]:
+            f = GET_PROPERTY.unpack(self.ioctl(IOCTL_GETPROPERTY, GET_PROPERTY.pack(
+                0, 0, prop_id, 0, bytes(32), 0, 0)))
+            if f[4].split(b"\0")[0].decode() == name:
+                return prop_id
+        raise AssertionError(f"object {obj_id} has no property {name}")
+
+    def test_only_flip(self, plane_id, fb_id):
+        """A TEST_ONLY atomic commit setting the plane's FB_ID."""
+        self.enable_atomic()
+        prop = self.property_id(plane_id, OBJECT_PLANE, "FB_ID")
+        objs, counts, props = _array(1), _array(1), _array(1)
+        values = _array(1, "Q")
+        objs[0], counts[0], props[0], values[0] = plane_id, 1, prop, fb_id
+        self.ioctl(IOCTL_ATOMIC, ATOMIC.pack(
+            ATOMIC_TEST_ONLY, 1, ctypes.addressof(objs),
+            ctypes.addressof(counts), ctypes.addressof(props),
+            ctypes.addressof(values), 0, 0))
+
+    def page_flip(self, crtc_id, fb_id, user_data):
+        self.ioctl(IOCTL_PAGE_FLIP, PAGE_FLIP.pack(
+            crtc_id, fb_id, PAGE_FLIP_EVENT, 0, user_data))
+
+    def read_events(self, timeout, count=None):
+        """Flip-complete events read within timeout seconds, or until
+        `count` arrived: a list of (user_data, sequence, time s, crtc_id)."""
+        events = []
+        deadline = time.monotonic() + timeout
+        while count is None or len(events) < count:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                break
+            data = os.read(self.fd, 4096)
+            off = 0
+            while off + 8 <= len(data):
+                etype, length = struct.unpack_from("=II", data, off)
+                if etype == EVENT_FLIP_COMPLETE:
+                    f = EVENT_VBLANK.unpack_from(data, off)
+                    events.append((f[2], f[5], f[3] + f[4] / 1e6, f[6]))
+                off += length
+        return events
+
+    def vblank(self, crtc_index, relative=0):
+        """Wait `relative` VBLANKs (0 = none); (sequence, timestamp in s)."""
+        request = VBLANK_RELATIVE | (crtc_index << VBLANK_HIGH_CRTC_SHIFT)
+        f = WAIT_VBLANK.unpack(self.ioctl(IOCTL_WAIT_VBLANK, WAIT_VBLANK.pack(
+            request, relative, 0, 0)))
+        return f[1], f[2] + f[3] / 1e6
+
+
+def find_mode(modes, name, refresh):
+    for mode in modes:
+        if mode.name == name and round(mode.exact_refresh) == refresh:
+            return mode
+    raise AssertionError(f"no mode {name}@{refresh} in "
+                         f"{[(m.name, m.vrefresh) for m in modes]}")
+
+
+class Pipe:
+    """A lit CRTC: mode set on connector N / CRTC N with two framebuffers."""
+
+    def __init__(self, client, index, name="1024x768", refresh=60):
+        crtcs, connectors = client.resources()
+        self.client = client
+        self.index = index
+        self.crtc_id = crtcs[index]
+        self.connector_id = connectors[index]
+        _, modes = client.connector(self.connector_id)
+        self.mode = find_mode(modes, name, refresh)
+        self.fbs = [client.dumb_fb(self.mode.hdisplay, self.mode.vdisplay)
+                    for _ in range(2)]
+        client.set_crtc(self.crtc_id, self.connector_id, self.fbs[0],
+                        self.mode)
+        self.flips = 0
+
+    def flip(self, user_data):
+        self.flips += 1
+        self.client.page_flip(self.crtc_id, self.fbs[self.flips % 2],
+                              user_data)
+
+
+class Trace:
+    """ftrace events of a trace system, for counting what the kernel did."""
+
+    def __init__(self, *events):
+        self.events = events
+
+    def __enter__(self):
+        (TRACEFS / "tracing_on").write_text("0")
+        (TRACEFS / "trace").write_text("")
+        for event in self.events:
+            (TRACEFS / "events" / event / "enable").write_text("1")
+        (TRACEFS / "tracing_on").write_text("1")
+        return self
+
+    def __exit__(self, *exc):
+        (TRACEFS / "tracing_on").write_text("0")
+        for event in self.events:
+            (TRACEFS / "events" / event / "enable").write_text("0")
+
+    def lines(self, name):
+        text = (TRACEFS / "trace").read_text()
+        return [line for line in text.splitlines()
+                if not line.startswith("#") and f" {name}:" in line]
