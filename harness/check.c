@@ -389,7 +389,8 @@ static void thread_event(struct kmst_checker *ck, struct ck_tid *t, const struct
 
 /*
  * Events that may come after the state was freed (the ioctl's return, the
- * completions, a late event send) only find a commit; they never open one,
+ * completions, a late event send, VBLANKs the tracer attributes to the
+ * commit whose event was armed) only find a commit; they never open one,
  * or a retired commit would come back to life.
  */
 static bool opens_commit(unsigned int type)
@@ -402,6 +403,12 @@ static bool opens_commit(unsigned int type)
 	case KMST_EV_HW_DONE_COMPLETE:
 	case KMST_EV_FLIP_DONE_COMPLETE:
 	case KMST_EV_CLEANUP_DONE_COMPLETE:
+	case KMST_EV_HANDLE_VBLANK:
+	case KMST_EV_VBLANK_EVENT:
+	case KMST_EV_VBLANK_EVENT_QUEUED:
+	case KMST_EV_TVKMS_VBLANK:
+	case KMST_EV_TVKMS_EVENT:
+	case KMST_EV_TVKMS_FAULT:
 		return false;
 	default:
 		return true;

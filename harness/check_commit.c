@@ -413,7 +413,8 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 		skip_check(ck, c, ev);
 		if (stage == CK_STAGE_HW_DONE)
 			c->hw_done_entered = true;
-		if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
+		/* tvkms announces a stage before its helper runs: only the helpers start hardware. */
+		if (!c->tail_started && stage <= CK_STAGE_ENABLES && ev->type != KMST_EV_TVKMS_STAGE) {
 			c->tail_started = true;
 			dependencies(ck, c, ev);
 		}
