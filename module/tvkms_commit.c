@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_commit.c - atomic check and commit. The commit follows
+ * Atomic check and commit. The commit follows
  * drm_atomic_helper_commit's structure, built from the same helper pieces,
  * so that its tail is ours: a chain of typed stages (tvkms_tail.h) that
  * each call the generic DRM helper for their step.

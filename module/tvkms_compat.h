@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0+ */
 /*
- * tvkms_compat.h - every difference between the kernels tvkms builds for
+ * Every difference between the kernels tvkms builds for
  * (Debian's 6.1 and 6.12). Nothing else in the driver tests a version.
  */
 #ifndef _TVKMS_COMPAT_H_
@@ -34,13 +34,23 @@ tvkms_compat_vblank_crtc(struct drm_crtc *crtc)
 #endif
 }
 
-/* platform_driver.remove returns void since 6.11. */
+/*
+ * platform_driver.remove returns void since 6.11: the driver's remove is
+ * void, and this wraps it for the older int-returning hook.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-typedef void tvkms_compat_remove_ret;
-#define TVKMS_COMPAT_REMOVE_RETURN return
+#define TVKMS_COMPAT_PLATFORM_REMOVE(remove_fn) (remove_fn)
 #else
-typedef int tvkms_compat_remove_ret;
-#define TVKMS_COMPAT_REMOVE_RETURN return 0
+#define TVKMS_COMPAT_PLATFORM_REMOVE(remove_fn) (remove_fn##_int)
+#define TVKMS_COMPAT_DEFINE_REMOVE_INT(remove_fn)                    \
+	static int remove_fn##_int(struct platform_device *pdev)     \
+	{                                                            \
+		remove_fn(pdev);                                     \
+		return 0;                                            \
+	}
+#endif
+#ifndef TVKMS_COMPAT_DEFINE_REMOVE_INT
+#define TVKMS_COMPAT_DEFINE_REMOVE_INT(remove_fn)
 #endif
 
 /* The generic fbdev client became the shmem one in 6.11. */

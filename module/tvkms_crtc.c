@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_crtc.c - the CRTC: mode checks, enable/disable with VBLANK on/off,
+ * The CRTC: mode checks, enable/disable with VBLANK on/off,
  * and the page-flip event at atomic_flush.
  */
 #include <linux/slab.h>

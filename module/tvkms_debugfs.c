@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_debugfs.c - /sys/kernel/debug/tvkms/<card>/: the fault knobs, the
+ * /sys/kernel/debug/tvkms/<card>/: the fault knobs, the
  * VBLANK statistics, and one hotplug control per connector (README.md).
  */
 #include <linux/debugfs.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_drv.c - module parameters, the platform device the DRM device
+ * Module parameters, the platform device the DRM device
  * hangs off, mode_config, and device setup/teardown (unbind = hot unplug).
  */
 #include <linux/module.h>
@@ -271,15 +271,15 @@ static void tvkms_teardown(struct tvkms_device *tdev)
 	flush_workqueue(tdev->faults.deferred_wq);
 }
 
-static tvkms_compat_remove_ret tvkms_remove(struct platform_device *pdev)
+static void tvkms_remove(struct platform_device *pdev)
 {
 	tvkms_teardown(platform_get_drvdata(pdev));
-	TVKMS_COMPAT_REMOVE_RETURN;
 }
+TVKMS_COMPAT_DEFINE_REMOVE_INT(tvkms_remove)
 
 static struct platform_driver tvkms_platform_driver = {
 	.probe = tvkms_probe,
-	.remove = tvkms_remove,
+	.remove = TVKMS_COMPAT_PLATFORM_REMOVE(tvkms_remove),
 	.driver = {
 		.name = TVKMS_NAME,
 	},

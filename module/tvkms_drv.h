@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0+ */
 /*
- * tvkms_drv.h - the private header of tvkms, grouped by KMS object.
+ * The private header of tvkms, grouped by KMS object.
  */
 #ifndef _TVKMS_DRV_H_
 #define _TVKMS_DRV_H_

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_faults.c - fault knobs that break DRM commit rules on purpose,
+ * Fault knobs that break DRM commit rules on purpose,
  * named after the kmstrace checker rules (bpf/kmstrace_event.h). A knob
  * with value N > 0 fires on every Nth eligible event counted from the
  * moment it was set; vblank-jitter's value is a delay bound in ns instead.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_output.c - one encoder and one virtual connector per CRTC: the
+ * One encoder and one virtual connector per CRTC: the
  * mode list, and the connection status that debugfs toggles (hotplug).
  */
 #include <drm/drm_atomic_helper.h>

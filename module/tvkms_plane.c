@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_plane.c - primary, overlay and cursor planes: formats, properties,
+ * Primary, overlay and cursor planes: formats, properties,
  * state checks through the DRM helpers, and the CPU mapping of each fb
  * between prepare_fb and cleanup_fb.
  */

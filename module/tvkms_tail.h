@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0+ */
 /*
- * tvkms_tail.h - the typed commit tail. Each stage takes the token the
+ * The typed commit tail. Each stage takes the token the
  * previous stage returned and returns the next one; every token is its own
  * struct type, so calling a stage out of order is a C type error:
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0+ */
 /*
- * tvkms_trace.h - the tvkms trace system. The record format is documented
+ * The tvkms trace system. The record format is documented
  * in TRACEPOINTS.md; every TP_PROTO starts with the commit's atomic state
  * (NULL when no commit is involved) followed only by integers, so raw
  * tracepoint programs can read the arguments in order without BTF.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_vblank.c - VBLANK emulation: one hrtimer per CRTC on an absolute
+ * VBLANK emulation: one hrtimer per CRTC on an absolute
  * schedule, epoch + k * frame_duration_ns, so no error accumulates.
  */
 #include <linux/ktime.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * tvkms_writeback.c - one writeback connector per CRTC. A writeback job is
+ * One writeback connector per CRTC. A writeback job is
  * validated against the CRTC's mode and completed when its commit reaches
  * the hardware stage; the buffer's content is left as the client made it.
  */
