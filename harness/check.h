@@ -25,7 +25,7 @@ struct kmst_check_opts {
 };
 
 #define KMST_CHECK_DEFAULT_TOLERANCE_PCT 50
-#define KMST_CHECK_DEFAULT_SLACK_US 4000
+#define KMST_CHECK_DEFAULT_SLACK_US 10000
 
 struct kmst_violation {
 	unsigned int rule;		/* enum kmst_rule */

@@ -203,8 +203,7 @@ static void vblank_timing(struct kmst_checker *ck, struct ck_crtc *cr, const str
 	uint64_t interval, deviation, allowed;
 
 	ck->seen_handle_vblank = true;
-	if (cr->vblank_on < 0)
-		cr->vblank_on = 1;
+	cr->vblank_on = 1;
 	/*
 	 * The first VBLANK after a (re)start may come at any point of the frame:
 	 * intervals are judged from the second one on.
@@ -261,6 +260,7 @@ void ck_vblank_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	case KMST_EV_VBLANK_EVENT:
 	case KMST_EV_CRTC_ATOMIC_ENABLE:
 	case KMST_EV_CRTC_ATOMIC_DISABLE:
+	case KMST_EV_VBLANK_GET:
 		break;
 	default:
 		return;
@@ -293,6 +293,14 @@ void ck_vblank_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	case KMST_EV_CRTC_ATOMIC_DISABLE:
 		if (ev->phase != KMST_PH_EXIT)
 			reset_chain(cr);
+		/* Across a disable only the driver's own vblank_off/on calls tell the state. */
+		if (ev->type == KMST_EV_CRTC_ATOMIC_DISABLE && ev->phase == KMST_PH_ENTER)
+			cr->vblank_on = -1;
+		break;
+	case KMST_EV_VBLANK_GET:
+		/* drm_crtc_vblank_get failing means VBLANK is off: sending at once is right. */
+		if (ev->phase == KMST_PH_EXIT && ev->ret < 0)
+			cr->vblank_on = 0;
 		break;
 	case KMST_EV_ARM_VBLANK_EVENT:
 		if (ev->phase == KMST_PH_EXIT)
