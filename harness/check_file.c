@@ -65,7 +65,7 @@ int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 {
 	struct kmst_report_ctx ctx = { .trace = trace, .seq_path = seq_path };
 	const struct kmst_check_result *res;
-	char driver[64] = "", kernel[96] = "", missing[160];
+	char driver[64] = "", kernel[96] = "", missing[160], seq_meta[256];
 	const struct kmst_event *ev;
 	struct kmst_checker *ck;
 	struct kmst_reader reader;
@@ -79,6 +79,9 @@ int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 		kmst_reader_close(&reader);
 		return KMST_EXIT_BAD_INPUT;
 	}
+	/* A replay's trace names its sequence, so a later `kmstrace check` can too. */
+	if (!seq_path && kmst_meta_get(reader.meta, "seq", seq_meta, sizeof(seq_meta)))
+		ctx.seq_path = seq_meta;
 	kmst_meta_get(reader.meta, "driver", driver, sizeof(driver));
 	kmst_meta_get(reader.meta, "kernel", kernel, sizeof(kernel));
 	ctx.driver = driver;
