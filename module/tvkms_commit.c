@@ -293,7 +293,7 @@ int tvkms_atomic_commit(struct drm_device *dev, struct drm_atomic_state *state,
 	/* The tail's reference; it drops it in tvkms_tail_finish. */
 	drm_atomic_state_get(state);
 	if (nonblock)
-		queue_work(system_unbound_wq, &state->commit_work);
+		queue_work(tdev->commit_wq, &state->commit_work);
 	else
 		tvkms_commit_tail(state);
 	return 0;

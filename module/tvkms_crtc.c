@@ -137,29 +137,23 @@ static void tvkms_crtc_send_duplicate_locked(struct drm_crtc *crtc,
 	drm_crtc_send_vblank_event(crtc, twin);
 }
 
-static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
-				    struct drm_atomic_state *state)
+/*
+ * The flip event of a CRTC flush: armed for the next VBLANK, or sent at
+ * once when none will come (pipe off, VBLANK refused, device unplugged),
+ * or bent by the event knobs.
+ */
+static void tvkms_crtc_flush_event(struct drm_crtc *crtc,
+				   struct drm_atomic_state *state,
+				   struct drm_pending_vblank_event *event,
+				   bool present)
 {
 	struct drm_crtc_state *crtc_state =
 		drm_atomic_get_new_crtc_state(state, crtc);
 	struct tvkms_crtc *tcrtc = to_tvkms_crtc(crtc);
 	struct tvkms_device *tdev = to_tvkms_device(crtc->dev);
-	struct drm_pending_vblank_event *event = crtc_state->event;
+	u64 user_data = event->event.vbl.user_data;
 	u32 minor = tvkms_minor(crtc->dev);
 	unsigned long flags;
-	u64 user_data;
-	int idx;
-
-	if (tvkms_is_dry_run(state))
-		return;
-	if (drm_dev_enter(crtc->dev, &idx)) {
-		atomic64_inc(&tcrtc->flushes);
-		drm_dev_exit(idx);
-	}
-	if (!event)
-		return;
-	crtc_state->event = NULL;
-	user_data = event->event.vbl.user_data;
 
 	if (tvkms_fault_fires(tdev, KMST_RULE_EVENT_MISSING)) {
 		trace_tvkms_fault(state, minor, tcrtc->index, -1,
@@ -171,7 +165,9 @@ static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
 	}
 
 	spin_lock_irqsave(&crtc->dev->event_lock, flags);
-	if (tvkms_fault_fires(tdev, KMST_RULE_EVENT_TWICE)) {
+	/* Only a client's event can be doubled: the file gets both. */
+	if (event->base.file_priv &&
+	    tvkms_fault_fires(tdev, KMST_RULE_EVENT_TWICE)) {
 		trace_tvkms_fault(state, minor, tcrtc->index, -1,
 				  KMST_RULE_EVENT_TWICE);
 		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
@@ -184,7 +180,8 @@ static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
 		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
 				  user_data);
 		drm_crtc_send_vblank_event(crtc, event);
-	} else if (crtc_state->active && drm_crtc_vblank_get(crtc) == 0) {
+	} else if (present && crtc_state->active &&
+		   drm_crtc_vblank_get(crtc) == 0) {
 		/* The reference taken here is dropped when the event is sent. */
 		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_ARM,
 				  user_data);
@@ -196,6 +193,33 @@ static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
 		drm_crtc_send_vblank_event(crtc, event);
 	}
 	spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+}
+
+/*
+ * Arming happens inside drm_dev_enter, so an event is either armed before
+ * drm_dev_unplug returns (and teardown then sends it, tvkms_crtc_unplug)
+ * or sees the device gone and is sent at once.
+ */
+static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
+				    struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, crtc);
+	struct drm_pending_vblank_event *event = crtc_state->event;
+	bool present;
+	int idx;
+
+	if (tvkms_is_dry_run(state))
+		return;
+	present = drm_dev_enter(crtc->dev, &idx);
+	if (present)
+		atomic64_inc(&to_tvkms_crtc(crtc)->flushes);
+	if (event) {
+		crtc_state->event = NULL;
+		tvkms_crtc_flush_event(crtc, state, event, present);
+	}
+	if (present)
+		drm_dev_exit(idx);
 }
 
 static const struct drm_crtc_helper_funcs tvkms_crtc_helper_funcs = {
@@ -256,8 +280,15 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 	return 0;
 }
 
-/* Device teardown: no timer may outlive the device. */
-void tvkms_crtc_stop_vblank(struct tvkms_crtc *tcrtc)
+/*
+ * Device teardown, after the pipes were shut down and every commit tail
+ * has run: stop the VBLANK timer for good, then send any event still armed
+ * (drm_crtc_vblank_off sends them at once), so no flip_done waits for a
+ * VBLANK that can no longer come.
+ */
+void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc)
 {
+	tvkms_vblank_set_off(tcrtc);
 	tvkms_vblank_stop(tcrtc);
+	drm_crtc_vblank_off(&tcrtc->base);
 }

@@ -144,9 +144,12 @@ static int tvkms_check_params(void)
 	return 0;
 }
 
-static void tvkms_release_wq(struct drm_device *dev, void *unused)
+static void tvkms_release_workqueues(struct drm_device *dev, void *unused)
 {
-	destroy_workqueue(to_tvkms_device(dev)->faults.deferred_wq);
+	struct tvkms_device *tdev = to_tvkms_device(dev);
+
+	destroy_workqueue(tdev->commit_wq);
+	destroy_workqueue(tdev->faults.deferred_wq);
 }
 
 static int tvkms_modeset_init(struct tvkms_device *tdev)
@@ -229,7 +232,13 @@ static int tvkms_probe(struct platform_device *pdev)
 	ret = tvkms_faults_init(tdev);
 	if (ret)
 		return ret;
-	ret = drmm_add_action_or_reset(&tdev->base, tvkms_release_wq, NULL);
+	tdev->commit_wq = alloc_workqueue("tvkms-commit", WQ_UNBOUND, 0);
+	if (!tdev->commit_wq) {
+		destroy_workqueue(tdev->faults.deferred_wq);
+		return -ENOMEM;
+	}
+	ret = drmm_add_action_or_reset(&tdev->base, tvkms_release_workqueues,
+				       NULL);
 	if (ret)
 		return ret;
 
@@ -254,9 +263,11 @@ static int tvkms_probe(struct platform_device *pdev)
 
 /*
  * Unbind and rmmod: unplug first, so open files get -ENODEV from here on,
- * then turn the pipes off (that waits for pending commits) and stop what
- * still runs on its own. The drm_device itself lives on until its last
- * file is closed.
+ * then turn the pipes off (a blocking commit: it waits for the pending
+ * ones, whose VBLANKs still run), wait for every commit tail, and only
+ * then stop the VBLANK timers, sending what is still armed. The drm_device
+ * itself lives on until its last file is closed; nothing of it waits for
+ * a VBLANK any more.
  */
 static void tvkms_teardown(struct tvkms_device *tdev)
 {
@@ -266,8 +277,9 @@ static void tvkms_teardown(struct tvkms_device *tdev)
 	tvkms_faults_fini(tdev);
 	drm_dev_unplug(&tdev->base);
 	drm_atomic_helper_shutdown(&tdev->base);
+	flush_workqueue(tdev->commit_wq);
 	for (i = 0; i < tdev->config.crtcs; i++)
-		tvkms_crtc_stop_vblank(&tdev->crtcs[i]);
+		tvkms_crtc_unplug(&tdev->crtcs[i]);
 	flush_workqueue(tdev->faults.deferred_wq);
 }
 

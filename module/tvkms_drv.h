@@ -151,6 +151,11 @@ struct tvkms_device {
 	struct tvkms_config config;
 	struct tvkms_crtc crtcs[TVKMS_MAX_CRTCS];
 	struct tvkms_faults faults;
+	/*
+	 * Runs nonblocking commit tails, so teardown can wait for every tail
+	 * before the module's code may go away.
+	 */
+	struct workqueue_struct *commit_wq;
 	struct dentry *debugfs_dir;
 	/*
 	 * The task inside a TEST_ONLY atomic ioctl, so atomic_check can tell
@@ -200,7 +205,7 @@ static inline bool tvkms_is_dry_run(struct drm_atomic_state *state)
 
 /* tvkms_crtc.c */
 int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index);
-void tvkms_crtc_stop_vblank(struct tvkms_crtc *tcrtc);
+void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc);
 
 /* tvkms_vblank.c */
 void tvkms_vblank_init(struct tvkms_crtc *tcrtc);
