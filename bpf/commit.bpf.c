@@ -45,6 +45,12 @@ const volatile __s32 filter_minor = -1;
 const volatile __u8 recorder_on = 1;
 const volatile struct kmst_hist hist_zero;
 const volatile struct kmst_rec_atomic rec_atomic_zero;
+/*
+ * Wake the reader only once this many bytes wait in the ring. A wakeup per
+ * event costs the traced client a context switch per commit; the reader
+ * polls on a short timer anyway, so batching loses nothing. 0 = always wake.
+ */
+const volatile __u64 wakeup_bytes;
 
 /* Next commit id minus one; ids start at 1 and are never reused. */
 __u64 commit_id_counter;
@@ -55,6 +61,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by the loader */
 } events SEC(".maps");
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
 
 /* Ring buffer reserve failures per event type. */
 struct {
@@ -300,7 +313,7 @@ static __noinline void emit(__u16 type, __u8 phase, __u8 source, const struct km
 	ev->aux = out->aux;
 	ev->arg0 = out->arg0;
 	ev->arg1 = out->arg1;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, submit_flags());
 }
 
 #define EMIT(type, phase, source, c, ret_, aux_, arg0_, arg1_)                          \
@@ -538,7 +551,7 @@ static __noinline void atomic_ioctl_exit(__s32 ret)
 	rec->head.tid = tid;
 	rec->head.crtc = rec->head.plane = rec->head.connector = -1;
 	rec->head.ret = ret;
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), submit_flags()))
 		count_drop(KMST_EV_REC_ATOMIC);
 	bpf_map_delete_elem(&atomic_recs, &tid);
 }
@@ -578,7 +591,7 @@ static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void
 		bpf_core_read(rec->offsets, sizeof(rec->offsets), &cmd->offsets);
 		bpf_core_read(rec->modifier, sizeof(rec->modifier), &cmd->modifier);
 		rec->pad = 0;
-		bpf_ringbuf_submit(rec, 0);
+		bpf_ringbuf_submit(rec, submit_flags());
 		return;
 	}
 	case KMST_SP_REC_RMFB: {
@@ -592,7 +605,7 @@ static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void
 		bpf_probe_read_kernel(&fb_id, sizeof(fb_id), data);
 		rec_head(ev, KMST_EV_REC_RMFB, sizeof(*ev), source, minor, ret);
 		ev->arg0 = fb_id;
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, submit_flags());
 		return;
 	}
 	case KMST_SP_REC_CREATE_DUMB: {
@@ -611,7 +624,7 @@ static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void
 		rec->handle = BPF_CORE_READ(args, handle);
 		rec->pitch = BPF_CORE_READ(args, pitch);
 		rec->size = BPF_CORE_READ(args, size);
-		bpf_ringbuf_submit(rec, 0);
+		bpf_ringbuf_submit(rec, submit_flags());
 		return;
 	}
 	case KMST_SP_REC_CREATEBLOB: {
@@ -633,7 +646,7 @@ static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void
 		for (int i = 0; i < KMST_REC_MAX_BLOB / 8; i++)
 			((__u64 *)rec->data)[i] = 0;
 		bpf_probe_read_user(rec->data, len, (void *)BPF_CORE_READ(args, data));
-		bpf_ringbuf_submit(rec, 0);
+		bpf_ringbuf_submit(rec, submit_flags());
 		return;
 	}
 	case KMST_SP_REC_GETPROPERTY: {
@@ -650,7 +663,7 @@ static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void
 		rec_head(&rec->head, KMST_EV_REC_PROPERTY_NAME, sizeof(*rec), source, minor, ret);
 		rec->head.arg0 = BPF_CORE_READ(args, prop_id);
 		bpf_core_read(rec->name, sizeof(rec->name), &args->name);
-		bpf_ringbuf_submit(rec, 0);
+		bpf_ringbuf_submit(rec, submit_flags());
 		return;
 	}
 	}

@@ -269,6 +269,7 @@ static int load_skel(struct kmst_tracer *t)
 {
 	struct kmst_commit *skel;
 	struct bpf_program *prog;
+	unsigned long ringbuf_size;
 	int i, err;
 
 	skel = kmst_commit__open();
@@ -309,8 +310,10 @@ static int load_skel(struct kmst_tracer *t)
 			 t->opts.comm);
 	skel->rodata->filter_minor = t->opts.minor;
 	skel->rodata->recorder_on = !t->opts.no_recorder;
-	err = bpf_map__set_max_entries(skel->maps.events,
-				       t->opts.ringbuf_size ? t->opts.ringbuf_size : DEFAULT_RINGBUF_SIZE);
+	ringbuf_size = t->opts.ringbuf_size ? t->opts.ringbuf_size : DEFAULT_RINGBUF_SIZE;
+	/* Batch wakeups: the reader polls on a timer, see kmst_tracer_poll(). */
+	skel->rodata->wakeup_bytes = ringbuf_size / 8;
+	err = bpf_map__set_max_entries(skel->maps.events, ringbuf_size);
 	if (err) {
 		kmst_err("failed to size the ring buffer to %lu bytes: %s", t->opts.ringbuf_size,
 			 strerror(-err));
@@ -586,6 +589,9 @@ int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_m
 	t->writer = w;
 	t->write_err = 0;
 	n = ring_buffer__poll(t->rb, timeout_ms);
+	/* Wakeups are batched (wakeup_bytes): a quiet timeout may leave records. */
+	if (n == 0 && !t->write_err)
+		n = ring_buffer__consume(t->rb);
 	t->writer = NULL;
 	if (t->write_err)
 		return t->write_err;
