@@ -541,9 +541,13 @@ const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck)
 		       "no TEST_ONLY commit in the trace");
 	not_applicable(ck, KMST_RULE_STATE_LEAK, !ck->seen_state_free,
 		       "no atomic state free was seen");
-	for (i = 1; i < KMST_RULE_COUNT; i++)
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
 		if (res->rules[i].status == KMST_RULE_PASS && res->rules[i].violations)
 			res->rules[i].status = KMST_RULE_FAIL;
+		/* A rule never evaluated did not pass: the trace gave it nothing to judge. */
+		not_applicable(ck, i, res->rules[i].status == KMST_RULE_PASS && !res->rules[i].checked,
+			       "not exercised: the trace has nothing this rule applies to");
+	}
 	drop_na_violations(ck);
 	/* Replays use the line number as user_data: name the line where no REPLAY_COMMIT did. */
 	for (i = 0; i < res->violation_count; i++) {
