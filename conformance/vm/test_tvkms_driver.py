@@ -1,31 +1,33 @@
 # SPDX-License-Identifier: GPL-2.0
-"""tvkms driver core: parameters, topology, modes, formats, fbdev, and
-clean load/unload cycles."""
+"""tvkms driver core, per parameter set (one load each, shared by every
+test of the set): topology, parameters, modes and formats."""
 import json
-import os
 import pathlib
 
 import pytest
 
 import tvkms_util as tv
 
+TOPOLOGIES = [
+    dict(),
+    dict(crtcs=2, overlays=0, cursor=False, writeback=False, refresh=75),
+    dict(crtcs=4, overlays=8),
+]
+DEFAULTS = dict(crtcs=1, overlays=1, cursor=True, writeback=True, refresh=60,
+                fbdev=False)
+FORMATS = {0x34325258: ("XR24", 32), 0x34325241: ("AR24", 32),
+           0x34324258: ("XB24", 32), 0x34324241: ("AB24", 32),
+           0x36314752: ("RG16", 16), 0x38345258: ("XR48", 64),
+           0x38345241: ("AR48", 64)}
 
-@pytest.fixture
-def tvkms():
-    """Load tvkms with the given params; unload after the test and require
-    that the test left no kernel splat behind."""
-    before = len(tv.dmesg_lines())
-    tv.unload()
 
-    def load(**params):
-        result = tv.load(**params)
-        assert result.returncode == 0, result.stderr
-        return tv.card()
-
-    yield load
-    tv.unload()
-    new = tv.dmesg_lines()[before:]
-    assert not tv.splats(new), "\n".join(tv.splats(new))
+@pytest.fixture(scope="module", params=TOPOLOGIES,
+                ids=["defaults", "2crtc-bare-75hz", "4crtc-8overlays"])
+def topology(request):
+    """(full parameter set, card path) of tvkms loaded with it."""
+    with tv.session() as load:
+        _, path = load(**request.param)
+        yield {**DEFAULTS, **request.param}, path
 
 
 def drm_info(path):
@@ -33,21 +35,10 @@ def drm_info(path):
     return json.loads(out)[path]
 
 
-TOPOLOGIES = [
-    dict(),
-    dict(crtcs=2, overlays=0, cursor=False, writeback=False),
-    dict(crtcs=4, overlays=8),
-]
-
-
-@pytest.mark.parametrize("params", TOPOLOGIES,
-                         ids=["defaults", "2crtc-bare", "4crtc-8overlays"])
-def test_drm_info_shows_the_configured_topology(tvkms, params):
-    crtcs = params.get("crtcs", 1)
-    overlays = params.get("overlays", 1)
-    cursor = params.get("cursor", True)
-    writeback = params.get("writeback", True)
-    _, path = tvkms(**params)
+def test_drm_info_shows_the_configured_topology(topology):
+    params, path = topology
+    crtcs, overlays = params["crtcs"], params["overlays"]
+    cursor, writeback = params["cursor"], params["writeback"]
     info = drm_info(path)
 
     assert info["driver"]["name"] == "tvkms"
@@ -81,37 +72,20 @@ def test_drm_info_shows_the_configured_topology(tvkms, params):
             assert connector["status"] == 1, "virtual connectors connected"
 
 
-def test_plane_formats_are_the_documented_set(tvkms):
-    _, path = tvkms()
-    expected = {"XR24", "AR24", "XB24", "AB24", "RG16", "XR48", "AR48"}
-    fourcc = {0x34325258: "XR24", 0x34325241: "AR24", 0x34324258: "XB24",
-              0x34324241: "AB24", 0x36314752: "RG16", 0x38345258: "XR48",
-              0x38345241: "AR48"}
-    for plane in drm_info(path)["planes"]:
-        assert {fourcc.get(f, hex(f)) for f in plane["formats"]} == expected
+def test_parameters_are_read_only_and_as_loaded(topology):
+    params, _ = topology
+    for name, value in params.items():
+        param = pathlib.Path("/sys/module/tvkms/parameters") / name
+        assert param.stat().st_mode & 0o777 == 0o444, name
+        shown = param.read_text().strip()
+        expected = ("Y" if value else "N") if isinstance(value, bool) \
+            else str(value)
+        assert shown == expected, name
 
 
-@pytest.mark.parametrize("fourcc,bpp", [
-    (0x34325258, 32), (0x34325241, 32), (0x34324258, 32), (0x34324241, 32),
-    (0x36314752, 16), (0x38345258, 64), (0x38345241, 64)])
-def test_addfb2_accepts_each_format_on_a_dumb_buffer(tvkms, fourcc, bpp):
-    tvkms()
-    with tv.Card() as client:
-        assert client.get_cap(tv.CAP_DUMB_BUFFER) == 1
-        assert client.dumb_fb(640, 480, fourcc, bpp) > 0
-
-
-def test_addfb2_refuses_an_unsupported_format(tvkms):
-    tvkms()
-    with tv.Card() as client:
-        with pytest.raises(OSError) as err:
-            client.dumb_fb(640, 480, 0x56595559, 16)  # YUYV
-        assert err.value.errno == 22
-
-
-@pytest.mark.parametrize("refresh", [60, 75])
-def test_modes_include_standard_preferred_and_extra_rates(tvkms, refresh):
-    tvkms(refresh=refresh)
+def test_modes_include_standard_preferred_and_extra_rates(topology):
+    params, _ = topology
+    refresh = params["refresh"]
     with tv.Card() as client:
         _, connectors = client.resources()
         connection, modes = client.connector(connectors[0])
@@ -126,48 +100,23 @@ def test_modes_include_standard_preferred_and_extra_rates(tvkms, refresh):
     assert max(w for w, _ in sizes) <= 4096 and max(h for _, h in sizes) <= 2160
 
 
-@pytest.mark.parametrize("param,message", [
-    ("crtcs=0", "crtcs=0 out of range"),
-    ("crtcs=5", "crtcs=5 out of range"),
-    ("overlays=9", "overlays=9 out of range"),
-    ("refresh=0", "refresh=0 out of range"),
-    ("refresh=1001", "refresh=1001 out of range"),
-])
-def test_bad_parameter_fails_the_load_with_a_clear_line(tvkms, param, message):
-    before = len(tv.dmesg_lines())
-    name, value = param.split("=")
-    result = tv.load(**{name: value})
-    assert result.returncode != 0
-    assert not tv.is_loaded()
-    assert any(message in line for line in tv.dmesg_lines()[before:])
+def test_plane_formats_are_the_documented_set(topology):
+    _, path = topology
+    expected = {name for name, _ in FORMATS.values()}
+    for plane in drm_info(path)["planes"]:
+        assert {FORMATS.get(f, (hex(f),))[0] for f in plane["formats"]} == \
+            expected
 
 
-def test_parameters_are_read_only_after_load(tvkms):
-    tvkms(crtcs=2)
-    for name in ("crtcs", "overlays", "cursor", "writeback", "refresh",
-                 "fbdev"):
-        param = pathlib.Path("/sys/module/tvkms/parameters") / name
-        assert param.stat().st_mode & 0o777 == 0o444, name
-    assert pathlib.Path("/sys/module/tvkms/parameters/crtcs").read_text() == "2\n"
+def test_addfb2_accepts_each_format_on_a_dumb_buffer(topology):
+    with tv.Card() as client:
+        assert client.get_cap(tv.CAP_DUMB_BUFFER) == 1
+        for fourcc, (name, bpp) in FORMATS.items():
+            assert client.dumb_fb(640, 480, fourcc, bpp) > 0, name
 
 
-def fb_devices():
-    graphics = pathlib.Path("/sys/class/graphics")
-    return [p.name for p in graphics.glob("fb[0-9]*")
-            if "tvkms" in (p / "name").read_text()] if graphics.exists() else []
-
-
-def test_fbdev_emulation_only_when_asked(tvkms):
-    tvkms()
-    assert fb_devices() == []
-    tv.unload()
-    tvkms(fbdev=True)
-    assert len(fb_devices()) == 1
-
-
-def test_twenty_load_unload_cycles_are_clean(tvkms):
-    for _ in range(20):
-        tvkms(crtcs=2)
-        tv.unload()
-        assert not tv.is_loaded()
-    assert not os.path.exists("/sys/kernel/debug/tvkms")
+def test_addfb2_refuses_an_unsupported_format(topology):
+    with tv.Card() as client:
+        with pytest.raises(OSError) as err:
+            client.dumb_fb(640, 480, 0x56595559, 16)  # YUYV
+        assert err.value.errno == 22

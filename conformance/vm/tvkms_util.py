@@ -3,6 +3,7 @@
 card and debugfs directory, read the kernel log, and a minimal legacy-KMS
 client (dumb buffers, SETCRTC, page flips with events, WAIT_VBLANK) built on
 ioctl(2), so tests can count events and VBLANKs themselves."""
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -56,6 +57,27 @@ def unload():
     if is_loaded():
         result = run("rmmod", "tvkms", check=False)
         assert result.returncode == 0, result.stderr
+
+
+@contextlib.contextmanager
+def session():
+    """Yields a load(**params) -> (card name, /dev/dri path) that insmods
+    tvkms and requires success; on exit unloads tvkms and requires that the
+    kernel log gained no splat since the session began, unload included.
+    Tests share a session through module-scoped fixtures: loads are slow
+    under TCG."""
+    before = len(dmesg_lines())
+    unload()
+
+    def load_checked(**params):
+        result = load(**params)
+        assert result.returncode == 0, result.stderr
+        return card()
+
+    yield load_checked
+    unload()
+    new = dmesg_lines()[before:]
+    assert not splats(new), "\n".join(splats(new))
 
 
 def card():
