@@ -67,6 +67,13 @@ def record(tmp_path, *args, flips=5, name="t.trace"):
     return trace
 
 
+@pytest.fixture(scope="module")
+def default_trace(driver, tmp_path_factory):
+    """One recording in the default mode, shared by the tests that only read
+    it: each recording costs seconds of BPF verification under TCG."""
+    return record(tmp_path_factory.mktemp("default"), flips=20)
+
+
 def dump(trace):
     out = subprocess.run([str(KMSTRACE), "-j", "dump", str(trace)], check=True,
                          capture_output=True, text=True).stdout.splitlines()
@@ -86,8 +93,8 @@ def leaked_words(data):
     return found
 
 
-def test_flip_stages_appear_in_helper_order_with_one_commit_id(driver, tmp_path):
-    meta, events, _ = dump(record(tmp_path))
+def test_flip_stages_appear_in_helper_order_with_one_commit_id(default_trace):
+    meta, events, _ = dump(default_trace)
     flip_ids = [e["commit_id"] for e in events
                 if e["type"] == "ATOMIC_IOCTL" and e["phase"] == "enter" and "page_flip_event" in e["flags"]]
     assert flip_ids, "no atomic page flip was traced"
@@ -109,8 +116,8 @@ def test_forced_kprobe_mode_attaches_no_fentry_and_traces_the_same_flip(driver, 
     assert len(delivered) >= 5, "kprobe mode lost flip events"
 
 
-def test_default_mode_uses_fentry_where_btf_exists(driver, tmp_path):
-    meta, _, _ = dump(record(tmp_path, flips=1))
+def test_default_mode_uses_fentry_where_btf_exists(default_trace):
+    meta, _, _ = dump(default_trace)
     assert "prog=drm_atomic_commit fentry" in meta, [m for m in meta if "drm_atomic_commit" in m]
 
 
@@ -125,8 +132,8 @@ def test_tiny_ring_buffer_counts_every_drop_per_type(driver, tmp_path):
     assert end["records"] == len(events)
 
 
-def test_trace_file_holds_no_kernel_address(driver, tmp_path):
-    data = record(tmp_path, flips=10).read_bytes()
+def test_trace_file_holds_no_kernel_address(default_trace):
+    data = default_trace.read_bytes()
     assert leaked_words(data) == []
 
 
@@ -135,9 +142,8 @@ def test_kernel_address_scan_finds_a_planted_pointer():
     assert leaked_words(bytes(data)) == [(64, "0xffff888103a4c000")]
 
 
-def test_hist_reports_vblank_interval_near_the_nominal_frame(driver, tmp_path):
-    trace = record(tmp_path, flips=20)
-    out = subprocess.run([str(KMSTRACE), "-j", "hist", str(trace)], check=True, capture_output=True,
+def test_hist_reports_vblank_interval_near_the_nominal_frame(default_trace):
+    out = subprocess.run([str(KMSTRACE), "-j", "hist", str(default_trace)], check=True, capture_output=True,
                          text=True).stdout
     hists = {h["kind"]: h for h in json.loads(out)["histograms"]}
     interval = hists["vblank_interval"]
