@@ -537,6 +537,12 @@ struct kmst_replay *kmst_replay_open(const struct kmst_seq *seq, const struct km
 	snprintf(r->stats.driver, sizeof(r->stats.driver), "%s", version ? version->name : "?");
 	drmFreeVersion(version);
 	r->stats.minor = fstat(r->fd, &st) == 0 ? (int)minor(st.st_rdev) : -1;
+	/*
+	 * Commits need DRM master. The first opener gets it; if another client
+	 * held it and let go, take it (an EACCES later says it is still held).
+	 */
+	if (drmSetMaster(r->fd))
+		kmst_debug("%s: not DRM master: %s", r->stats.device, strerror(errno));
 	err = load_objects(r);
 	if (err)
 		goto fail;
@@ -879,8 +885,11 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 
 		switch (step->kind) {
 		case KMST_STEP_COMMIT:
-			/* Take what already arrived, so NONBLOCK commits see a fresh state. */
-			err = read_events(r, 0);
+			/*
+			 * Take the events already there, so the count stays right; skipped
+			 * when none is owed, to keep a syscall out of the commit path.
+			 */
+			err = r->owed_events ? read_events(r, 0) : 0;
 			if (!err)
 				err = do_commit(r, step, &r->plans[pc], on_commit, ctx);
 			if (err)

@@ -247,6 +247,8 @@ int main(int argc, char **argv)
 			z = bare_loop(&b, loads[l].commits,
 				      loads[l].test_only ? DRM_MODE_ATOMIC_TEST_ONLY :
 							   DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT);
+			/* Hand DRM master over to the replay's own file descriptor. */
+			drmDropMaster(b.fd);
 			a = replay_steps(seq_path, device);
 			close(b.fd);
 			if (a < 0) {
