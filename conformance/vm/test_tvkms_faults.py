@@ -23,14 +23,8 @@ SETTING = {"vblank-jitter": "2000000", "vblank-drop": "2"}
 def loaded():
     """One load for the whole file (loads are slow under TCG); the kernel
     log of the whole file must stay clean, unload included."""
-    before = len(tv.dmesg_lines())
-    tv.unload()
-    result = tv.load()
-    assert result.returncode == 0, result.stderr
-    yield before
-    tv.unload()
-    new = tv.dmesg_lines()[before:]
-    assert not tv.splats(new), "\n".join(tv.splats(new))
+    with tv.session() as load:
+        yield load()
 
 
 @pytest.fixture
@@ -160,7 +154,9 @@ def test_vblank_jitter_delays_delivery_but_keeps_the_schedule(tvkms):
             for l, e in zip(lines, expected)]
     frame_ns = 10**9 // 60
     steps = {b - a for a, b in zip(expected, expected[1:])}
-    assert steps <= {frame_ns * k for k in range(1, 4)}, "schedule kept"
+    # Kept schedule: whole frames apart (more than one only where TCG made
+    # the timer overrun and the skipped instants were counted as missed).
+    assert all(step > 0 and step % frame_ns == 0 for step in steps), steps
     # TCG adds its own lateness; the knob must add up to ~4 ms on top.
     assert max(late) >= 1_000_000, late
 
