@@ -118,6 +118,26 @@ struct kmst_event_owner {
 	__u64 arm_ts;
 };
 
+/*
+ * A commit's hw_done and cleanup_done completions (struct completion *,
+ * inside its struct drm_crtc_commit) -> the commit, so complete_all() on
+ * one of them becomes HW_DONE_COMPLETE / CLEANUP_DONE_COMPLETE whoever
+ * signals it: the helpers, or a driver by hand.
+ */
+struct kmst_completion_owner {
+	struct kmst_commit_info commit;
+	__s32 crtc;
+	__u32 type; /* KMST_EV_HW_DONE_COMPLETE or KMST_EV_CLEANUP_DONE_COMPLETE */
+	__u64 crtc_ptr; /* drm_crtc_commit.crtc, to tell a reused address */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct kmst_completion_owner);
+} completions SEC(".maps");
+
 /* struct drm_pending_vblank_event * -> the commit that owns it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -419,6 +439,53 @@ static __noinline void hist_add(__u32 kind, __s32 minor, __s32 crtc, __u64 ns, _
 		hist->max_ns = ns;
 }
 
+static __always_inline void note_commit_completions(struct drm_crtc_commit *crtc_commit,
+						    struct drm_crtc *crtc,
+						    const struct kmst_commit_info *commit)
+{
+	struct kmst_completion_owner owner = {};
+	__u64 key;
+
+	if (!crtc_commit)
+		return;
+	owner.commit = *commit;
+	owner.crtc = BPF_CORE_READ(crtc, index);
+	owner.crtc_ptr = (__u64)crtc;
+	owner.type = KMST_EV_HW_DONE_COMPLETE;
+	key = (__u64)crtc_commit + bpf_core_field_offset(struct drm_crtc_commit, hw_done);
+	bpf_map_update_elem(&completions, &key, &owner, BPF_ANY);
+	owner.type = KMST_EV_CLEANUP_DONE_COMPLETE;
+	key = (__u64)crtc_commit + bpf_core_field_offset(struct drm_crtc_commit, cleanup_done);
+	bpf_map_update_elem(&completions, &key, &owner, BPF_ANY);
+}
+
+/* complete_all(x): an event if x is a traced commit's hw_done or cleanup_done. */
+static __noinline void completion_fired(__u64 completion, __u8 source)
+{
+	struct kmst_completion_owner *owner = bpf_map_lookup_elem(&completions, &completion);
+	struct drm_crtc_commit *crtc_commit;
+	struct kmst_ectx c = {};
+	__u32 type;
+
+	if (!owner)
+		return;
+	type = owner->type;
+	crtc_commit = (void *)(completion - (type == KMST_EV_HW_DONE_COMPLETE ?
+			bpf_core_field_offset(struct drm_crtc_commit, hw_done) :
+			bpf_core_field_offset(struct drm_crtc_commit, cleanup_done)));
+	if ((__u64)BPF_CORE_READ(crtc_commit, crtc) != owner->crtc_ptr) {
+		bpf_map_delete_elem(&completions, &completion);
+		return;
+	}
+	c.commit = owner->commit;
+	c.crtc = owner->crtc;
+	c.plane = -1;
+	bpf_map_delete_elem(&completions, &completion);
+	if (!minor_selected(c.commit.minor) || (c.commit.id && !c.commit.selected))
+		return;
+	EMIT(type, KMST_PH_POINT, source, &c, 0, 0, 0, 0);
+}
+
 /* Remember which commit owns each CRTC's event in STATE (set up by setup_commit). */
 static __noinline void note_state_events(struct drm_atomic_state *state, const struct kmst_commit_info *commit)
 {
@@ -442,6 +509,7 @@ static __noinline void note_state_events(struct drm_atomic_state *state, const s
 		crtc = BPF_CORE_READ(entry, ptr);
 		if (!crtc)
 			continue;
+		note_commit_completions(BPF_CORE_READ(entry, commit), crtc, commit);
 		new_state = BPF_CORE_READ(entry, new_state);
 		if (!new_state)
 			continue;
@@ -784,7 +852,7 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 	struct drm_plane *plane = NULL;
 	struct kmst_ectx c = { .crtc = -1, .plane = -1 };
 	struct kmst_commit_info *commit = NULL;
-	__u64 event = 0, data = 0, timestamp = 0, arg0 = 0, arg1 = 0;
+	__u64 event = 0, data = 0, timestamp = 0, completion = 0, arg0 = 0, arg1 = 0;
 	__u32 aux = 0;
 	__s64 pipe = -1;
 	__u32 i;
@@ -837,11 +905,18 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 		case KMST_ARG_TIMESTAMP:
 			timestamp = arg;
 			break;
+		case KMST_ARG_COMPLETION:
+			completion = arg;
+			break;
 		}
 	}
 
 	/* Specials that are not about one commit's objects. */
 	switch (special) {
+	case KMST_SP_COMPLETE_ALL:
+		if (phase == KMST_PH_ENTER && completion)
+			completion_fired(completion, call->source);
+		return 0;
 	case KMST_SP_DELIVER_EVENT:
 		if (phase == KMST_PH_ENTER)
 			deliver_event(dev, (void *)event, timestamp, call->source);
@@ -1008,11 +1083,7 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 			EMIT(type, KMST_PH_EXIT, call->source, &c, ret, aux, arg0, arg1);
 		else if (flags & KMST_FNF_POINT_EXIT)
 			EMIT(type, KMST_PH_POINT, call->source, &c, ret, aux, arg0, arg1);
-		if (special == KMST_SP_HW_DONE)
-			EMIT(KMST_EV_HW_DONE_COMPLETE, KMST_PH_POINT, call->source, &c, 0, 0, 0, 0);
-		else if (special == KMST_SP_CLEANUP_DONE)
-			EMIT(KMST_EV_CLEANUP_DONE_COMPLETE, KMST_PH_POINT, call->source, &c, 0, 0, 0, 0);
-		else if (special == KMST_SP_ATOMIC_IOCTL)
+		if (special == KMST_SP_ATOMIC_IOCTL)
 			atomic_ioctl_exit(ret);
 	}
 	return 0;

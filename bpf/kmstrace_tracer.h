@@ -35,6 +35,7 @@ enum kmst_arg_role {
 	KMST_ARG_PIPE,		/* unsigned int CRTC index */
 	KMST_ARG_IOCTL_DATA,	/* void *data of a DRM ioctl handler (kernel copy) */
 	KMST_ARG_TIMESTAMP,	/* ktime_t */
+	KMST_ARG_COMPLETION,	/* struct completion * */
 };
 
 /* Work a function needs beyond its enter/exit events. */
@@ -49,13 +50,12 @@ enum kmst_fn_special {
 	KMST_SP_SEND_EVENT,	 /* drm_crtc_send_vblank_event */
 	KMST_SP_DELIVER_EVENT,	 /* drm_send_event_timestamp_locked */
 	KMST_SP_HANDLE_VBLANK,	 /* drm_handle_vblank: seq, frame duration, interval */
-	KMST_SP_HW_DONE,	 /* exit: the commit's hw_done completions are signalled */
-	KMST_SP_CLEANUP_DONE,	 /* exit: cleanup_done completions are signalled */
 	KMST_SP_REC_ADDFB2,
 	KMST_SP_REC_RMFB,
 	KMST_SP_REC_CREATE_DUMB,
 	KMST_SP_REC_CREATEBLOB,
 	KMST_SP_REC_GETPROPERTY,
+	KMST_SP_COMPLETE_ALL,	 /* complete_all: a commit's hw_done/cleanup_done fires */
 };
 
 /* enum kmst_fn_flags: which records a function produces. */

@@ -411,9 +411,13 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	if (stage >= 0 && !(c->flags & KMST_CF_TEST_ONLY)) {
 		c->committed = true;
 		skip_check(ck, c, ev);
-		if (stage == CK_STAGE_HW_DONE)
+		/*
+		 * tvkms announces a stage before its helper runs: only the helpers
+		 * start hardware, and only the helper (or the completion itself)
+		 * signals hw_done.
+		 */
+		if (stage == CK_STAGE_HW_DONE && ev->type != KMST_EV_TVKMS_STAGE)
 			c->hw_done_entered = true;
-		/* tvkms announces a stage before its helper runs: only the helpers start hardware. */
 		if (!c->tail_started && stage <= CK_STAGE_ENABLES && ev->type != KMST_EV_TVKMS_STAGE) {
 			c->tail_started = true;
 			dependencies(ck, c, ev);

@@ -63,7 +63,7 @@ static const struct core_fn core_fns[] = {
 	{ "drm_atomic_helper_commit_modeset_enables", KMST_EV_MODESET_ENABLES, 0, ENTER_EXIT,
 	  R(KMST_ARG_DEV, KMST_ARG_STATE), false, false },
 	{ "drm_atomic_helper_fake_vblank", KMST_EV_FAKE_VBLANK, 0, ENTER_EXIT, R(KMST_ARG_STATE), false, false },
-	{ "drm_atomic_helper_commit_hw_done", KMST_EV_HW_DONE, KMST_SP_HW_DONE, ENTER_EXIT,
+	{ "drm_atomic_helper_commit_hw_done", KMST_EV_HW_DONE, 0, ENTER_EXIT,
 	  R(KMST_ARG_STATE), false, false },
 	{ "drm_atomic_helper_wait_for_flip_done", KMST_EV_WAIT_FOR_FLIP_DONE, 0, ENTER_EXIT,
 	  R(KMST_ARG_DEV, KMST_ARG_STATE), false, false },
@@ -71,7 +71,7 @@ static const struct core_fn core_fns[] = {
 	  R(KMST_ARG_DEV, KMST_ARG_STATE), false, false },
 	{ "drm_atomic_helper_cleanup_planes", KMST_EV_CLEANUP_PLANES, 0, ENTER_EXIT,
 	  R(KMST_ARG_DEV, KMST_ARG_STATE), false, false },
-	{ "drm_atomic_helper_commit_cleanup_done", KMST_EV_CLEANUP_DONE, KMST_SP_CLEANUP_DONE,
+	{ "drm_atomic_helper_commit_cleanup_done", KMST_EV_CLEANUP_DONE, 0,
 	  ENTER_EXIT, R(KMST_ARG_STATE), false, false },
 	/* VBLANK bookkeeping and events (drm.ko). */
 	{ "drm_crtc_vblank_on", KMST_EV_VBLANK_ON, 0, ENTER_EXIT, R(KMST_ARG_CRTC), false, false },
@@ -88,6 +88,12 @@ static const struct core_fn core_fns[] = {
 	/* Every VBLANK/flip event leaves through here, armed or sent at once. */
 	{ "drm_send_event_timestamp_locked", KMST_EV_VBLANK_EVENT_DELIVERED, KMST_SP_DELIVER_EVENT, 0,
 	  R(KMST_ARG_DEV, KMST_ARG_PENDING_EVENT, KMST_ARG_TIMESTAMP), false, false },
+	/*
+	 * A commit's hw_done/cleanup_done completions fire here, whether the
+	 * helpers or the driver signal them (setup_commit tells which are whose).
+	 */
+	{ "complete_all", KMST_EV_HW_DONE_COMPLETE, KMST_SP_COMPLETE_ALL, 0, R(KMST_ARG_COMPLETION),
+	  false, false },
 	/* The recorder: arguments of the ioctls a replay needs. */
 	{ "drm_mode_addfb2_ioctl", KMST_EV_REC_ADDFB2, KMST_SP_REC_ADDFB2,
 	  KMST_FNF_POINT_EXIT | KMST_FNF_RET, R(KMST_ARG_DEV, KMST_ARG_IOCTL_DATA), false, true },
