@@ -3,7 +3,7 @@
  * kmstrace_event.h - the one definition of every record kmstrace produces.
  *
  * Shared by the BPF programs (bpf/ *.bpf.c), the loaders and the kmstrace
- * tool (harness/), and mirrored for Python by conformance/kmstrace_event.py.
+ * tool (harness/), and mirrored for Python by kmstrace_event.py beside it.
  * Only fixed-size integer types and arrays: no pointers, no kernel
  * addresses. Bump KMST_EVENT_VERSION whenever a layout or a numbering
  * below changes; readers refuse traces with a newer version.

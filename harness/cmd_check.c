@@ -75,8 +75,6 @@ int do_check(const struct kmst_global_opts *gopts, int argc, char **argv)
 	const char *seq_path = NULL;
 	int opt, value;
 
-	/* 0 re-initialises glibc getopt, so options may also follow the positional argument. */
-	optind = 0;
 	while ((opt = getopt_long(argc, argv, "r:f:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':

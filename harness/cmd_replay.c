@@ -176,8 +176,6 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	a->format = gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT;
 	a->check.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT;
 	a->check.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US;
-	/* 0 re-initialises glibc getopt, so options may also follow the sequence path. */
-	optind = 0;
 	while ((opt = getopt_long(argc, argv, "d:o:f:h", long_opts, NULL)) != -1) {
 		char *end;
 

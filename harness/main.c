@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			argc -= optind;
 			argv += optind;
-			optind = 1; /* reset getopt for the subcommand */
+			/* 0, not 1: GNU getopt re-initialises, dropping main's '+' mode. */
+			optind = 0;
 			return commands[i].run(&opts, argc, argv);
 		}
 	}
