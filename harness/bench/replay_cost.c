@@ -22,6 +22,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "drm_props.h"
 #include "replay.h"
 #include "seq.h"
 
@@ -45,22 +46,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
-{
-	drmModeObjectProperties *props = drmModeObjectGetProperties(fd, obj, type);
-	uint32_t id = 0, i;
-
-	for (i = 0; props && i < props->count_props && !id; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return id;
-}
-
 static int bare_open(struct bare *b, const char *device)
 {
 	drmModePlaneRes *planes;
@@ -79,7 +64,7 @@ static int bare_open(struct bare *b, const char *device)
 	b->crtc = res->crtcs[0];
 	b->conn = res->connectors[0];
 	for (i = 0; i < planes->count_planes && !b->plane; i++) {
-		uint32_t type_prop = prop_id(b->fd, planes->planes[i], DRM_MODE_OBJECT_PLANE, "type");
+		uint32_t type_prop = kmst_prop_id(b->fd, planes->planes[i], DRM_MODE_OBJECT_PLANE, "type");
 		drmModeObjectProperties *props =
 			drmModeObjectGetProperties(b->fd, planes->planes[i], DRM_MODE_OBJECT_PLANE);
 		uint32_t j;
@@ -97,15 +82,15 @@ static int bare_open(struct bare *b, const char *device)
 	drmModeFreeConnector(conn);
 	drmModeFreeResources(res);
 	drmModeFreePlaneResources(planes);
-	b->prop_fb = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "FB_ID");
-	b->prop_crtc_id = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
-	b->prop_src[0] = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "SRC_W");
-	b->prop_src[1] = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "SRC_H");
-	b->prop_dst[0] = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_W");
-	b->prop_dst[1] = prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_H");
-	b->prop_mode = prop_id(b->fd, b->crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID");
-	b->prop_active = prop_id(b->fd, b->crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE");
-	b->prop_conn_crtc = prop_id(b->fd, b->conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
+	b->prop_fb = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "FB_ID");
+	b->prop_crtc_id = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
+	b->prop_src[0] = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "SRC_W");
+	b->prop_src[1] = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "SRC_H");
+	b->prop_dst[0] = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_W");
+	b->prop_dst[1] = kmst_prop_id(b->fd, b->plane, DRM_MODE_OBJECT_PLANE, "CRTC_H");
+	b->prop_mode = kmst_prop_id(b->fd, b->crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+	b->prop_active = kmst_prop_id(b->fd, b->crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+	b->prop_conn_crtc = kmst_prop_id(b->fd, b->conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
 	for (i = 0; i < 2; i++) {
 		struct drm_mode_create_dumb create = { .width = 1024, .height = 768, .bpp = 32 };
 		uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };

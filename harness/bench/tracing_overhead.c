@@ -29,6 +29,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "drm_props.h"
 #include "log.h"
 #include "tracer.h"
 
@@ -52,22 +53,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
-{
-	drmModeObjectProperties *props = drmModeObjectGetProperties(fd, obj, type);
-	uint32_t id = 0, i;
-
-	for (i = 0; props && i < props->count_props && !id; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return id;
 }
 
 static int make_fb(struct kms *k, unsigned int idx)
@@ -147,7 +132,7 @@ static int kms_open(struct kms *k, const char *device, unsigned int refresh)
 	planes = drmModeGetPlaneResources(k->fd);
 	for (i = 0; planes && i < (int)planes->count_planes && !k->plane_id; i++) {
 		drmModePlane *p = drmModeGetPlane(k->fd, planes->planes[i]);
-		uint32_t type = prop_id(k->fd, planes->planes[i], DRM_MODE_OBJECT_PLANE, "type");
+		uint32_t type = kmst_prop_id(k->fd, planes->planes[i], DRM_MODE_OBJECT_PLANE, "type");
 		drmModeObjectProperties *props = drmModeObjectGetProperties(k->fd, planes->planes[i],
 									   DRM_MODE_OBJECT_PLANE);
 		uint32_t j;
@@ -163,19 +148,19 @@ static int kms_open(struct kms *k, const char *device, unsigned int refresh)
 		kmst_err("%s: no primary plane for CRTC %u", device, k->crtc_id);
 		goto out;
 	}
-	k->conn_crtc = prop_id(k->fd, k->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
-	k->crtc_mode = prop_id(k->fd, k->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID");
-	k->crtc_active = prop_id(k->fd, k->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE");
-	k->plane_fb = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
-	k->plane_crtc = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
-	k->src_x = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_X");
-	k->src_y = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_Y");
-	k->src_w = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_W");
-	k->src_h = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_H");
-	k->crtc_x = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_X");
-	k->crtc_y = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_Y");
-	k->crtc_w = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_W");
-	k->crtc_h = prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_H");
+	k->conn_crtc = kmst_prop_id(k->fd, k->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
+	k->crtc_mode = kmst_prop_id(k->fd, k->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID");
+	k->crtc_active = kmst_prop_id(k->fd, k->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE");
+	k->plane_fb = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
+	k->plane_crtc = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
+	k->src_x = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_X");
+	k->src_y = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_Y");
+	k->src_w = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_W");
+	k->src_h = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "SRC_H");
+	k->crtc_x = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_X");
+	k->crtc_y = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_Y");
+	k->crtc_w = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_W");
+	k->crtc_h = kmst_prop_id(k->fd, k->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_H");
 	if (drmModeCreatePropertyBlob(k->fd, &k->mode, sizeof(k->mode), &k->mode_blob) ||
 	    make_fb(k, 0) || make_fb(k, 1)) {
 		kmst_err("%s: cannot create the mode blob or framebuffers: %s", device, strerror(errno));
