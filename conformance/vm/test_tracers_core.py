@@ -151,3 +151,52 @@ def test_hist_reports_vblank_interval_near_the_nominal_frame(default_trace):
     # TCG delivers the emulated VBLANK late now and then: a wide tolerance.
     assert abs(mean - interval["nominal_ns"]) < 0.25 * interval["nominal_ns"], interval
     assert hists["flip_latency"]["count"] >= 20
+
+
+def first_connected_connector(driver):
+    out = subprocess.run(["modetest", "-M", driver, "-c"], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and fields[0].isdigit() and fields[2] == "connected":
+            return fields[0]
+    raise AssertionError(f"modetest lists no connected connector:\n{out}")
+
+
+def test_record_of_modetest_flips_shows_every_stage_in_order(driver, tmp_path):
+    """`kmstrace record -- modetest -v`, a real client: its page flips take
+    the legacy ioctl, which the atomic helpers turn into a nonblocking atomic
+    commit, so a complete flip shows every stage of FLIP_STAGES but the
+    atomic ioctl's own, in order, under one commit id."""
+    trace = tmp_path / "modetest.trace"
+    connector = first_connected_connector(driver)
+    # modetest -v stops at the first byte on stdin: record passes its stdin
+    # on, so an open and silent pipe keeps it flipping until --duration.
+    with open(tmp_path / "record.err", "w") as err:
+        proc = subprocess.Popen([str(KMSTRACE), "record", "--duration", "3", "-o", str(trace),
+                                 "--", "modetest", "-M", driver, "-s", f"{connector}:1024x768",
+                                 "-v"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        try:
+            assert proc.wait(timeout=240) == 0, (tmp_path / "record.err").read_text()
+        finally:
+            proc.stdin.close()
+    meta, events, end = dump(trace)
+    assert end["drops_total"] == 0
+    by_commit = {}
+    for e in events:
+        if e["commit_id"]:
+            by_commit.setdefault(e["commit_id"], []).append((e["type"], e["phase"]))
+    flips = [cid for cid, seen in by_commit.items()
+             if ("NONBLOCKING_COMMIT", "enter") in seen and ("STATE_FREE", "point") in seen
+             and ("VBLANK_EVENT_DELIVERED", "point") in seen]
+    assert len(flips) >= 10, f"modetest made {len(flips)} complete flips in 3 s"
+    seen = by_commit[flips[-1]]
+    position = 0
+    for stage in FLIP_STAGES:
+        if stage[0] == "ATOMIC_IOCTL":
+            continue
+        if stage[0] == "ARM_VBLANK_EVENT" and f"trait=card0 no-vblank" in meta:
+            continue
+        assert stage in seen[position:], f"{stage} missing or out of order in commit {flips[-1]}: {seen}"
+        position = seen.index(stage, position) + 1
