@@ -99,6 +99,15 @@ struct tvkms_vblank {
 	bool crtc_on;		/* between atomic_enable and atomic_disable */
 	ktime_t next_expected;	/* the schedule's next VBLANK instant */
 	ktime_t delivering;	/* the instant being handled in the callback */
+	/*
+	 * The latest instant the callback delivered (or the timer started
+	 * from): what get_vblank_timestamp reports outside the callback while
+	 * the timer runs, so a timestamp never runs ahead of a delivery still
+	 * in flight (drm derives the count from timestamp differences).
+	 */
+	ktime_t last_delivered;
+	/* The latest instant get_vblank_timestamp returned: never go below it. */
+	ktime_t last_reported;
 	bool in_callback;
 	u64 delivered;		/* VBLANKs handed to drm_crtc_handle_vblank */
 	u64 overruns;		/* callbacks that ran a frame or more late */

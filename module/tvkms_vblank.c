@@ -43,12 +43,23 @@ static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 	struct drm_crtc *crtc = &tcrtc->base;
 	struct tvkms_device *tdev = to_tvkms_device(crtc->dev);
 	unsigned long jitter_ns, drop_every;
-	ktime_t now = ktime_get(), this, next;
+	ktime_t now, this, next;
 	u64 lateness, delay = 0;
 	bool drop;
 
 	spin_lock(&vbl->lock);
-	if (!vbl->enabled || !vbl->frame_duration_ns) {
+	/*
+	 * Read the clock under the lock: a timestamp reader that ran before us
+	 * then saw an earlier "now", so we never deliver an instant older than
+	 * one it was told has passed.
+	 */
+	now = ktime_get();
+	/*
+	 * Disabled, or re-armed by enable_vblank while we waited for the
+	 * lock: that start owns the timer now, and its expiry is not ours to
+	 * move (the timer is queued again).
+	 */
+	if (!vbl->enabled || !vbl->frame_duration_ns || hrtimer_is_queued(timer)) {
 		spin_unlock(&vbl->lock);
 		return HRTIMER_NORESTART;
 	}
@@ -107,6 +118,8 @@ static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 
 	spin_lock(&vbl->lock);
 	vbl->in_callback = false;
+	if (!drop && ktime_after(this, vbl->last_delivered))
+		vbl->last_delivered = this;
 	spin_unlock(&vbl->lock);
 	return HRTIMER_RESTART;
 }
@@ -146,8 +159,8 @@ static void tvkms_vblank_start_locked(struct tvkms_vblank *vbl)
 {
 	ktime_t now = ktime_get();
 
-	vbl->next_expected = ktime_add_ns(tvkms_vblank_floor(vbl, now),
-					  vbl->frame_duration_ns);
+	vbl->last_delivered = tvkms_vblank_floor(vbl, now);
+	vbl->next_expected = ktime_add_ns(vbl->last_delivered, vbl->frame_duration_ns);
 	hrtimer_start(&vbl->timer, vbl->next_expected, HRTIMER_MODE_ABS);
 }
 
@@ -209,7 +222,14 @@ void tvkms_vblank_stop(struct tvkms_crtc *tcrtc)
 	hrtimer_cancel(&tcrtc->vblank.timer);
 }
 
-/* drm_crtc_funcs.get_vblank_timestamp: the schedule instant, not "now". */
+/*
+ * drm_crtc_funcs.get_vblank_timestamp: a schedule instant, never "now".
+ * While the timer runs, only instants the callback delivered count as
+ * passed, as on hardware where a VBLANK has happened once its interrupt
+ * has: reporting a later instant while its delivery is still in flight
+ * (TCG delays callbacks) would make the callback's own timestamp go
+ * backwards, and drm's timestamp-derived count jump by ~2^32.
+ */
 bool tvkms_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 			    ktime_t *vblank_time, bool in_vblank_irq)
 {
@@ -222,8 +242,20 @@ bool tvkms_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		valid = false;
 	else if (in_vblank_irq && vbl->in_callback)
 		*vblank_time = vbl->delivering;
+	else if (vbl->enabled)
+		*vblank_time = vbl->last_delivered;
 	else
 		*vblank_time = tvkms_vblank_floor(vbl, ktime_get());
+	/*
+	 * drm derives the count from timestamp differences: one instant
+	 * earlier than a reported one reads as a negative frame count, a
+	 * jump of ~2^32 that strands every armed event. Never go backwards.
+	 */
+	if (valid) {
+		if (ktime_before(*vblank_time, vbl->last_reported))
+			*vblank_time = vbl->last_reported;
+		vbl->last_reported = *vblank_time;
+	}
 	spin_unlock_irqrestore(&vbl->lock, flags);
 	if (valid)
 		*max_error = 0;
