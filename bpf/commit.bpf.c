@@ -366,9 +366,11 @@ static __always_inline __u16 uapi_to_commit_flags(__u32 uapi)
 /*
  * The commit of STATE. A state met for the first time takes the id the
  * atomic ioctl pre-assigned on this thread, if it has not been given yet,
- * else a fresh one (kernel-internal commits: fbdev, suspend, ...).
+ * else a fresh one (kernel-internal commits: fbdev, suspend, ...). A fresh
+ * state first met anywhere but its init (AT_INIT) was built before the
+ * tracer attached: it is marked KMST_CF_JOINED.
  */
-static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state *state)
+static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state *state, bool at_init)
 {
 	struct kmst_commit_info fresh = {}, *info, *pending;
 	__u64 key = (__u64)state;
@@ -388,6 +390,8 @@ static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state 
 	} else {
 		fresh.id = new_commit_id();
 		fresh.selected = task_selected();
+		if (!at_init)
+			fresh.flags |= KMST_CF_JOINED;
 	}
 	fresh.minor = minor_of(BPF_CORE_READ(state, dev));
 	if (BPF_CORE_READ_BITFIELD_PROBED(state, allow_modeset))
@@ -1006,7 +1010,7 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 		c.commit = *commit;
 		bpf_map_delete_elem(&states, &key);
 	} else if (state) {
-		commit = state_commit(state);
+		commit = state_commit(state, special == KMST_SP_STATE_INIT);
 		if (commit) {
 			__u32 tid = current_tid();
 
@@ -1218,7 +1222,7 @@ static __always_inline int tvkms_point(void *state, __u32 minor, __u16 type, __s
 				       __s32 plane, __u32 aux, __u64 arg0, __u64 arg1)
 {
 	struct kmst_ectx c = { .crtc = crtc, .plane = plane };
-	struct kmst_commit_info *commit = state ? state_commit(state) : NULL;
+	struct kmst_commit_info *commit = state ? state_commit(state, false) : NULL;
 
 	if (commit)
 		c.commit = *commit;

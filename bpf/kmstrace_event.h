@@ -38,6 +38,12 @@ enum kmst_phase {
 #define KMST_CF_TEST_ONLY	0x0004 /* DRM_MODE_ATOMIC_TEST_ONLY */
 #define KMST_CF_PAGE_FLIP_EVENT 0x0008 /* DRM_MODE_PAGE_FLIP_EVENT */
 #define KMST_CF_FROM_IOCTL	0x0010 /* the state was built by drm_mode_atomic_ioctl */
+/*
+ * The tracer first met the commit's state after it was built: tracing began
+ * while the commit was in flight, so its earlier steps are not in the trace
+ * and the checker does not judge it.
+ */
+#define KMST_CF_JOINED		0x0020
 
 /*
  * Event types. Values are part of the trace format: append only, and bump

@@ -27,6 +27,7 @@ void kmst_commit_flags_format(unsigned int flags, char *buf, size_t len)
 		{ KMST_CF_TEST_ONLY, "test_only" },
 		{ KMST_CF_PAGE_FLIP_EVENT, "page_flip_event" },
 		{ KMST_CF_FROM_IOCTL, "ioctl" },
+		{ KMST_CF_JOINED, "joined" },
 	};
 	size_t used = 0, i;
 

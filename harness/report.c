@@ -104,6 +104,9 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		     "at most %llu in flight\n",
 		ctx->trace, *ctx->driver ? ctx->driver : "?", *ctx->kernel ? ctx->kernel : "?",
 		res->events, res->commits, res->peak_in_flight);
+	if (res->joined)
+		fprintf(out, "(%llu commits were in flight when tracing began: not judged)\n",
+			res->joined);
 	for (i = 0; i < res->violation_count; i++) {
 		fputc('\n', out);
 		text_violation(out, &res->violations[i], ctx, "");
@@ -187,8 +190,9 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 	json_string(out, ctx->driver);
 	fputs(",\"kernel\":", out);
 	json_string(out, ctx->kernel);
-	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"peak_in_flight\":%llu,\"replay\":%s",
-		res->events, res->commits, res->peak_in_flight, res->replay ? "true" : "false");
+	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"peak_in_flight\":%llu",
+		res->events, res->commits, res->joined, res->peak_in_flight);
+	fprintf(out, ",\"replay\":%s", res->replay ? "true" : "false");
 	fprintf(out, ",\"verdict\":\"%s\",\"violations_total\":%llu,\"rules\":{",
 		res->violations_total || res->expect_failure_count ? "fail" : "pass",
 		res->violations_total);

@@ -127,6 +127,18 @@ class Synth:
         self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data, **c)
         return cid
 
+    def joined_commit(self, crtcs=(0,), mark=True):
+        """A kernel-internal modeset whose state was built before tracing began:
+        the trace holds its tail only. MARK: the tracer flagged it JOINED."""
+        cid = self.next_commit
+        self.next_commit += 1
+        planes = [(crtc, crtc) for crtc in crtcs]
+        flags = FLAGS["ALLOW_MODESET"] | (FLAGS["JOINED"] if mark else 0)
+        c = dict(commit=cid, flags=flags)
+        self.tail(cid, c, crtcs, planes, flags, True, False, None)
+        self.ev("STATE_FREE", **c)
+        return cid
+
     def tail(self, cid, c, crtcs, planes, flags, modeset, disable, fault):
         event = flags & FLAGS["PAGE_FLIP_EVENT"]
         self.ev("COMMIT_TAIL", "ENTER", **c)

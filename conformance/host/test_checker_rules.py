@@ -112,6 +112,28 @@ def test_fault_pattern_is_reported_as_exactly_its_rule_at_its_commit(kmstrace, t
     assert any(e["commit_id"] == bad for e in v["events"] + v["window"])
 
 
+def test_commit_in_flight_when_tracing_began_is_counted_not_judged(kmstrace, tmp_path):
+    s = Synth()
+    joined = s.joined_commit()
+    standard_session(s)
+    code, report = check_json(kmstrace, s.write(tmp_path / "joined.kmst"))
+    assert report["violations"] == [], report["violations"][:1]
+    assert code == 0
+    assert report["joined"] == 1
+    text = check(kmstrace, tmp_path / "joined.kmst")
+    assert "1 commits were in flight when tracing began: not judged" in text.stdout
+
+    # Without the tracer's mark the same commit skipped its atomic_check.
+    s = Synth()
+    unmarked = s.joined_commit(mark=False)
+    standard_session(s)
+    code, report = check_json(kmstrace, s.write(tmp_path / "unmarked.kmst"))
+    assert code == 1
+    assert report["joined"] == 0
+    assert {(v["rule"], v["commit"]) for v in report["violations"]} == {("skip-check", unmarked)}
+    assert joined == unmarked
+
+
 def test_vblank_drop_is_reported_at_the_gap(kmstrace, tmp_path):
     s = Synth()
     s.commit(modeset=True)
