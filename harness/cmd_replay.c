@@ -315,7 +315,7 @@ static int worst(int a, int b)
 static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
 		      int index)
 {
-	char temp_trace[] = "/tmp/kmstrace-replay-XXXXXX", trace_buf[4096];
+	char temp_trace[4096], trace_buf[4096];
 	const struct kmst_replay_stats *stats;
 	const char *trace_path = a->trace_path;
 	struct kmst_replay *r = NULL;
@@ -360,7 +360,12 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 				 base ? base + 1 : seq_path);
 			trace_path = trace_buf;
 		} else if (!trace_path) {
-			int fd = mkstemp(temp_trace);
+			const char *tmpdir = getenv("TMPDIR");
+			int fd;
+
+			snprintf(temp_trace, sizeof(temp_trace), "%s/kmstrace-replay-XXXXXX",
+				 tmpdir && *tmpdir ? tmpdir : "/tmp");
+			fd = mkstemp(temp_trace);
 
 			if (fd < 0) {
 				kmst_err("%s: cannot create a temporary trace: %s", temp_trace, strerror(errno));
