@@ -55,6 +55,14 @@ const volatile __u64 wakeup_bytes;
 /* Next commit id minus one; ids start at 1 and are never reused. */
 __u64 commit_id_counter;
 
+/*
+ * Set by the loader once every program is attached. Programs attach one at
+ * a time: before all are in, a commit would be seen in part (its tail but
+ * not its check) and judged on what was missed. Nothing is recorded until
+ * then; a commit already running at that point is marked KMST_CF_JOINED.
+ */
+__u32 live;
+
 /* ---- Maps ---- */
 
 struct {
@@ -1107,6 +1115,8 @@ static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
 	struct kmst_call call = { .fn = fn, .phase = phase, .source = KMST_SRC_FENTRY };
 	__u32 i;
 
+	if (!live)
+		return 0;
 	for (i = 0; i < KMST_FN_ARGS; i++)
 		bpf_get_func_arg(ctx, i, &call.args[i]);
 	if (phase == KMST_PH_EXIT)
@@ -1119,6 +1129,8 @@ static __always_inline int on_kprobe(struct pt_regs *regs, __u32 fn)
 	struct kmst_call call = { .fn = fn, .phase = KMST_PH_ENTER, .source = KMST_SRC_KPROBE };
 	struct kmst_call_key key = { .tid = current_tid(), .fn = fn };
 
+	if (!live)
+		return 0;
 	call.args[0] = PT_REGS_PARM1(regs);
 	call.args[1] = PT_REGS_PARM2(regs);
 	call.args[2] = PT_REGS_PARM3(regs);
@@ -1191,6 +1203,8 @@ int kmst_tp_drm_vblank_event(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct kmst_ectx c = { .plane = -1 };
 
+	if (!live)
+		return 0;
 	c.crtc = (__s32)ctx->args[0];
 	c.commit.minor = vblank_cpu_minor(c.crtc);
 	if (!minor_selected(c.commit.minor))
@@ -1206,7 +1220,7 @@ int kmst_tp_drm_vblank_event_queued(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct kmst_ectx c = { .commit.minor = -1, .plane = -1 };
 
-	if (!task_selected())
+	if (!live || !task_selected())
 		return 0;
 	c.crtc = (__s32)ctx->args[1];
 	EMIT(KMST_EV_VBLANK_EVENT_QUEUED, KMST_PH_POINT, KMST_SRC_TRACEPOINT, &c, 0, 0,
@@ -1222,8 +1236,11 @@ static __always_inline int tvkms_point(void *state, __u32 minor, __u16 type, __s
 				       __s32 plane, __u32 aux, __u64 arg0, __u64 arg1)
 {
 	struct kmst_ectx c = { .crtc = crtc, .plane = plane };
-	struct kmst_commit_info *commit = state ? state_commit(state, false) : NULL;
+	struct kmst_commit_info *commit;
 
+	if (!live)
+		return 0;
+	commit = state ? state_commit(state, false) : NULL;
 	if (commit)
 		c.commit = *commit;
 	c.commit.minor = minor;

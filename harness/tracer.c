@@ -574,12 +574,20 @@ int kmst_tracer_attach(struct kmst_tracer *t)
 		kmst_err("failed to create the ring buffer reader: %s", strerror(-err));
 		return err;
 	}
+	/* Everything is attached: record from here on, never a commit seen in part. */
+	__atomic_store_n(&t->skel->bss->live, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 const char *kmst_tracer_meta(const struct kmst_tracer *t)
 {
 	return t->meta;
+}
+
+uint32_t kmst_tracer_commit_base(const struct kmst_tracer *t)
+{
+	/* The programs bump it atomically; one aligned 64-bit load sees a whole value. */
+	return (uint32_t)__atomic_load_n(&t->skel->bss->commit_id_counter, __ATOMIC_SEQ_CST);
 }
 
 int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_ms)

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kmstrace_event.h"
 #include "tracefile.h"
@@ -87,6 +88,12 @@ int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w);
  */
 unsigned long long kmst_tracer_drops(const struct kmst_tracer *t,
 				     unsigned long long drops[KMST_EV_MAX]);
+
+/*
+ * The last commit id handed out so far. A trace that starts after a drain
+ * writes it as `commit_base=N`: commits up to N began before the trace.
+ */
+uint32_t kmst_tracer_commit_base(const struct kmst_tracer *t);
 
 /* The in-kernel histograms (see hist.h); kinds are enum kmst_hist_kind. */
 struct kmst_hist_set;
