@@ -57,6 +57,7 @@ static bool meta_has_line(const char *meta, const char *prefix, const char *word
 struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const char *meta)
 {
 	struct kmst_checker *ck = calloc(1, sizeof(*ck));
+	char base[16];
 
 	if (!ck)
 		return NULL;
@@ -73,6 +74,8 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 	/* A trace where every state leaked has no STATE_FREE at all: the program says it was watched. */
 	ck->seen_state_free = meta && meta_has_line(meta, "prog=", "__drm_atomic_state_free");
 	ck->result.replay = meta && meta_has_line(meta, "tool=", "replay");
+	if (meta && kmst_meta_get(meta, "commit_base", base, sizeof(base)))
+		ck->commit_base = (uint32_t)strtoul(base, NULL, 10);
 	return ck;
 }
 
@@ -251,8 +254,8 @@ struct kmst_violation *ck_violation(struct kmst_checker *ck, unsigned int rule,
 	unsigned int i, n;
 	va_list ap;
 
-	/* Its first steps ran before the trace began: what is missing is not its fault. */
-	if (c && (c->flags & KMST_CF_JOINED))
+	/* Part of it ran outside the trace: what is missing is not its fault. */
+	if (c && c->unjudged)
 		return NULL;
 	res->rules[rule].violations++;
 	res->violations_total++;
@@ -450,8 +453,13 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 			}
 			if (!c->first_ev.type) {
 				c->first_ev = *ev;
-				if (ev->commit_flags & KMST_CF_JOINED)
+				/* Begun before the trace: met mid-flight, or cut off by a drain. */
+				if (c->id <= ck->commit_base)
+					c->flags |= KMST_CF_JOINED;
+				if (c->flags & KMST_CF_JOINED) {
+					c->unjudged = true;
 					ck->result.joined++;
+				}
 			}
 			if (ev->type != KMST_EV_STATE_FREE)
 				t->commit = c->id;
@@ -502,6 +510,19 @@ static void drop_na_violations(struct kmst_checker *ck)
 	}
 }
 
+/*
+ * A commit open at the end of the trace that had not finished: its call
+ * had not returned, or its nonblocking tail had not reached cleanup_done.
+ * Tracing ended under it; a leak is a state kept after the commit is over.
+ */
+static bool still_running(const struct ck_commit *c)
+{
+	if (!c->returned)
+		return true;
+	return (c->flags & KMST_CF_NONBLOCK) && !(c->flags & KMST_CF_TEST_ONLY) && !c->failed &&
+	       !c->cleanup_done;
+}
+
 const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck)
 {
 	struct kmst_check_result *res = &ck->result;
@@ -510,9 +531,17 @@ const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck)
 	unsigned int i;
 
 	ck->open_count = 0;
-	for (i = 0; i < ck->commit_cap; i++)
-		if (ck->commits[i].id)
-			ck_commit_retire(ck, &ck->commits[i], NULL, true);
+	for (i = 0; i < ck->commit_cap; i++) {
+		struct ck_commit *c = &ck->commits[i];
+
+		if (!c->id)
+			continue;
+		if (still_running(c) && !c->unjudged) {
+			c->unjudged = true;
+			res->cut++;
+		}
+		ck_commit_retire(ck, c, NULL, true);
+	}
 	for (i = 1; i < KMST_RULE_COUNT; i++)
 		res->rules[i].status = ck_rule_on(ck, i) ? KMST_RULE_PASS : KMST_RULE_NOT_CHECKED;
 

@@ -77,6 +77,7 @@ struct kmst_check_result {
 	unsigned long long events;
 	unsigned long long commits;
 	unsigned long long joined;	   /* commits in flight when tracing began: not judged */
+	unsigned long long cut;		   /* commits still running when tracing ended: not judged */
 	unsigned long long peak_in_flight; /* most commits tracked at once */
 	bool replay;			/* the trace came from `kmstrace replay` */
 };

@@ -328,6 +328,10 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	     ev->type == KMST_EV_COMMIT || ev->type == KMST_EV_NONBLOCKING_COMMIT ||
 	     ev->type == KMST_EV_HELPER_COMMIT))
 		c->failed = true;
+	if (ev->phase == KMST_PH_EXIT &&
+	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_COMMIT ||
+	     ev->type == KMST_EV_NONBLOCKING_COMMIT))
+		c->returned = true;
 
 	if (is_tail_event(ev) && (c->flags & KMST_CF_TEST_ONLY)) {
 		if (!c->test_only_reported) {

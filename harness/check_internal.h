@@ -36,6 +36,8 @@ struct ck_commit {
 	bool committed;			/* reached commit (swap_state, tail) */
 	bool skip_check_done;		/* skip-check evaluated */
 	bool failed;			/* its ioctl or commit returned an error */
+	bool returned;			/* its ioctl or top-level commit call returned */
+	bool unjudged;			/* cut by the trace's start or end: no violation */
 	bool tail_started;		/* a hardware stage entered */
 	bool hw_done_entered, hw_done, flip_done, cleanup_done, wait_deps;
 	bool test_only_reported;
@@ -93,6 +95,7 @@ struct ck_tid {
 struct kmst_checker {
 	struct kmst_check_opts opts;
 	struct kmst_check_result result;
+	uint32_t commit_base;		/* meta commit_base: ids up to it began before the trace */
 	unsigned int violation_cap, expect_cap;
 
 	struct ck_commit *commits;	/* open addressing, linear probing, by id */

@@ -278,8 +278,10 @@ static int start_trace(struct replay_trace *rt, const char *seq_path, const char
 	kmst_tracer_drops(rt->tracer, rt->drops_before);
 	memset(rt->match_commit, 0, sizeof(rt->match_commit));
 	rt->err = 0;
-	if (asprintf(&meta, "%stool=replay\nseq=%s\nreplay_device=%s\n", kmst_tracer_meta(rt->tracer),
-		     seq_path, stats->device) < 0)
+	/* Commits that began before the drain are cut: the checker does not judge them. */
+	if (asprintf(&meta, "%stool=replay\nseq=%s\nreplay_device=%s\ncommit_base=%u\n",
+		     kmst_tracer_meta(rt->tracer), seq_path, stats->device,
+		     kmst_tracer_commit_base(rt->tracer)) < 0)
 		return -1;
 	err = kmst_writer_open(&rt->writer, trace_path, meta);
 	free(meta);

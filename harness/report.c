@@ -107,6 +107,9 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 	if (res->joined)
 		fprintf(out, "(%llu commits were in flight when tracing began: not judged)\n",
 			res->joined);
+	if (res->cut)
+		fprintf(out, "(%llu commits were still running when tracing ended: not judged)\n",
+			res->cut);
 	for (i = 0; i < res->violation_count; i++) {
 		fputc('\n', out);
 		text_violation(out, &res->violations[i], ctx, "");
@@ -190,8 +193,9 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 	json_string(out, ctx->driver);
 	fputs(",\"kernel\":", out);
 	json_string(out, ctx->kernel);
-	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"peak_in_flight\":%llu",
-		res->events, res->commits, res->joined, res->peak_in_flight);
+	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"cut\":%llu",
+		res->events, res->commits, res->joined, res->cut);
+	fprintf(out, ",\"peak_in_flight\":%llu", res->peak_in_flight);
 	fprintf(out, ",\"replay\":%s", res->replay ? "true" : "false");
 	fprintf(out, ",\"verdict\":\"%s\",\"violations_total\":%llu,\"rules\":{",
 		res->violations_total || res->expect_failure_count ? "fail" : "pass",

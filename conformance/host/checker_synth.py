@@ -139,6 +139,21 @@ class Synth:
         self.ev("STATE_FREE", **c)
         return cid
 
+    def unfinished_commit(self, crtc=0):
+        """A kernel-internal modeset that the end of the trace cuts short:
+        checked, its plane's fb prepared, its call never returned."""
+        cid = self.next_commit
+        self.next_commit += 1
+        c = dict(commit=cid, flags=FLAGS["ALLOW_MODESET"])
+        self.ev("STATE_ALLOC", **c)
+        self.call("HELPER_CHECK", lambda: self.call("CRTC_ATOMIC_CHECK", crtc=crtc, **c), **c)
+        self.ev("COMMIT", "ENTER", **c)
+        self.ev("HELPER_COMMIT", "ENTER", **c)
+        self.call("SETUP_COMMIT", **c)
+        self.call("PREPARE_PLANES",
+                  lambda: self.call("PLANE_PREPARE_FB", plane=crtc, crtc=crtc, **c), **c)
+        return cid
+
     def tail(self, cid, c, crtcs, planes, flags, modeset, disable, fault):
         event = flags & FLAGS["PAGE_FLIP_EVENT"]
         self.ev("COMMIT_TAIL", "ENTER", **c)

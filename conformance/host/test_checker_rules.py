@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from checker_synth import Synth, standard_session
+from checker_synth import FLAGS, Synth, standard_session
 
 
 def check(kmstrace, trace, *args):
@@ -132,6 +132,43 @@ def test_commit_in_flight_when_tracing_began_is_counted_not_judged(kmstrace, tmp
     assert report["joined"] == 0
     assert {(v["rule"], v["commit"]) for v in report["violations"]} == {("skip-check", unmarked)}
     assert joined == unmarked
+
+
+def test_commits_begun_before_the_trace_file_are_not_judged(kmstrace, tmp_path):
+    """`kmstrace replay` drains the ring buffer before each sequence's trace
+    and writes the last commit id handed out as commit_base: a commit up to
+    it lost its first steps to the drain."""
+    s = Synth()
+    cut = s.joined_commit(mark=False)
+    standard_session(s)
+    meta = ("kernel=6.1.0-test\ndriver=tvkms\ntool=test\n"
+            f"prog=drm_atomic_helper_commit_planes fentry\ncommit_base={cut}\n")
+    code, report = check_json(kmstrace, s.write(tmp_path / "base.kmst", meta=meta))
+    assert report["violations"] == [], report["violations"][:1]
+    assert (code, report["joined"]) == (0, 1)
+    # commit_base=0: the same commit is judged, and it skipped its check.
+    code, report = check_json(kmstrace, s.write(tmp_path / "base0.kmst",
+                                                meta=meta.replace(f"commit_base={cut}", "commit_base=0")))
+    assert code == 1
+    assert {(v["rule"], v["commit"]) for v in report["violations"]} == {("skip-check", cut)}
+
+
+def test_commit_still_running_when_tracing_ended_is_counted_not_judged(kmstrace, tmp_path):
+    s = Synth()
+    standard_session(s)
+    s.unfinished_commit()
+    code, report = check_json(kmstrace, s.write(tmp_path / "cut.kmst"))
+    assert report["violations"] == [], report["violations"][:1]
+    assert (code, report["cut"], report["joined"]) == (0, 1, 0)
+    text = check(kmstrace, tmp_path / "cut.kmst")
+    assert "1 commits were still running when tracing ended: not judged" in text.stdout
+
+    # Once its call returned, a state never freed is a leak, and its fb was never cleaned up.
+    s.ev("HELPER_COMMIT", "EXIT", commit=s.next_commit - 1, flags=FLAGS["ALLOW_MODESET"])
+    s.ev("COMMIT", "EXIT", commit=s.next_commit - 1, flags=FLAGS["ALLOW_MODESET"])
+    code, report = check_json(kmstrace, s.write(tmp_path / "leak.kmst"))
+    assert code == 1 and report["cut"] == 0
+    assert {v["rule"] for v in report["violations"]} == {"state-leak", "fb-cleanup"}
 
 
 def test_vblank_drop_is_reported_at_the_gap(kmstrace, tmp_path):
