@@ -97,7 +97,7 @@ static void text_violation(FILE *out, const struct kmst_violation *v,
 static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		       const struct kmst_check_result *res)
 {
-	unsigned int i, fails = 0, na = 0;
+	unsigned int i, fails = 0, na = 0, passed = 0;
 	char a[32], b[32];
 
 	fprintf(out, "kmstrace check: %s (driver %s, kernel %s): %llu events, %llu commits, "
@@ -143,15 +143,20 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		fputc('\n', out);
 		fails += r->status == KMST_RULE_FAIL;
 		na += r->status == KMST_RULE_NA;
+		passed += r->status == KMST_RULE_PASS;
 	}
 	if (res->replay)
 		fprintf(out, "  %-24s %-5s (%llu commits replayed)\n", "replay-expectations",
 			res->expect_failure_count ? "fail" : "pass", res->replay_commits);
-	fprintf(out, "\n%s: %llu violation%s in %u rule%s, %u rule%s not applicable%s\n",
-		res->violations_total || res->expect_failure_count ? "FAIL" : "PASS",
-		res->violations_total, res->violations_total == 1 ? "" : "s", fails,
-		fails == 1 ? "" : "s", na, na == 1 ? "" : "s",
-		res->expect_failure_count ? ", replay results differ from the sequence" : "");
+	if (res->violations_total)
+		fprintf(out, "\nFAIL: %llu violation%s in %u rule%s; %u passed, %u not applicable%s\n",
+			res->violations_total, res->violations_total == 1 ? "" : "s", fails,
+			fails == 1 ? "" : "s", passed, na,
+			res->expect_failure_count ? "; replay results differ from the sequence" : "");
+	else
+		fprintf(out, "\n%s: no violation; %u rule%s passed, %u not applicable%s\n",
+			res->expect_failure_count ? "FAIL" : "PASS", passed, passed == 1 ? "" : "s", na,
+			res->expect_failure_count ? "; replay results differ from the sequence" : "");
 }
 
 static void json_string(FILE *out, const char *s)

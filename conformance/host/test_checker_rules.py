@@ -40,6 +40,8 @@ def test_correct_driver_session_passes_every_rule(kmstrace, tmp_path):
     for rule in ALL_RULES:
         assert report["rules"][rule]["status"] == "pass", (rule, report["rules"][rule])
         assert report["rules"][rule]["checked"] > 0, rule
+    last = check(kmstrace, tmp_path / "ok.kmst").stdout.rstrip().splitlines()[-1]
+    assert last == "PASS: no violation; 14 rules passed, 0 not applicable"
 
 
 # knob -> how to provoke it in a session; the faulty commit is returned
