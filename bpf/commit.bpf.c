@@ -375,8 +375,8 @@ static __always_inline __u16 uapi_to_commit_flags(__u32 uapi)
  * The commit of STATE. A state met for the first time takes the id the
  * atomic ioctl pre-assigned on this thread, if it has not been given yet,
  * else a fresh one (kernel-internal commits: fbdev, suspend, ...). A fresh
- * state first met anywhere but its init (AT_INIT) was built before the
- * tracer attached: it is marked KMST_CF_JOINED.
+ * state first met anywhere but its init (AT_INIT) was built before
+ * tracing went live: it is marked KMST_CF_JOINED.
  */
 static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state *state, bool at_init)
 {
