@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define KMST_EVENT_VERSION 1
+#define KMST_EVENT_VERSION 2
 
 /* Where an event came from. */
 enum kmst_source {
@@ -44,6 +44,32 @@ enum kmst_phase {
  * and the checker does not judge it.
  */
 #define KMST_CF_JOINED		0x0020
+
+/*
+ * DRM's VBLANK state of one CRTC at one instant, read by the tracers from
+ * dev->vblank[pipe] and dev itself, so that a rule's applicability follows
+ * from the driver's state and not from the events that happened to occur.
+ * Carried where each event type's comment says (KMST_VS_*).
+ */
+#define KMST_VS_VALID		0x0001 /* the state below was read (0: unknown) */
+#define KMST_VS_SUPPORTED	0x0002 /* pipe < dev->num_crtcs: DRM VBLANK support for this CRTC */
+#define KMST_VS_ON		0x0004 /* !vblank->inmodeset: drm_crtc_vblank_on'd, drm_crtc_vblank_get can succeed */
+#define KMST_VS_ENABLED		0x0008 /* vblank->enabled: the VBLANK interrupt is on at this instant */
+#define KMST_VS_DISABLE_IMMEDIATE 0x0010 /* dev->vblank_disable_immediate */
+#define KMST_VS_ARMED		0x0020 /* (event sends) the event was armed by drm_crtc_arm_vblank_event */
+#define KMST_VS_CLIENT		0x0040 /* (events) a client's event (file_priv set), not a helper's own */
+
+/* One CRTC's part of a commit (KMST_EV_CRTC_STATE's aux, low 16 bits: KMST_CS_*). */
+#define KMST_CS_ACTIVE		0x0001 /* new crtc_state->active */
+#define KMST_CS_ENABLE		0x0002 /* new crtc_state->enable */
+#define KMST_CS_OLD_ACTIVE	0x0004 /* old crtc_state->active */
+#define KMST_CS_MODESET		0x0008 /* drm_atomic_crtc_needs_modeset(new) */
+#define KMST_CS_EVENT		0x0010 /* new crtc_state->event set: a flip event is owed (client's or the helper's) */
+#define KMST_CS_CLIENT_EVENT	0x0020 /* ... and it is a client's (atomic PAGE_FLIP_EVENT or legacy page flip) */
+#define KMST_CS_NO_VBLANK	0x0040 /* new crtc_state->no_vblank: the helper fakes the VBLANK */
+
+/* KMST_EV_HANDLE_VBLANK's aux when the host timer's lateness is unknown. */
+#define KMST_HOST_LATENESS_UNKNOWN 0xffffffffu
 
 /*
  * Event types. Values are part of the trace format: append only, and bump
@@ -99,13 +125,21 @@ enum kmst_event_type {
 	KMST_EV_VBLANK_OFF = 61,	 /* drm_crtc_vblank_off */
 	KMST_EV_VBLANK_GET = 62,	 /* drm_crtc_vblank_get */
 	KMST_EV_VBLANK_PUT = 63,	 /* drm_crtc_vblank_put */
-	KMST_EV_ARM_VBLANK_EVENT = 64,	 /* drm_crtc_arm_vblank_event */
-	KMST_EV_SEND_VBLANK_EVENT = 65,	 /* drm_crtc_send_vblank_event; arg0 = seq, arg1 = event ts ns */
+	KMST_EV_ARM_VBLANK_EVENT = 64,	 /* drm_crtc_arm_vblank_event; ENTER: aux = KMST_VS_*,
+					  * arg0 = vblank refcount */
+	KMST_EV_SEND_VBLANK_EVENT = 65,	 /* drm_crtc_send_vblank_event; ENTER: aux = KMST_VS_* (with
+					  * ARMED, CLIENT), arg0 = vblank refcount; EXIT: arg0 = seq,
+					  * arg1 = event ts ns */
 	KMST_EV_HANDLE_VBLANK = 66,	 /* drm_crtc_handle_vblank (POINT at exit): arg0 = vblank seq,
-					  * arg1 = frame_duration_ns (from the vblank state) */
+					  * arg1 = frame_duration_ns (from the vblank state), aux = how
+					  * late the host ran the hrtimer that called it, ns (saturated;
+					  * KMST_HOST_LATENESS_UNKNOWN when not called from an hrtimer) */
 	KMST_EV_VBLANK_EVENT = 67,	 /* tracepoint drm:drm_vblank_event: arg0 = seq, arg1 = vblank ts ns */
 	KMST_EV_VBLANK_EVENT_QUEUED = 68, /* tracepoint drm:drm_vblank_event_queued: arg0 = seq */
-	KMST_EV_VBLANK_EVENT_DELIVERED = 69, /* tracepoint drm:drm_vblank_event_delivered: arg0 = seq */
+	KMST_EV_VBLANK_EVENT_DELIVERED = 69, /* a VBLANK event leaves (drm_send_event_timestamp_locked):
+					      * client events and the helper's own ones of traced
+					      * commits; aux = uapi event type | KMST_VS_* << 16,
+					      * arg0 = seq, arg1 = event ts ns */
 
 	/* Completion of a commit's drm_crtc_commit completions (POINT). */
 	KMST_EV_HW_DONE_COMPLETE = 80,
@@ -113,6 +147,9 @@ enum kmst_event_type {
 	KMST_EV_CLEANUP_DONE_COMPLETE = 82,
 	KMST_EV_STATE_FREE = 83, /* __drm_atomic_state_free (POINT): the commit id is retired */
 	KMST_EV_STATE_ALLOC = 84, /* drm_atomic_state_alloc / init (POINT): a commit id is born */
+	KMST_EV_CRTC_STATE = 85,  /* one CRTC of a commit, at drm_atomic_helper_setup_commit's exit
+				   * (POINT): crtc, aux = KMST_CS_* | KMST_VS_* << 16,
+				   * arg0 = vblank refcount, arg1 = the new state's plane_mask */
 
 	/* tvkms's own tracepoints (POINT). */
 	KMST_EV_TVKMS_STAGE = 100,	/* tvkms:tvkms_commit_stage; aux = enum kmst_tvkms_stage */
@@ -126,6 +163,11 @@ enum kmst_event_type {
 				      * got, ret = errno expected; commit_id = ioctl's commit */
 	KMST_EV_MARK = 121,	     /* free-form marker: arg0 = user value */
 	KMST_EV_END = 122,	     /* struct kmst_end_record: the last record of a complete trace */
+	KMST_EV_STALL = 123,	     /* the watchdog of `replay`/`record`: commit commit_id has not
+				      * reached a stage within the bound; aux = the completion still
+				      * missing (KMST_EV_HW_DONE_COMPLETE, _FLIP_DONE_ or
+				      * _CLEANUP_DONE_), arg0 = ns waited since the commit began,
+				      * crtc = the CRTC whose completion is missing (-1 unknown) */
 
 	/* Recorder records (struct kmst_rec_*): the client's ioctl arguments. */
 	KMST_EV_REC_ATOMIC = 140,
@@ -194,6 +236,7 @@ enum kmst_rule {
 	KMST_RULE_VBLANK_DROP,
 	KMST_RULE_TEST_ONLY_COMMITS,
 	KMST_RULE_STATE_LEAK,
+	KMST_RULE_COMMIT_STALL,
 	KMST_RULE_COUNT
 };
 
@@ -213,6 +256,7 @@ enum kmst_rule {
 		[KMST_RULE_VBLANK_DROP] = "vblank-drop",                     \
 		[KMST_RULE_TEST_ONLY_COMMITS] = "test-only-commits",         \
 		[KMST_RULE_STATE_LEAK] = "state-leak",                       \
+		[KMST_RULE_COMMIT_STALL] = "commit-stall",                   \
 	}
 
 /* ---- Recorder records: a client's ioctl arguments, copied at entry. ---- */
