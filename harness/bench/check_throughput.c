@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check_file.h"
-#include "commands.h"
-#include "log.h"
-#include "tracefile.h"
+#include "check/check_file.h"
+#include "common/exit.h"
+#include "common/log.h"
+#include "trace/tracefile.h"
 
 #define TARGET_EVENTS_PER_S 10e6
 #define FRAME_NS 16666667ull

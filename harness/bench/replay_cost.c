@@ -22,9 +22,9 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "drm_props.h"
-#include "replay.h"
-#include "seq.h"
+#include "replay/drm_props.h"
+#include "replay/replay.h"
+#include "seq/seq.h"
 
 #define ROUNDS 5
 #define TEST_ONLY_COMMITS 2000

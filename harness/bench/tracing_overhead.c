@@ -29,9 +29,9 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "drm_props.h"
-#include "log.h"
-#include "tracer.h"
+#include "replay/drm_props.h"
+#include "common/log.h"
+#include "tracer/tracer.h"
 
 #define TARGET_RATIO 0.98
 

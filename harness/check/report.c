@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checker's results in four forms. Text for people, JSON for scripts,
+ * JUnit XML and TAP for CI systems: one test case per rule (n/a is a skip),
+ * plus one for the replay's expected results when the trace is a replay.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/eventfmt.h"
+#include "check/report.h"
+#include "seq/seq.h"
+#include "trace/tracefile.h"
+
+int kmst_report_format_from_name(const char *name)
+{
+	if (!strcmp(name, "text"))
+		return KMST_REPORT_TEXT;
+	if (!strcmp(name, "json"))
+		return KMST_REPORT_JSON;
+	if (!strcmp(name, "junit"))
+		return KMST_REPORT_JUNIT;
+	if (!strcmp(name, "tap"))
+		return KMST_REPORT_TAP;
+	return -1;
+}
+
+static const char *status_name(enum kmst_rule_status status)
+{
+	switch (status) {
+	case KMST_RULE_PASS:
+		return "pass";
+	case KMST_RULE_FAIL:
+		return "fail";
+	case KMST_RULE_NA:
+		return "n/a";
+	default:
+		return "not checked";
+	}
+}
+
+static const char *errno_text(int err, char *buf, size_t len)
+{
+	const char *name = kmst_errno_name(err);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "errno %d", err);
+	return buf;
+}
+
+/* "commit 12, crtc 0, sequence line 17" */
+static void where(const struct kmst_violation *v, const struct kmst_report_ctx *ctx, char *buf,
+		  size_t len)
+{
+	size_t used = 0;
+
+	if (v->commit_id)
+		used += snprintf(buf + used, len - used, "commit %u", v->commit_id);
+	if (v->crtc >= 0 && used < len)
+		used += snprintf(buf + used, len - used, "%scrtc %d", used ? ", " : "", v->crtc);
+	if (v->minor >= 0 && used < len)
+		used += snprintf(buf + used, len - used, "%scard%d", used ? ", " : "", v->minor);
+	if (v->plane >= 0 && used < len)
+		used += snprintf(buf + used, len - used, "%splane %d", used ? ", " : "", v->plane);
+	if (v->seq_line && used < len)
+		used += snprintf(buf + used, len - used, "%s%s line %u", used ? ", " : "",
+				 ctx->seq_path ? ctx->seq_path : "sequence", v->seq_line);
+	if (!used)
+		snprintf(buf, len, "trace");
+}
+
+static void text_violation(FILE *out, const struct kmst_violation *v,
+			   const struct kmst_report_ctx *ctx, const char *indent)
+{
+	char line[512], place[192];
+	unsigned int i;
+
+	where(v, ctx, place, sizeof(place));
+	fprintf(out, "%sVIOLATION %s at %s\n", indent, kmst_rule_name(v->rule), place);
+	fprintf(out, "%s  rule: %s\n", indent, kmst_rule_meaning(v->rule));
+	fprintf(out, "%s  what: %s\n", indent, v->detail);
+	if (v->offending_count)
+		fprintf(out, "%s  offending events:\n", indent);
+	for (i = 0; i < v->offending_count; i++) {
+		kmst_event_format(&v->offending[i], line, sizeof(line));
+		fprintf(out, "%s    %s\n", indent, line);
+	}
+	if (v->window_count)
+		fprintf(out, "%s  window:\n", indent);
+	for (i = 0; i < v->window_count; i++) {
+		kmst_event_format(&v->window[i], line, sizeof(line));
+		fprintf(out, "%s   %s %s\n", indent, i == v->window_offending ? ">" : " ", line);
+	}
+}
+
+static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
+		       const struct kmst_check_result *res)
+{
+	unsigned int i, fails = 0, na = 0, passed = 0;
+	char a[32], b[32];
+
+	fprintf(out, "kmstrace check: %s (driver %s, kernel %s): %llu events, %llu commits, "
+		     "at most %llu in flight\n",
+		ctx->trace, *ctx->driver ? ctx->driver : "?", *ctx->kernel ? ctx->kernel : "?",
+		res->events, res->commits, res->peak_in_flight);
+	if (res->joined)
+		fprintf(out, "(%llu commits were in flight when tracing began: not judged)\n",
+			res->joined);
+	if (res->cut)
+		fprintf(out, "(%llu commits were still running when tracing ended: not judged)\n",
+			res->cut);
+	for (i = 0; i < res->violation_count; i++) {
+		fputc('\n', out);
+		text_violation(out, &res->violations[i], ctx, "");
+	}
+	if (res->violations_total > res->violation_count)
+		fprintf(out, "\n(%llu more violations not shown)\n",
+			res->violations_total - res->violation_count);
+	for (i = 0; i < res->expect_failure_count; i++) {
+		const struct kmst_expect_failure *f = &res->expect_failures[i];
+
+		fprintf(out, "\nEXPECTATION FAILED at %s line %u (replayed commit #%u",
+			ctx->seq_path ? ctx->seq_path : "sequence", f->seq_line, f->ordinal);
+		if (f->commit_id)
+			fprintf(out, ", commit %u", f->commit_id);
+		fprintf(out, "): expected %s, got %s\n", errno_text(f->expected, a, sizeof(a)),
+			errno_text(f->got, b, sizeof(b)));
+	}
+	fputs("\nrules:\n", out);
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		const struct kmst_rule_result *r = &res->rules[i];
+
+		if (r->status == KMST_RULE_NOT_CHECKED)
+			continue;
+		fprintf(out, "  %-24s %-5s", kmst_rule_name(i), status_name(r->status));
+		if (r->status == KMST_RULE_FAIL)
+			fprintf(out, " %llu violation%s", r->violations, r->violations == 1 ? "" : "s");
+		else if (r->status == KMST_RULE_NA)
+			fprintf(out, " (%s)", r->na_reason);
+		else
+			fprintf(out, " (%llu checks)", r->checked);
+		fputc('\n', out);
+		fails += r->status == KMST_RULE_FAIL;
+		na += r->status == KMST_RULE_NA;
+		passed += r->status == KMST_RULE_PASS;
+	}
+	if (res->replay)
+		fprintf(out, "  %-24s %-5s (%llu commits replayed)\n", "replay-expectations",
+			res->expect_failure_count ? "fail" : "pass", res->replay_commits);
+	if (res->violations_total)
+		fprintf(out, "\nFAIL: %llu violation%s in %u rule%s; %u passed, %u not applicable%s\n",
+			res->violations_total, res->violations_total == 1 ? "" : "s", fails,
+			fails == 1 ? "" : "s", passed, na,
+			res->expect_failure_count ? "; replay results differ from the sequence" : "");
+	else
+		fprintf(out, "\n%s: no violation; %u rule%s passed, %u not applicable%s\n",
+			res->expect_failure_count ? "FAIL" : "PASS", passed, passed == 1 ? "" : "s", na,
+			res->expect_failure_count ? "; replay results differ from the sequence" : "");
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void json_events(FILE *out, const struct kmst_event *events, unsigned int count)
+{
+	unsigned int i;
+
+	fputc('[', out);
+	for (i = 0; i < count; i++) {
+		if (i)
+			fputc(',', out);
+		kmst_event_print_json(out, &events[i]);
+	}
+	fputc(']', out);
+}
+
+static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
+		       const struct kmst_check_result *res)
+{
+	unsigned int i;
+	bool first = true;
+
+	fputs("{\"trace\":", out);
+	json_string(out, ctx->trace);
+	fputs(",\"driver\":", out);
+	json_string(out, ctx->driver);
+	fputs(",\"kernel\":", out);
+	json_string(out, ctx->kernel);
+	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"cut\":%llu",
+		res->events, res->commits, res->joined, res->cut);
+	fprintf(out, ",\"peak_in_flight\":%llu", res->peak_in_flight);
+	fprintf(out, ",\"replay\":%s", res->replay ? "true" : "false");
+	fprintf(out, ",\"verdict\":\"%s\",\"violations_total\":%llu,\"rules\":{",
+		res->violations_total || res->expect_failure_count ? "fail" : "pass",
+		res->violations_total);
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		const struct kmst_rule_result *r = &res->rules[i];
+
+		if (r->status == KMST_RULE_NOT_CHECKED)
+			continue;
+		fprintf(out, "%s\"%s\":{\"status\":\"%s\",\"checked\":%llu,\"violations\":%llu,\"meaning\":",
+			first ? "" : ",", kmst_rule_name(i), status_name(r->status), r->checked,
+			r->violations);
+		json_string(out, kmst_rule_meaning(i));
+		if (r->status == KMST_RULE_NA) {
+			fputs(",\"reason\":", out);
+			json_string(out, r->na_reason);
+		}
+		fputc('}', out);
+		first = false;
+	}
+	fputs("},\"violations\":[", out);
+	for (i = 0; i < res->violation_count; i++) {
+		const struct kmst_violation *v = &res->violations[i];
+
+		fprintf(out, "%s{\"rule\":\"%s\",\"meaning\":", i ? "," : "", kmst_rule_name(v->rule));
+		json_string(out, kmst_rule_meaning(v->rule));
+		fprintf(out, ",\"commit\":%u,\"minor\":%d,\"crtc\":%d,\"plane\":%d,\"line\":%u,\"detail\":",
+			v->commit_id, v->minor, v->crtc, v->plane, v->seq_line);
+		json_string(out, v->detail);
+		fputs(",\"events\":", out);
+		json_events(out, v->offending, v->offending_count);
+		fputs(",\"window\":", out);
+		json_events(out, v->window, v->window_count);
+		fputc('}', out);
+	}
+	fputs("],\"expectation_failures\":[", out);
+	for (i = 0; i < res->expect_failure_count; i++) {
+		const struct kmst_expect_failure *f = &res->expect_failures[i];
+		const char *expected = kmst_errno_name(f->expected), *got = kmst_errno_name(f->got);
+
+		fprintf(out, "%s{\"line\":%u,\"ordinal\":%u,\"commit\":%u,\"expected\":\"%s\",\"got\":\"%s\"}",
+			i ? "," : "", f->seq_line, f->ordinal, f->commit_id, expected ? expected : "?",
+			got ? got : "?");
+	}
+	fprintf(out, "],\"replay_commits\":%llu}\n", res->replay_commits);
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, out);
+		}
+	}
+}
+
+/* The text of every stored violation of RULE, for JUnit and TAP bodies. */
+static void rule_violations_text(FILE *out, const struct kmst_report_ctx *ctx,
+				 const struct kmst_check_result *res, unsigned int rule, bool xml,
+				 const char *indent)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->violation_count; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mem;
+
+		if (res->violations[i].rule != rule)
+			continue;
+		mem = open_memstream(&buf, &len);
+		if (!mem)
+			return;
+		text_violation(mem, &res->violations[i], ctx, indent);
+		fclose(mem);
+		if (xml)
+			xml_text(out, buf);
+		else
+			fputs(buf, out);
+		free(buf);
+	}
+}
+
+static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
+			const struct kmst_check_result *res)
+{
+	unsigned int i, tests = 0, failures = 0, skipped = 0;
+
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		tests += res->rules[i].status != KMST_RULE_NOT_CHECKED;
+		failures += res->rules[i].status == KMST_RULE_FAIL;
+		skipped += res->rules[i].status == KMST_RULE_NA;
+	}
+	if (res->replay) {
+		tests++;
+		failures += res->expect_failure_count > 0;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
+	fputs("<testsuite name=\"kmstrace-check\" ", out);
+	fprintf(out, "tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
+		skipped);
+	fputs("  <properties><property name=\"trace\" value=\"", out);
+	xml_text(out, ctx->trace);
+	fputs("\"/><property name=\"driver\" value=\"", out);
+	xml_text(out, ctx->driver);
+	fputs("\"/><property name=\"kernel\" value=\"", out);
+	xml_text(out, ctx->kernel);
+	fputs("\"/></properties>\n", out);
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		const struct kmst_rule_result *r = &res->rules[i];
+
+		if (r->status == KMST_RULE_NOT_CHECKED)
+			continue;
+		fprintf(out, "  <testcase classname=\"kmstrace.check\" name=\"%s\">", kmst_rule_name(i));
+		if (r->status == KMST_RULE_NA) {
+			fputs("<skipped message=\"not applicable: ", out);
+			xml_text(out, r->na_reason);
+			fputs("\"/>", out);
+		} else if (r->status == KMST_RULE_FAIL) {
+			fprintf(out, "<failure message=\"%llu violation%s: ", r->violations,
+				r->violations == 1 ? "" : "s");
+			xml_text(out, kmst_rule_meaning(i));
+			fputs("\" type=\"violation\">\n", out);
+			rule_violations_text(out, ctx, res, i, true, "");
+			fputs("</failure>", out);
+		}
+		fputs("</testcase>\n", out);
+	}
+	if (res->replay) {
+		fputs("  <testcase classname=\"kmstrace.replay\" name=\"replay-expectations\">", out);
+		if (res->expect_failure_count) {
+			fprintf(out, "<failure message=\"%u commits got another result than expected\" type=\"expectation\">\n",
+				res->expect_failure_count);
+			for (i = 0; i < res->expect_failure_count; i++) {
+				const struct kmst_expect_failure *f = &res->expect_failures[i];
+				char a[32], b[32];
+
+				fprintf(out, "line %u: expected %s, got %s\n", f->seq_line,
+					errno_text(f->expected, a, sizeof(a)), errno_text(f->got, b, sizeof(b)));
+			}
+			fputs("</failure>", out);
+		}
+		fputs("</testcase>\n", out);
+	}
+	fputs("</testsuite>\n</testsuites>\n", out);
+}
+
+static void print_tap(FILE *out, const struct kmst_report_ctx *ctx,
+		      const struct kmst_check_result *res)
+{
+	unsigned int i, n = 0, tests = res->replay ? 1 : 0;
+
+	for (i = 1; i < KMST_RULE_COUNT; i++)
+		tests += res->rules[i].status != KMST_RULE_NOT_CHECKED;
+	fprintf(out, "TAP version 13\n1..%u\n", tests);
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		const struct kmst_rule_result *r = &res->rules[i];
+
+		if (r->status == KMST_RULE_NOT_CHECKED)
+			continue;
+		n++;
+		if (r->status == KMST_RULE_NA) {
+			fprintf(out, "ok %u - %s # SKIP not applicable: %s\n", n, kmst_rule_name(i),
+				r->na_reason);
+		} else if (r->status == KMST_RULE_PASS) {
+			fprintf(out, "ok %u - %s\n", n, kmst_rule_name(i));
+		} else {
+			fprintf(out, "not ok %u - %s\n  ---\n  message: \"%llu violation%s: %s\"\n"
+				     "  details: |\n", n, kmst_rule_name(i), r->violations,
+				r->violations == 1 ? "" : "s", kmst_rule_meaning(i));
+			rule_violations_text(out, ctx, res, i, false, "    ");
+			fputs("  ...\n", out);
+		}
+	}
+	if (res->replay) {
+		n++;
+		if (!res->expect_failure_count) {
+			fprintf(out, "ok %u - replay-expectations\n", n);
+		} else {
+			fprintf(out, "not ok %u - replay-expectations\n  ---\n  details: |\n", n);
+			for (i = 0; i < res->expect_failure_count; i++) {
+				const struct kmst_expect_failure *f = &res->expect_failures[i];
+				char a[32], b[32];
+
+				fprintf(out, "    line %u: expected %s, got %s\n", f->seq_line,
+					errno_text(f->expected, a, sizeof(a)), errno_text(f->got, b, sizeof(b)));
+			}
+			fputs("  ...\n", out);
+		}
+	}
+}
+
+void kmst_report_print(FILE *out, enum kmst_report_format format,
+		       const struct kmst_report_ctx *ctx, const struct kmst_check_result *res)
+{
+	switch (format) {
+	case KMST_REPORT_JSON:
+		print_json(out, ctx, res);
+		break;
+	case KMST_REPORT_JUNIT:
+		print_junit(out, ctx, res);
+		break;
+	case KMST_REPORT_TAP:
+		print_tap(out, ctx, res);
+		break;
+	default:
+		print_text(out, ctx, res);
+		break;
+	}
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmstrace record -o TRACE [--pid P|--comm C] [--minor N] [--kprobe]
+ *                 [--ringbuf-size BYTES] [--no-recorder] [--duration S]
+ *                 [-- CMD ARGS...]
+ * Attach the tracers, run CMD (or wait for SIGINT/SIGTERM or the
+ * duration), and write every event to TRACE.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "common/log.h"
+#include "trace/tracefile.h"
+#include "tracer/tracer.h"
+
+#define POLL_MS 100
+
+/* Set from the signal handler only. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kmstrace record -o TRACE [options] [-- CMD ARGS...]\n"
+		"Trace the atomic commit path of every KMS driver while CMD runs (or until\n"
+		"SIGINT/SIGTERM, or --duration) and write the events to TRACE.\n\n"
+		"  -o, --output TRACE       trace file to write (required)\n"
+		"  -p, --pid PID            only commits and ioctls of process PID\n"
+		"  -c, --comm COMM          only commits and ioctls of tasks named COMM\n"
+		"  -m, --minor N            only DRM minor N (/dev/dri/cardN)\n"
+		"  -k, --kprobe             kprobe/kretprobe for every function (no fentry)\n"
+		"  -r, --ringbuf-size BYTES ring buffer size, a power of two >= 4096\n"
+		"                           (default 4194304); reserve failures are counted\n"
+		"                           per event type in the trace's END record\n"
+		"  -n, --no-recorder        do not copy ioctl arguments (REC_* records)\n"
+		"  -d, --duration SECONDS   stop after this long (default: CMD's end or a signal)\n");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static pid_t start_child(char **argv)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "kmstrace: failed to run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		kmst_err("failed to fork for %s: %s", argv[0], strerror(errno));
+	return pid;
+}
+
+int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "minor", required_argument, NULL, 'm' },
+		{ "kprobe", no_argument, NULL, 'k' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "no-recorder", no_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
+	unsigned long long drops[KMST_EV_MAX], dropped;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int opt, ret = KMST_EXIT_BAD_INPUT, status, n;
+	const char *output = NULL;
+	struct kmst_tracer *t = NULL;
+	struct kmst_writer writer;
+	double duration = 0, start;
+	char *meta = NULL, *end;
+	pid_t child = -1;
+
+	(void)gopts;
+	while ((opt = getopt_long(argc, argv, "+o:p:c:m:kr:nd:h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			opts.pid = strtol(optarg, &end, 10);
+			if (*end || opts.pid <= 0)
+				goto bad_value;
+			break;
+		case 'c':
+			opts.comm = optarg;
+			break;
+		case 'm':
+			opts.minor = strtol(optarg, &end, 10);
+			if (*end || opts.minor < 0)
+				goto bad_value;
+			break;
+		case 'k':
+			opts.force_kprobe = true;
+			break;
+		case 'r':
+			opts.ringbuf_size = strtoul(optarg, &end, 0);
+			if (*end)
+				goto bad_value;
+			break;
+		case 'n':
+			opts.no_recorder = true;
+			break;
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (*end || duration <= 0)
+				goto bad_value;
+			break;
+		case 'h':
+			usage(stdout);
+			return KMST_EXIT_OK;
+		default:
+			usage(stderr);
+			return KMST_EXIT_BAD_INPUT;
+		}
+	}
+	if (!output) {
+		kmst_err("record: -o TRACE is required");
+		usage(stderr);
+		return KMST_EXIT_BAD_INPUT;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	t = kmst_tracer_open(&opts);
+	if (!t)
+		return KMST_EXIT_BAD_INPUT;
+	if (kmst_tracer_attach(t))
+		goto out;
+	if (asprintf(&meta, "%stool=kmstrace record\n", kmst_tracer_meta(t)) < 0) {
+		kmst_err("%s: out of memory", output);
+		goto out;
+	}
+	if (kmst_writer_open(&writer, output, meta))
+		goto out;
+	if (optind < argc) {
+		child = start_child(argv + optind);
+		if (child < 0) {
+			kmst_writer_abort(&writer);
+			goto out;
+		}
+	}
+	start = now_s();
+	while (!stop_signal) {
+		n = kmst_tracer_poll(t, &writer, POLL_MS);
+		if (n < 0 && n != -EINTR) {
+			kmst_err("%s: failed to drain the ring buffer: %s", output, strerror(-n));
+			kmst_writer_abort(&writer);
+			goto out;
+		}
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			child = -1;
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				kmst_info("%s exited with status %d", argv[optind],
+					  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			break;
+		}
+		if (duration && now_s() - start >= duration)
+			break;
+	}
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+	}
+	n = kmst_tracer_drain(t, &writer);
+	if (n < 0) {
+		kmst_err("%s: failed to drain the ring buffer: %s", output, strerror(-n));
+		kmst_writer_abort(&writer);
+		goto out;
+	}
+	dropped = kmst_tracer_drops(t, drops);
+	n = writer.records;
+	if (kmst_writer_close(&writer, drops))
+		goto out;
+	kmst_info("%s: %d records, %llu dropped", output, n, dropped);
+	ret = KMST_EXIT_OK;
+out:
+	free(meta);
+	kmst_tracer_close(t);
+	return ret;
+
+bad_value:
+	kmst_err("record: bad value '%s' for -%c", optarg, opt);
+	return KMST_EXIT_BAD_INPUT;
+}

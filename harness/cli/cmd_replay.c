@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR]
+ *                 [--no-check] [--no-trace] [check options]
+ *
+ * Replays each sequence with the tracers attached (one session for all;
+ * --before-each CMD runs CMD with KMSTRACE_SEQ=FILE.seq before each one),
+ * writes one trace per sequence (with one REPLAY_COMMIT record per
+ * commit; -o names a directory when there are several), then checks it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "check/check_file.h"
+#include "cli/commands.h"
+#include "common/log.h"
+#include "replay/replay.h"
+#include "seq/seq.h"
+#include "trace/tracefile.h"
+#include "tracer/tracer.h"
+
+#define MATCH_SLOTS 32
+
+/* What the tracer's record callback and the commit callback share. */
+struct replay_trace {
+	struct kmst_tracer *tracer;
+	struct kmst_writer writer;
+	uint32_t tid;			/* the replaying thread */
+	int minor;
+	bool in_ioctl;
+	uint64_t ioctl_user_data;
+	/* recent (user_data -> commit id) pairs seen in ATOMIC_IOCTL events */
+	uint64_t match_user_data[MATCH_SLOTS];
+	uint32_t match_commit[MATCH_SLOTS];
+	unsigned int match_next;
+	unsigned long long drops_before[KMST_EV_MAX]; /* tracer totals when this trace began */
+	int err;
+};
+
+static void remember(struct replay_trace *rt, uint64_t user_data, uint32_t commit)
+{
+	unsigned int i;
+
+	for (i = 0; i < MATCH_SLOTS; i++)
+		if (rt->match_user_data[i] == user_data && rt->match_commit[i] == commit)
+			return;
+	rt->match_user_data[rt->match_next] = user_data;
+	rt->match_commit[rt->match_next] = commit;
+	rt->match_next = (rt->match_next + 1) % MATCH_SLOTS;
+}
+
+/* Sees every traced record before it is written: ties our ioctls to commit ids. */
+static int on_record(void *ctx, const struct kmst_event *ev)
+{
+	struct replay_trace *rt = ctx;
+
+	if (ev->tid != rt->tid)
+		return 0;
+	if (ev->type == KMST_EV_ATOMIC_IOCTL) {
+		rt->in_ioctl = ev->phase == KMST_PH_ENTER;
+		rt->ioctl_user_data = ev->arg0;
+		if (ev->commit_id)
+			remember(rt, ev->arg0, ev->commit_id);
+	} else if (rt->in_ioctl && ev->commit_id) {
+		remember(rt, rt->ioctl_user_data, ev->commit_id);
+	}
+	return 0;
+}
+
+static uint32_t matched_commit(struct replay_trace *rt, uint64_t user_data)
+{
+	unsigned int i, slot;
+
+	/* The newest pair for this line: repeat blocks reuse lines. */
+	for (i = 1; i <= MATCH_SLOTS; i++) {
+		slot = (rt->match_next + MATCH_SLOTS - i) % MATCH_SLOTS;
+		if (rt->match_commit[slot] && rt->match_user_data[slot] == user_data) {
+			uint32_t commit = rt->match_commit[slot];
+
+			rt->match_commit[slot] = 0;
+			return commit;
+		}
+	}
+	return 0;
+}
+
+static uint16_t commit_flags(uint32_t drm_flags)
+{
+	return (uint16_t)(((drm_flags & DRM_MODE_ATOMIC_NONBLOCK) ? KMST_CF_NONBLOCK : 0) |
+			  ((drm_flags & DRM_MODE_ATOMIC_ALLOW_MODESET) ? KMST_CF_ALLOW_MODESET : 0) |
+			  ((drm_flags & DRM_MODE_ATOMIC_TEST_ONLY) ? KMST_CF_TEST_ONLY : 0) |
+			  ((drm_flags & DRM_MODE_PAGE_FLIP_EVENT) ? KMST_CF_PAGE_FLIP_EVENT : 0) |
+			  KMST_CF_FROM_IOCTL);
+}
+
+static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
+{
+	struct replay_trace *rt = ctx;
+	struct kmst_event ev = { 0 };
+	struct timespec now;
+	int err;
+
+	if (rt->err)
+		return;
+	/* Pull the ioctl's own records first, so its commit id is known. */
+	err = kmst_tracer_drain(rt->tracer, &rt->writer);
+	if (err < 0) {
+		rt->err = err;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	ev.type = KMST_EV_REPLAY_COMMIT;
+	ev.size = sizeof(ev);
+	ev.phase = KMST_PH_POINT;
+	ev.source = KMST_SRC_USER;
+	ev.pid = (uint32_t)getpid();
+	ev.tid = rt->tid;
+	ev.commit_id = matched_commit(rt, rc->line);
+	ev.minor = rt->minor;
+	ev.crtc = ev.plane = ev.connector = -1;
+	ev.commit_flags = commit_flags(rc->flags);
+	ev.ret = rc->expected;
+	ev.aux = (uint32_t)rc->got;
+	ev.arg0 = rc->line;
+	ev.arg1 = rc->ordinal;
+	if (kmst_writer_append(&rt->writer, &ev))
+		rt->err = -EIO;
+}
+
+struct replay_args {
+	char **seq_paths;
+	int seq_count;
+	const char *trace_path, *rules;
+	const char *before_each;	/* shell command run before each sequence */
+	struct kmst_replay_opts replay;
+	struct kmst_check_opts check;
+	enum kmst_report_format format;
+	bool no_check, no_trace;
+};
+
+static void usage(void)
+{
+	kmst_err("usage: kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR] "
+		 "[--no-check] [--no-trace] [--before-each CMD] [-f text|json|junit|tap] [--rules LIST] "
+		 "[--vblank-tolerance PCT] [--vblank-slack-us US]");
+}
+
+static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopts,
+		      struct replay_args *a)
+{
+	static const struct option long_opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "driver", required_argument, NULL, 'D' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-check", no_argument, NULL, 'n' },
+		{ "no-trace", no_argument, NULL, 'N' },
+		{ "before-each", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "vblank-tolerance", required_argument, NULL, 't' },
+		{ "vblank-slack-us", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, value;
+
+	a->format = gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT;
+	a->check.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT;
+	a->check.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US;
+	while ((opt = getopt_long(argc, argv, "d:o:f:h", long_opts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'd':
+			a->replay.device = optarg;
+			break;
+		case 'D':
+			a->replay.driver = optarg;
+			break;
+		case 'o':
+			a->trace_path = optarg;
+			break;
+		case 'n':
+			a->no_check = true;
+			break;
+		case 'N':
+			a->no_trace = true;
+			break;
+		case 'b':
+			a->before_each = optarg;
+			break;
+		case 'f':
+			value = kmst_report_format_from_name(optarg);
+			if (value < 0) {
+				kmst_err("-f: unknown format '%s': expected text, json, junit or tap", optarg);
+				return -1;
+			}
+			a->format = (enum kmst_report_format)value;
+			break;
+		case 'r':
+			a->rules = optarg;
+			break;
+		case 't':
+		case 's':
+			value = (int)strtol(optarg, &end, 10);
+			if (!*optarg || *end || value < 0) {
+				kmst_err("%s: expected a number, got '%s'",
+					 opt == 't' ? "--vblank-tolerance" : "--vblank-slack-us", optarg);
+				return -1;
+			}
+			if (opt == 't')
+				a->check.vblank_tolerance_pct = (unsigned int)value;
+			else
+				a->check.vblank_slack_us = (unsigned int)value;
+			break;
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return -1;
+	}
+	a->seq_paths = argv + optind;
+	a->seq_count = argc - optind;
+	if (a->rules) {
+		char *copy = strdup(a->rules), *name, *save = NULL;
+
+		for (name = strtok_r(copy, ",", &save); copy && name; name = strtok_r(NULL, ",", &save)) {
+			unsigned int rule = kmst_rule_from_name(name);
+
+			if (!rule) {
+				kmst_err("--rules: unknown rule '%s' (kmstrace check --help lists them)", name);
+				free(copy);
+				return -1;
+			}
+			a->check.rules |= 1u << rule;
+		}
+		free(copy);
+	}
+	return 0;
+}
+
+static int open_tracer(struct replay_trace *rt, int minor)
+{
+	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
+
+	opts.minor = minor;
+	opts.on_event = on_record;
+	opts.on_event_ctx = rt;
+	rt->tid = (uint32_t)gettid();
+	rt->minor = minor;
+	rt->tracer = kmst_tracer_open(&opts);
+	if (!rt->tracer || kmst_tracer_attach(rt->tracer))
+		return -1;
+	return 0;
+}
+
+static int start_trace(struct replay_trace *rt, const char *seq_path, const char *trace_path,
+		       const struct kmst_replay_stats *stats)
+{
+	char *meta = NULL;
+	int err;
+
+	/* Records from before this sequence belong to no trace. */
+	if (kmst_tracer_drain(rt->tracer, NULL) < 0)
+		return -1;
+	kmst_tracer_drops(rt->tracer, rt->drops_before);
+	memset(rt->match_commit, 0, sizeof(rt->match_commit));
+	rt->err = 0;
+	/* Commits that began before the drain are cut: the checker does not judge them. */
+	if (asprintf(&meta, "%stool=replay\nseq=%s\nreplay_device=%s\ncommit_base=%u\n",
+		     kmst_tracer_meta(rt->tracer), seq_path, stats->device,
+		     kmst_tracer_commit_base(rt->tracer)) < 0)
+		return -1;
+	err = kmst_writer_open(&rt->writer, trace_path, meta);
+	free(meta);
+	return err;
+}
+
+static int finish_trace(struct replay_trace *rt)
+{
+	unsigned long long drops[KMST_EV_MAX];
+	struct timespec settle = { .tv_nsec = 100 * 1000000L };
+	unsigned int type;
+	int err;
+
+	/* Let nonblocking tails, their state frees and the next VBLANKs land. */
+	nanosleep(&settle, NULL);
+	err = kmst_tracer_drain(rt->tracer, &rt->writer);
+	if (err < 0) {
+		kmst_writer_abort(&rt->writer);
+		return err;
+	}
+	kmst_tracer_drops(rt->tracer, drops);
+	for (type = 0; type < KMST_EV_MAX; type++)
+		drops[type] -= rt->drops_before[type];
+	return kmst_writer_close(&rt->writer, drops);
+}
+
+/* Exit codes by severity: a system failure beats bad input beats violations. */
+static int worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
+		      int index)
+{
+	char temp_trace[4096], trace_buf[4096];
+	const struct kmst_replay_stats *stats;
+	const char *trace_path = a->trace_path;
+	struct kmst_replay *r = NULL;
+	struct kmst_seq seq;
+	bool temp = false;
+	int ret, err;
+
+	if (kmst_seq_parse(&seq, seq_path))
+		return KMST_EXIT_BAD_INPUT;
+	/* A hook to set the device up per sequence (fault knobs, hotplug), in one tracer session. */
+	if (a->before_each) {
+		int status;
+
+		if (setenv("KMSTRACE_SEQ", seq_path, 1))
+			return KMST_EXIT_BAD_INPUT;
+		status = system(a->before_each);
+		if (status != 0) {
+			kmst_err("%s: --before-each command failed (status %d): %s", seq_path, status,
+				 a->before_each);
+			kmst_seq_free(&seq);
+			return KMST_EXIT_BAD_INPUT;
+		}
+	}
+	r = kmst_replay_open(&seq, &a->replay, &ret);
+	if (!r)
+		goto out_seq;
+	stats = kmst_replay_stats(r);
+	if (stats->skipped) {
+		printf("%s: skipped: %s\n", seq_path, stats->skip_reason);
+		ret = KMST_EXIT_OK;
+		goto out;
+	}
+	if (!a->no_trace) {
+		if (!rt->tracer && open_tracer(rt, stats->minor)) {
+			ret = KMST_EXIT_BAD_INPUT;
+			goto out;
+		}
+		if (trace_path && a->seq_count > 1) {
+			const char *base = strrchr(seq_path, '/');
+
+			snprintf(trace_buf, sizeof(trace_buf), "%s/%s.kmst", trace_path,
+				 base ? base + 1 : seq_path);
+			trace_path = trace_buf;
+		} else if (!trace_path) {
+			const char *tmpdir = getenv("TMPDIR");
+			int fd;
+
+			snprintf(temp_trace, sizeof(temp_trace), "%s/kmstrace-replay-XXXXXX",
+				 tmpdir && *tmpdir ? tmpdir : "/tmp");
+			fd = mkstemp(temp_trace);
+
+			if (fd < 0) {
+				kmst_err("%s: cannot create a temporary trace: %s", temp_trace, strerror(errno));
+				ret = KMST_EXIT_BAD_INPUT;
+				goto out;
+			}
+			close(fd);
+			trace_path = temp_trace;
+			temp = true;
+		}
+		if (start_trace(rt, seq_path, trace_path, stats)) {
+			ret = KMST_EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	err = kmst_replay_run(r, a->no_trace ? NULL : on_commit, rt);
+	if (!err && rt->err)
+		err = rt->err;
+	if (!a->no_trace) {
+		if (err)
+			kmst_writer_abort(&rt->writer);
+		else if (finish_trace(rt))
+			err = -EIO;
+	}
+	if (err) {
+		kmst_err("%s: replay on %s stopped: %s", seq_path, stats->device, strerror(-err));
+		ret = KMST_EXIT_BAD_INPUT;
+		goto out;
+	}
+	kmst_info("%s: %llu commits on %s (%s), %llu with another result than expected, "
+		  "%llu flip events read, %llu missing, %llu extra%s%s",
+		  seq_path, stats->commits, stats->device, stats->driver, stats->mismatches,
+		  stats->events, stats->events_missing, stats->events_extra,
+		  a->no_trace || temp ? "" : ", trace ", a->no_trace || temp ? "" : trace_path);
+	ret = stats->mismatches || stats->events_missing || stats->events_extra ?
+		      KMST_EXIT_VIOLATIONS :
+		      KMST_EXIT_OK;
+	if (!a->no_trace && !a->no_check) {
+		if (index && a->format == KMST_REPORT_TEXT)
+			putchar('\n');
+		ret = worst(ret, kmst_check_file(trace_path, &a->check, a->format, seq_path, stdout));
+		fflush(stdout);
+	}
+out:
+	if (temp)
+		unlink(temp_trace);
+	kmst_replay_close(r);
+out_seq:
+	kmst_seq_free(&seq);
+	return ret;
+}
+
+int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
+{
+	struct replay_args a = { 0 };
+	struct replay_trace rt = { 0 };
+	int ret = KMST_EXIT_OK, i;
+
+	if (parse_args(argc, argv, gopts, &a))
+		return KMST_EXIT_BAD_INPUT;
+	/* One tracer session for every sequence: attaching is the expensive part. */
+	for (i = 0; i < a.seq_count && ret != KMST_EXIT_BAD_INPUT; i++)
+		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i));
+	kmst_tracer_close(rt.tracer);
+	return ret;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist/hist.h"
+#include "common/log.h"
+#include "trace/tracefile.h"
+
+#define BAR_WIDTH 40
+
+static const char *const kind_names[KMST_HIST_KIND_MAX] = {
+	[KMST_HIST_VBLANK_INTERVAL] = "vblank_interval",
+	[KMST_HIST_EVENT_LATENCY] = "event_latency",
+	[KMST_HIST_FLIP_LATENCY] = "flip_latency",
+};
+
+static const char *const kind_titles[KMST_HIST_KIND_MAX] = {
+	[KMST_HIST_VBLANK_INTERVAL] = "VBLANK interval",
+	[KMST_HIST_EVENT_LATENCY] = "event latency (armed -> delivered)",
+	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl -> event delivered)",
+};
+
+struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind, int minor, int crtc)
+{
+	struct kmst_hist_entry *entry;
+	size_t i;
+
+	for (i = 0; i < set->count; i++) {
+		entry = &set->entries[i];
+		if (entry->key.kind == kind && entry->key.minor == minor && entry->key.crtc == crtc)
+			return &entry->hist;
+	}
+	if (set->count == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 8;
+		struct kmst_hist_entry *bigger = realloc(set->entries, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return NULL;
+		set->entries = bigger;
+		set->cap = cap;
+	}
+	entry = &set->entries[set->count++];
+	memset(entry, 0, sizeof(*entry));
+	entry->key.kind = kind;
+	entry->key.minor = minor;
+	entry->key.crtc = crtc;
+	return &entry->hist;
+}
+
+void kmst_hist_set_free(struct kmst_hist_set *set)
+{
+	free(set->entries);
+	memset(set, 0, sizeof(*set));
+}
+
+void kmst_hist_add(struct kmst_hist *hist, unsigned long long ns, unsigned long long nominal_ns)
+{
+	hist->log2[kmst_hist_log2_slot(ns / 1000)]++;
+	if (nominal_ns) {
+		hist->nominal_ns = nominal_ns;
+		hist->linear[kmst_hist_lin_slot(ns, nominal_ns)]++;
+	}
+	hist->count++;
+	hist->sum_ns += ns;
+	if (ns > hist->max_ns)
+		hist->max_ns = ns;
+}
+
+/* Per-commit timestamps, indexed by commit id (ids are small and dense). */
+struct commit_times {
+	unsigned long long *ioctl_ts;
+	unsigned long long *arm_ts;
+	size_t cap;
+};
+
+static bool times_reserve(struct commit_times *ct, size_t id)
+{
+	unsigned long long *a, *b;
+	size_t cap;
+
+	if (id < ct->cap)
+		return true;
+	cap = id * 2 + 64;
+	a = realloc(ct->ioctl_ts, cap * sizeof(*a));
+	if (!a)
+		return false;
+	ct->ioctl_ts = a;
+	b = realloc(ct->arm_ts, cap * sizeof(*b));
+	if (!b)
+		return false;
+	ct->arm_ts = b;
+	memset(a + ct->cap, 0, (cap - ct->cap) * sizeof(*a));
+	memset(b + ct->cap, 0, (cap - ct->cap) * sizeof(*b));
+	ct->cap = cap;
+	return true;
+}
+
+struct vblank_last {
+	int minor, crtc;
+	unsigned long long ts, seq;
+};
+
+int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char **meta)
+{
+	struct vblank_last last[KMST_DISC_DEVS * KMST_DISC_CRTCS];
+	struct commit_times ct = { 0 };
+	const struct kmst_event *ev;
+	struct kmst_reader reader;
+	size_t nlast = 0, i;
+	int ret, err = -1;
+
+	if (kmst_reader_open(&reader, path))
+		return -1;
+	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
+		struct kmst_hist *hist;
+
+		if (ev->commit_id && !times_reserve(&ct, ev->commit_id)) {
+			kmst_err("%s: out of memory", path);
+			goto out;
+		}
+		switch (ev->type) {
+		case KMST_EV_ATOMIC_IOCTL:
+			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
+				ct.ioctl_ts[ev->commit_id] = ev->ts_ns;
+			break;
+		case KMST_EV_ARM_VBLANK_EVENT:
+			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
+				ct.arm_ts[ev->commit_id] = ev->ts_ns;
+			break;
+		case KMST_EV_VBLANK_EVENT_DELIVERED:
+			if (!ev->commit_id)
+				break;
+			if (ct.arm_ts[ev->commit_id] && ev->ts_ns >= ct.arm_ts[ev->commit_id]) {
+				hist = kmst_hist_set_get(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc);
+				if (hist)
+					kmst_hist_add(hist, ev->ts_ns - ct.arm_ts[ev->commit_id], 0);
+			}
+			if (ct.ioctl_ts[ev->commit_id] && ev->ts_ns >= ct.ioctl_ts[ev->commit_id]) {
+				hist = kmst_hist_set_get(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc);
+				if (hist)
+					kmst_hist_add(hist, ev->ts_ns - ct.ioctl_ts[ev->commit_id], 0);
+			}
+			break;
+		case KMST_EV_HANDLE_VBLANK:
+			for (i = 0; i < nlast; i++)
+				if (last[i].minor == ev->minor && last[i].crtc == ev->crtc)
+					break;
+			if (i == nlast) {
+				if (nlast == sizeof(last) / sizeof(last[0]))
+					break;
+				last[nlast++] = (struct vblank_last){ ev->minor, ev->crtc, 0, 0 };
+			}
+			if (last[i].ts && ev->ts_ns > last[i].ts) {
+				hist = kmst_hist_set_get(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc);
+				if (hist) {
+					kmst_hist_add(hist, ev->ts_ns - last[i].ts, ev->arg1);
+					if (ev->arg0 > last[i].seq + 1)
+						hist->missed += ev->arg0 - last[i].seq - 1;
+				}
+			}
+			last[i].ts = ev->ts_ns;
+			last[i].seq = ev->arg0;
+			break;
+		}
+	}
+	if (ret == 0) {
+		err = 0;
+		if (meta)
+			*meta = strdup(reader.meta);
+	}
+out:
+	free(ct.ioctl_ts);
+	free(ct.arm_ts);
+	kmst_reader_close(&reader);
+	return err;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+	const struct kmst_hist_key *x = &((const struct kmst_hist_entry *)a)->key;
+	const struct kmst_hist_key *y = &((const struct kmst_hist_entry *)b)->key;
+
+	if (x->minor != y->minor)
+		return x->minor < y->minor ? -1 : 1;
+	if (x->crtc != y->crtc)
+		return x->crtc < y->crtc ? -1 : 1;
+	return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+static void print_bar(FILE *out, unsigned long long count, unsigned long long max)
+{
+	int width = max ? (int)(count * BAR_WIDTH / max) : 0, i;
+
+	fputc('|', out);
+	for (i = 0; i < BAR_WIDTH; i++)
+		fputc(i < width ? '*' : ' ', out);
+	fputc('|', out);
+}
+
+static void print_text(FILE *out, const struct kmst_hist_entry *entry)
+{
+	const struct kmst_hist *h = &entry->hist;
+	int first = -1, last = -1, i;
+	unsigned long long max = 0;
+
+	fprintf(out, "card%d crtc%d: %s: %llu samples, mean %.3f ms, max %.3f ms", entry->key.minor,
+		entry->key.crtc, kind_titles[entry->key.kind], (unsigned long long)h->count,
+		h->count ? h->sum_ns / 1e6 / h->count : 0.0, h->max_ns / 1e6);
+	if (entry->key.kind == KMST_HIST_VBLANK_INTERVAL)
+		fprintf(out, ", nominal %.3f ms, %llu missed", h->nominal_ns / 1e6,
+			(unsigned long long)h->missed);
+	fputc('\n', out);
+	for (i = 0; i < KMST_HIST_LOG2_SLOTS; i++) {
+		if (!h->log2[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (h->log2[i] > max)
+			max = h->log2[i];
+	}
+	if (first < 0)
+		return;
+	fprintf(out, "%24s : %-9s distribution\n", "usecs", "count");
+	for (i = first; i <= last; i++) {
+		unsigned long long lo = i ? 1ULL << i : 0, hi = (1ULL << (i + 1)) - 1;
+
+		fprintf(out, "%10llu -> %-10llu : %-9llu ", lo, hi, (unsigned long long)h->log2[i]);
+		print_bar(out, h->log2[i], max);
+		fputc('\n', out);
+	}
+	if (!h->nominal_ns)
+		return;
+	first = last = -1;
+	max = 0;
+	for (i = 0; i < KMST_HIST_LIN_SLOTS; i++) {
+		if (!h->linear[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (h->linear[i] > max)
+			max = h->linear[i];
+	}
+	fprintf(out, "%24s : %-9s distribution\n", "usecs from nominal", "count");
+	for (i = first; i <= last && first >= 0; i++) {
+		int offset = (i - KMST_HIST_LIN_SLOTS / 2) * KMST_HIST_LIN_STEP_US;
+		const char *edge = i == 0 ? "<=" : i == KMST_HIST_LIN_SLOTS - 1 ? ">=" : "  ";
+
+		fprintf(out, "%17s%+6d : %-9llu ", edge, offset, (unsigned long long)h->linear[i]);
+		print_bar(out, h->linear[i], max);
+		fputc('\n', out);
+	}
+}
+
+static void print_json(FILE *out, const struct kmst_hist_entry *entry)
+{
+	const struct kmst_hist *h = &entry->hist;
+	bool comma = false;
+	int i;
+
+	fprintf(out, "{\"kind\":\"%s\",\"minor\":%d,\"crtc\":%d,\"count\":%llu,\"sum_ns\":%llu,"
+		     "\"max_ns\":%llu,\"nominal_ns\":%llu,\"missed\":%llu,\"log2_us\":[",
+		kind_names[entry->key.kind], entry->key.minor, entry->key.crtc,
+		(unsigned long long)h->count, (unsigned long long)h->sum_ns,
+		(unsigned long long)h->max_ns, (unsigned long long)h->nominal_ns,
+		(unsigned long long)h->missed);
+	for (i = 0; i < KMST_HIST_LOG2_SLOTS; i++) {
+		if (!h->log2[i])
+			continue;
+		fprintf(out, "%s{\"lo\":%llu,\"hi\":%llu,\"count\":%llu}", comma ? "," : "",
+			i ? 1ULL << i : 0, (1ULL << (i + 1)) - 1, (unsigned long long)h->log2[i]);
+		comma = true;
+	}
+	fputs("],\"linear_us\":[", out);
+	comma = false;
+	for (i = 0; h->nominal_ns && i < KMST_HIST_LIN_SLOTS; i++) {
+		if (!h->linear[i])
+			continue;
+		fprintf(out, "%s{\"offset\":%d,\"count\":%llu}", comma ? "," : "",
+			(i - KMST_HIST_LIN_SLOTS / 2) * KMST_HIST_LIN_STEP_US,
+			(unsigned long long)h->linear[i]);
+		comma = true;
+	}
+	fputs("]}", out);
+}
+
+void kmst_hist_print(FILE *out, struct kmst_hist_set *set, bool json)
+{
+	size_t i;
+
+	qsort(set->entries, set->count, sizeof(*set->entries), cmp_entries);
+	if (json)
+		fputs("{\"histograms\":[", out);
+	for (i = 0; i < set->count; i++) {
+		const struct kmst_hist_entry *entry = &set->entries[i];
+
+		if (!entry->key.kind || entry->key.kind >= KMST_HIST_KIND_MAX)
+			continue;
+		if (json) {
+			if (i)
+				fputc(',', out);
+			print_json(out, entry);
+		} else {
+			if (i)
+				fputc('\n', out);
+			print_text(out, entry);
+		}
+	}
+	if (json)
+		fputs("]}\n", out);
+}

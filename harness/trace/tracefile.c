@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "trace/tracefile.h"
+
+
+static size_t pad8(size_t len)
+{
+	return (len + 7) & ~(size_t)7;
+}
+
+int kmst_writer_open(struct kmst_writer *w, const char *path, const char *meta)
+{
+	struct kmst_file_header hdr = { .version = KMST_EVENT_VERSION };
+	static const char zeros[8];
+	size_t meta_len = strlen(meta);
+
+	memset(w, 0, sizeof(*w));
+	if (meta_len > KMST_META_MAX) {
+		kmst_err("%s: metadata too long (%zu bytes)", path, meta_len);
+		return -1;
+	}
+	memcpy(hdr.magic, KMST_FILE_MAGIC, sizeof(hdr.magic));
+	hdr.meta_len = pad8(meta_len);
+	w->file = fopen(path, "wb");
+	if (!w->file) {
+		kmst_err("%s: cannot create trace: %s", path, strerror(errno));
+		return -1;
+	}
+	w->path = path;
+	if (fwrite(&hdr, sizeof(hdr), 1, w->file) != 1 ||
+	    fwrite(meta, 1, meta_len, w->file) != meta_len ||
+	    fwrite(zeros, 1, hdr.meta_len - meta_len, w->file) != hdr.meta_len - meta_len)
+		goto err_write;
+	return 0;
+
+err_write:
+	kmst_err("%s: cannot write trace header: %s", path, strerror(errno));
+	fclose(w->file);
+	w->file = NULL;
+	return -1;
+}
+
+int kmst_writer_append(struct kmst_writer *w, const struct kmst_event *ev)
+{
+	if (ev->size < sizeof(*ev) || ev->size % 8) {
+		kmst_err("%s: refusing to write a record of type %u with size %u",
+			 w->path, ev->type, ev->size);
+		return -1;
+	}
+	if (fwrite(ev, ev->size, 1, w->file) != 1) {
+		kmst_err("%s: write failed after %llu records: %s", w->path,
+			 w->records, strerror(errno));
+		return -1;
+	}
+	w->records++;
+	return 0;
+}
+
+int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops)
+{
+	struct kmst_end_record end = { 0 };
+	int err = 0;
+	int i;
+
+	end.head.type = KMST_EV_END;
+	end.head.size = sizeof(end);
+	end.head.phase = KMST_PH_POINT;
+	end.head.source = KMST_SRC_USER;
+	end.head.minor = -1;
+	end.head.crtc = end.head.plane = end.head.connector = -1;
+	end.records = w->records;
+	for (i = 0; drops && i < KMST_EV_MAX; i++) {
+		end.drops[i] = drops[i];
+		end.drops_total += drops[i];
+	}
+	if (fwrite(&end, sizeof(end), 1, w->file) != 1)
+		err = -1;
+	if (fclose(w->file) != 0)
+		err = -1;
+	if (err)
+		kmst_err("%s: cannot finish trace: %s", w->path, strerror(errno));
+	w->file = NULL;
+	return err;
+}
+
+void kmst_writer_abort(struct kmst_writer *w)
+{
+	if (w->file)
+		fclose(w->file);
+	w->file = NULL;
+}
+
+int kmst_reader_open(struct kmst_reader *r, const char *path)
+{
+	struct kmst_file_header hdr;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->file = fopen(path, "rb");
+	if (!r->file) {
+		kmst_err("%s: cannot open trace: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fread(&hdr, sizeof(hdr), 1, r->file) != 1) {
+		kmst_err("%s: not a kmstrace trace (file shorter than its header)", path);
+		goto err_close;
+	}
+	if (memcmp(hdr.magic, KMST_FILE_MAGIC, sizeof(hdr.magic)) != 0) {
+		kmst_err("%s: not a kmstrace trace (bad magic)", path);
+		goto err_close;
+	}
+	if (hdr.version > KMST_EVENT_VERSION) {
+		kmst_err("%s: trace format version %u is newer than this kmstrace (%u); upgrade kmstrace",
+			 path, hdr.version, KMST_EVENT_VERSION);
+		goto err_close;
+	}
+	if (hdr.version < 1) {
+		kmst_err("%s: trace format version %u is invalid", path, hdr.version);
+		goto err_close;
+	}
+	if (hdr.meta_len > KMST_META_MAX + 8 || hdr.meta_len % 8) {
+		kmst_err("%s: corrupt header (metadata length %u)", path, hdr.meta_len);
+		goto err_close;
+	}
+	r->version = hdr.version;
+	r->meta = calloc(1, hdr.meta_len + 1);
+	if (!r->meta) {
+		kmst_err("%s: out of memory", path);
+		goto err_close;
+	}
+	if (hdr.meta_len && fread(r->meta, hdr.meta_len, 1, r->file) != 1) {
+		kmst_err("%s: truncated in the header metadata", path);
+		goto err_free;
+	}
+	r->offset = sizeof(hdr) + hdr.meta_len;
+	r->buf_cap = 4096;
+	r->buf = malloc(r->buf_cap);
+	if (!r->buf) {
+		kmst_err("%s: out of memory", path);
+		goto err_free;
+	}
+	return 0;
+
+err_free:
+	free(r->meta);
+	r->meta = NULL;
+err_close:
+	fclose(r->file);
+	r->file = NULL;
+	return -1;
+}
+
+int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+{
+	struct kmst_event *head = (struct kmst_event *)r->buf;
+	size_t got;
+
+	if (r->ended)
+		return 0;
+	got = fread(head, 1, sizeof(*head), r->file);
+	if (got == 0 && feof(r->file)) {
+		kmst_err("%s: incomplete trace: no END record after %llu records (byte %llu); "
+			 "the recording was cut short",
+			 r->path, r->records, r->offset);
+		return -1;
+	}
+	if (got != sizeof(*head)) {
+		kmst_err("%s: truncated record at byte %llu (record %llu)", r->path,
+			 r->offset, r->records + 1);
+		return -1;
+	}
+	if (head->size < sizeof(*head) || head->size % 8 ||
+	    head->type == KMST_EV_NONE || head->type >= KMST_EV_MAX) {
+		kmst_err("%s: corrupt record at byte %llu (record %llu: type %u, size %u)",
+			 r->path, r->offset, r->records + 1, head->type, head->size);
+		return -1;
+	}
+	if (head->size > r->buf_cap) {
+		unsigned char *bigger = realloc(r->buf, head->size);
+
+		if (!bigger) {
+			kmst_err("%s: out of memory", r->path);
+			return -1;
+		}
+		r->buf = bigger;
+		r->buf_cap = head->size;
+		head = (struct kmst_event *)r->buf;
+	}
+	if (head->size > sizeof(*head) &&
+	    fread(r->buf + sizeof(*head), head->size - sizeof(*head), 1, r->file) != 1) {
+		kmst_err("%s: truncated record at byte %llu (record %llu, %u bytes expected)",
+			 r->path, r->offset, r->records + 1, head->size);
+		return -1;
+	}
+	r->offset += head->size;
+	if (head->type == KMST_EV_END) {
+		if (head->size < sizeof(r->end)) {
+			kmst_err("%s: corrupt END record at byte %llu", r->path,
+				 r->offset - head->size);
+			return -1;
+		}
+		memcpy(&r->end, r->buf, sizeof(r->end));
+		if (r->end.records != r->records) {
+			kmst_err("%s: corrupt trace: END record counts %llu records, file has %llu",
+				 r->path, (unsigned long long)r->end.records, r->records);
+			return -1;
+		}
+		r->ended = true;
+		if (fgetc(r->file) != EOF) {
+			kmst_err("%s: corrupt trace: data after the END record (byte %llu)",
+				 r->path, r->offset);
+			return -1;
+		}
+		return 0;
+	}
+	r->records++;
+	*ev = head;
+	return 1;
+}
+
+void kmst_reader_close(struct kmst_reader *r)
+{
+	if (r->file)
+		fclose(r->file);
+	free(r->meta);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+bool kmst_meta_get(const char *meta, const char *key, char *out, size_t out_len)
+{
+	size_t key_len = strlen(key);
+	const char *line = meta;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t line_len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (line_len > key_len && !strncmp(line, key, key_len) && line[key_len] == '=') {
+			size_t val_len = line_len - key_len - 1;
+
+			if (val_len >= out_len)
+				val_len = out_len - 1;
+			memcpy(out, line + key_len + 1, val_len);
+			out[val_len] = '\0';
+			return true;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+static const char *const event_type_names[KMST_EV_MAX] = {
+	[KMST_EV_ATOMIC_IOCTL] = "ATOMIC_IOCTL",
+	[KMST_EV_CHECK_ONLY] = "CHECK_ONLY",
+	[KMST_EV_COMMIT] = "COMMIT",
+	[KMST_EV_NONBLOCKING_COMMIT] = "NONBLOCKING_COMMIT",
+	[KMST_EV_HELPER_CHECK] = "HELPER_CHECK",
+	[KMST_EV_CHECK_MODESET] = "CHECK_MODESET",
+	[KMST_EV_CHECK_PLANES] = "CHECK_PLANES",
+	[KMST_EV_HELPER_COMMIT] = "HELPER_COMMIT",
+	[KMST_EV_SETUP_COMMIT] = "SETUP_COMMIT",
+	[KMST_EV_PREPARE_PLANES] = "PREPARE_PLANES",
+	[KMST_EV_SWAP_STATE] = "SWAP_STATE",
+	[KMST_EV_WAIT_FOR_FENCES] = "WAIT_FOR_FENCES",
+	[KMST_EV_WAIT_FOR_DEPENDENCIES] = "WAIT_FOR_DEPENDENCIES",
+	[KMST_EV_MODESET_DISABLES] = "MODESET_DISABLES",
+	[KMST_EV_COMMIT_PLANES] = "COMMIT_PLANES",
+	[KMST_EV_MODESET_ENABLES] = "MODESET_ENABLES",
+	[KMST_EV_FAKE_VBLANK] = "FAKE_VBLANK",
+	[KMST_EV_HW_DONE] = "HW_DONE",
+	[KMST_EV_WAIT_FOR_FLIP_DONE] = "WAIT_FOR_FLIP_DONE",
+	[KMST_EV_WAIT_FOR_VBLANKS] = "WAIT_FOR_VBLANKS",
+	[KMST_EV_CLEANUP_PLANES] = "CLEANUP_PLANES",
+	[KMST_EV_CLEANUP_DONE] = "CLEANUP_DONE",
+	[KMST_EV_COMMIT_TAIL] = "COMMIT_TAIL",
+	[KMST_EV_CRTC_ATOMIC_CHECK] = "CRTC_ATOMIC_CHECK",
+	[KMST_EV_CRTC_ATOMIC_BEGIN] = "CRTC_ATOMIC_BEGIN",
+	[KMST_EV_CRTC_ATOMIC_FLUSH] = "CRTC_ATOMIC_FLUSH",
+	[KMST_EV_CRTC_ATOMIC_ENABLE] = "CRTC_ATOMIC_ENABLE",
+	[KMST_EV_CRTC_ATOMIC_DISABLE] = "CRTC_ATOMIC_DISABLE",
+	[KMST_EV_PLANE_ATOMIC_CHECK] = "PLANE_ATOMIC_CHECK",
+	[KMST_EV_PLANE_ATOMIC_UPDATE] = "PLANE_ATOMIC_UPDATE",
+	[KMST_EV_PLANE_ATOMIC_DISABLE] = "PLANE_ATOMIC_DISABLE",
+	[KMST_EV_PLANE_PREPARE_FB] = "PLANE_PREPARE_FB",
+	[KMST_EV_PLANE_CLEANUP_FB] = "PLANE_CLEANUP_FB",
+	[KMST_EV_VBLANK_ON] = "VBLANK_ON",
+	[KMST_EV_VBLANK_OFF] = "VBLANK_OFF",
+	[KMST_EV_VBLANK_GET] = "VBLANK_GET",
+	[KMST_EV_VBLANK_PUT] = "VBLANK_PUT",
+	[KMST_EV_ARM_VBLANK_EVENT] = "ARM_VBLANK_EVENT",
+	[KMST_EV_SEND_VBLANK_EVENT] = "SEND_VBLANK_EVENT",
+	[KMST_EV_HANDLE_VBLANK] = "HANDLE_VBLANK",
+	[KMST_EV_VBLANK_EVENT] = "VBLANK_EVENT",
+	[KMST_EV_VBLANK_EVENT_QUEUED] = "VBLANK_EVENT_QUEUED",
+	[KMST_EV_VBLANK_EVENT_DELIVERED] = "VBLANK_EVENT_DELIVERED",
+	[KMST_EV_HW_DONE_COMPLETE] = "HW_DONE_COMPLETE",
+	[KMST_EV_FLIP_DONE_COMPLETE] = "FLIP_DONE_COMPLETE",
+	[KMST_EV_CLEANUP_DONE_COMPLETE] = "CLEANUP_DONE_COMPLETE",
+	[KMST_EV_STATE_FREE] = "STATE_FREE",
+	[KMST_EV_STATE_ALLOC] = "STATE_ALLOC",
+	[KMST_EV_TVKMS_STAGE] = "TVKMS_STAGE",
+	[KMST_EV_TVKMS_VBLANK] = "TVKMS_VBLANK",
+	[KMST_EV_TVKMS_EVENT] = "TVKMS_EVENT",
+	[KMST_EV_TVKMS_FB] = "TVKMS_FB",
+	[KMST_EV_TVKMS_FAULT] = "TVKMS_FAULT",
+	[KMST_EV_REPLAY_COMMIT] = "REPLAY_COMMIT",
+	[KMST_EV_MARK] = "MARK",
+	[KMST_EV_END] = "END",
+	[KMST_EV_REC_ATOMIC] = "REC_ATOMIC",
+	[KMST_EV_REC_ADDFB2] = "REC_ADDFB2",
+	[KMST_EV_REC_RMFB] = "REC_RMFB",
+	[KMST_EV_REC_CREATE_DUMB] = "REC_CREATE_DUMB",
+	[KMST_EV_REC_CREATEPROPBLOB] = "REC_CREATEPROPBLOB",
+	[KMST_EV_REC_PROPERTY_NAME] = "REC_PROPERTY_NAME",
+};
+
+const char *kmst_event_type_name(unsigned int type)
+{
+	return type < KMST_EV_MAX ? event_type_names[type] : NULL;
+}
+
+static const char *const rule_names[KMST_RULE_COUNT] = KMST_RULE_NAMES_INIT;
+
+const char *kmst_rule_name(unsigned int rule)
+{
+	return rule < KMST_RULE_COUNT ? rule_names[rule] : NULL;
+}
+
+unsigned int kmst_rule_from_name(const char *name)
+{
+	unsigned int rule;
+
+	for (rule = 1; rule < KMST_RULE_COUNT; rule++)
+		if (!strcmp(rule_names[rule], name))
+			return rule;
+	return 0;
+}

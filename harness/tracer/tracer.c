@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The loader library (API in tracer.h): decides fentry or kprobe per
+ * function, loads bpf/commit.bpf.c once, attaches it, and drains its ring
+ * buffer into a trace file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "hist/hist.h"
+#include "common/log.h"
+#include "tracer/tracer.h"
+#include "tracer/tracer_internal.h"
+/* After the headers that define the types its globals use. */
+#include "commit.skel.h"
+
+#define DEFAULT_RINGBUF_SIZE (4UL << 20)
+#define MAX_LINKS (KMST_FN_MAX * 2 + 8)
+#define MAX_BTFS 16
+
+/* Tracepoints: optional everywhere (drm's exist once drm.ko is loaded). */
+static const struct {
+	const char *tp;	  /* tracepoint name */
+	const char *prog; /* program in commit.bpf.c */
+	const char *meta; /* name in the trace metadata */
+} tracepoints[] = {
+	{ "drm_vblank_event", "kmst_tp_drm_vblank_event", "drm:drm_vblank_event" },
+	{ "drm_vblank_event_queued", "kmst_tp_drm_vblank_event_queued", "drm:drm_vblank_event_queued" },
+	/* Only while tvkms is loaded. */
+	{ "tvkms_commit_stage", "kmst_tp_tvkms_commit_stage", "tvkms:tvkms_commit_stage" },
+	{ "tvkms_vblank", "kmst_tp_tvkms_vblank", "tvkms:tvkms_vblank" },
+	{ "tvkms_event", "kmst_tp_tvkms_event", "tvkms:tvkms_event" },
+	{ "tvkms_fb", "kmst_tp_tvkms_fb", "tvkms:tvkms_fb" },
+	{ "tvkms_fault", "kmst_tp_tvkms_fault", "tvkms:tvkms_fault" },
+};
+
+struct kmst_tracer {
+	struct kmst_tracer_opts opts;
+	char release[65];
+	struct kmst_commit *skel;
+	struct ring_buffer *rb;
+	struct kmst_fn fns[KMST_FN_MAX];
+	int fn_count;
+	struct bpf_link *links[MAX_LINKS];
+	int link_count;
+	struct kmst_devices devs;
+	char *meta;
+	size_t meta_len, meta_cap;
+	/* The poll in progress: where the ring buffer callback writes. */
+	struct kmst_writer *writer;
+	int write_err;
+};
+
+struct btf_cache {
+	struct btf *vmlinux;
+	struct {
+		char module[64];
+		struct btf *btf;
+	} mods[MAX_BTFS];
+	int count;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's chatter only with -v; our own lines say what failed. */
+	if (!kmst_log_verbose() || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int meta_add(struct kmst_tracer *t, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	for (;;) {
+		size_t room = t->meta_cap - t->meta_len;
+
+		va_start(ap, fmt);
+		len = vsnprintf(t->meta + t->meta_len, room, fmt, ap);
+		va_end(ap);
+		if (len < 0)
+			return -EINVAL;
+		if ((size_t)len + 2 <= room)
+			break;
+		char *bigger = realloc(t->meta, t->meta_cap * 2 + len + 2);
+
+		if (!bigger)
+			return -ENOMEM;
+		t->meta = bigger;
+		t->meta_cap = t->meta_cap * 2 + len + 2;
+	}
+	t->meta_len += len;
+	t->meta[t->meta_len++] = '\n';
+	t->meta[t->meta_len] = '\0';
+	return 0;
+}
+
+/* Whether NAME has BTF in its module (or vmlinux): fentry needs it. */
+static bool has_btf_func(struct btf_cache *cache, const char *name, const char *module)
+{
+	struct btf *btf = NULL;
+	int i;
+
+	if (!cache->vmlinux) {
+		cache->vmlinux = btf__load_vmlinux_btf();
+		if (!cache->vmlinux) {
+			cache->vmlinux = NULL;
+			return false;
+		}
+	}
+	if (!module[0]) {
+		btf = cache->vmlinux;
+	} else {
+		for (i = 0; i < cache->count; i++)
+			if (!strcmp(cache->mods[i].module, module))
+				btf = cache->mods[i].btf;
+		if (!btf && cache->count < MAX_BTFS) {
+			btf = btf__load_module_btf(module, cache->vmlinux);
+			if (!btf)
+				btf = NULL;
+			snprintf(cache->mods[cache->count].module, sizeof(cache->mods[0].module), "%s", module);
+			cache->mods[cache->count++].btf = btf;
+		}
+	}
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+static void btf_cache_free(struct btf_cache *cache)
+{
+	int i;
+
+	for (i = 0; i < cache->count; i++)
+		btf__free(cache->mods[i].btf);
+	btf__free(cache->vmlinux);
+}
+
+/* The driver callbacks of every discovered device, and its traits. */
+static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
+{
+	unsigned int d, i, cb;
+
+	for (d = 0; d < t->devs.count; d++) {
+		const struct kmst_disc_dev *dev = &t->devs.devs[d];
+		bool crtc_has[KMST_CRTC_CB_COUNT] = { 0 }, plane_has[KMST_PLANE_CB_COUNT] = { 0 };
+		bool gem_prepare = false;
+
+		if (t->opts.minor >= 0 && dev->minor != t->opts.minor)
+			continue;
+		for (i = 0; i < dev->crtcs && i < KMST_DISC_CRTCS; i++) {
+			for (cb = 0; cb < KMST_CRTC_CB_COUNT; cb++) {
+				const struct kmst_ksym *sym = kmst_ksyms_by_addr(ks, dev->crtc_cb[i][cb]);
+
+				if (!dev->crtc_cb[i][cb])
+					continue;
+				crtc_has[cb] = true;
+				if (sym)
+					t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
+									    sym->name, sym->module, NULL,
+									    true, cb);
+			}
+		}
+		for (i = 0; i < dev->planes && i < KMST_DISC_PLANES; i++) {
+			for (cb = 0; cb < KMST_PLANE_CB_COUNT; cb++) {
+				const struct kmst_ksym *sym = kmst_ksyms_by_addr(ks, dev->plane_cb[i][cb]);
+
+				if (!dev->plane_cb[i][cb]) {
+					/* DRM calls the GEM helper when prepare_fb is unset. */
+					if (cb == KMST_PLANE_CB_PREPARE_FB)
+						gem_prepare = true;
+					continue;
+				}
+				plane_has[cb] = true;
+				if (sym)
+					t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
+									    sym->name, sym->module, NULL,
+									    false, cb);
+			}
+		}
+		if (gem_prepare) {
+			const struct kmst_ksym *sym = kmst_ksyms_by_name(ks, "drm_gem_plane_helper_prepare_fb");
+
+			if (sym)
+				t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
+								    sym->name, sym->module,
+								    "plane.prepare_fb", false,
+								    KMST_PLANE_CB_PREPARE_FB);
+			plane_has[KMST_PLANE_CB_PREPARE_FB] = true;
+		}
+		if (ks->addrs_hidden)
+			kmst_info("card%d: /proc/kallsyms hides addresses: %s callbacks not traced",
+				  dev->minor, dev->driver);
+		/* What the driver lacks is a trait of the driver, not a tracing failure. */
+		if (!dev->num_vblank_crtcs)
+			meta_add(t, "trait=card%d no-vblank", dev->minor);
+		for (cb = 0; cb < KMST_CRTC_CB_COUNT; cb++) {
+			static const char *const names[] = { "crtc.atomic_check", "crtc.atomic_begin",
+							     "crtc.atomic_flush", "crtc.atomic_enable",
+							     "crtc.atomic_disable" };
+			if (!crtc_has[cb] && dev->crtcs)
+				meta_add(t, "trait=card%d no-%s", dev->minor, names[cb]);
+		}
+		for (cb = 0; cb < KMST_PLANE_CB_COUNT; cb++) {
+			static const char *const names[] = { "plane.atomic_check", "plane.atomic_update",
+							     "plane.atomic_disable", "plane.prepare_fb",
+							     "plane.cleanup_fb" };
+			if (!plane_has[cb] && dev->planes)
+				meta_add(t, "trait=card%d no-%s", dev->minor, names[cb]);
+		}
+	}
+}
+
+/* fentry where the function has BTF, else kprobe. */
+static int decide_modes(struct kmst_tracer *t, const struct kmst_ksyms *ks, bool force_kprobe)
+{
+	struct btf_cache cache = { 0 };
+	int i;
+
+	for (i = 0; i < t->fn_count; i++) {
+		struct kmst_fn *fn = &t->fns[i];
+		const struct kmst_ksym *sym = kmst_ksyms_by_name(ks, fn->name);
+
+		fn->missing[0] = '\0';
+		if (!sym) {
+			fn->mode = KMST_MODE_NONE;
+			if (fn->required) {
+				kmst_err("failed to find %s on %s: not in /proc/kallsyms (no fentry or kprobe possible; is drm.ko loaded?)",
+					 fn->name, t->release);
+				btf_cache_free(&cache);
+				return -ENOENT;
+			}
+			snprintf(fn->missing, sizeof(fn->missing), "not-in-kallsyms");
+			continue;
+		}
+		snprintf(fn->module, sizeof(fn->module), "%s", sym->module);
+		if (!force_kprobe && has_btf_func(&cache, fn->name, fn->module))
+			fn->mode = KMST_MODE_FENTRY;
+		else
+			fn->mode = KMST_MODE_KPROBE;
+	}
+	btf_cache_free(&cache);
+	return 0;
+}
+
+static bool fn_needs_exit(const struct kmst_fn *fn)
+{
+	return fn->spec.flags & (KMST_FNF_EXIT | KMST_FNF_POINT_EXIT);
+}
+
+/* KIND is fentry, fexit, kprobe or kretprobe; see KMST_SLOT in commit.bpf.c. */
+static struct bpf_program *slot_prog(struct kmst_commit *skel, const char *kind, int slot)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "kmst_%s_%d_%d", kind, slot / 8, slot % 8);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/* Open and load commit.bpf.o with the modes decided in t->fns. */
+static int load_skel(struct kmst_tracer *t)
+{
+	struct kmst_commit *skel;
+	struct bpf_program *prog;
+	unsigned long ringbuf_size;
+	int i, err;
+
+	skel = kmst_commit__open();
+	if (!skel) {
+		err = -errno;
+		kmst_err("failed to open commit.bpf.o: %s", strerror(-err));
+		return err;
+	}
+	/* Only the slots of traced functions are loaded (and verified). */
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!strncmp(bpf_program__name(prog), "kmst_f", 6) ||
+		    !strncmp(bpf_program__name(prog), "kmst_k", 6))
+			bpf_program__set_autoload(prog, false);
+	}
+	for (i = 0; i < t->fn_count; i++) {
+		struct kmst_fn *fn = &t->fns[i];
+		bool fentry = fn->mode == KMST_MODE_FENTRY;
+
+		memcpy((void *)&skel->rodata->fn_specs[i], &fn->spec, sizeof(fn->spec));
+		if (fn->mode == KMST_MODE_NONE)
+			continue;
+		prog = slot_prog(skel, fentry ? "fentry" : "kprobe", i);
+		bpf_program__set_autoload(prog, true);
+		err = fentry ? bpf_program__set_attach_target(prog, 0, fn->name) : 0;
+		if (!err && fn_needs_exit(fn)) {
+			prog = slot_prog(skel, fentry ? "fexit" : "kretprobe", i);
+			bpf_program__set_autoload(prog, true);
+			err = fentry ? bpf_program__set_attach_target(prog, 0, fn->name) : 0;
+		}
+		if (err) {
+			kmst_err("failed to set fentry target %s: %s", fn->name, strerror(-err));
+			goto err_destroy;
+		}
+	}
+	skel->rodata->filter_tgid = t->opts.pid;
+	if (t->opts.comm)
+		snprintf((char *)skel->rodata->filter_comm, sizeof(skel->rodata->filter_comm), "%s",
+			 t->opts.comm);
+	skel->rodata->filter_minor = t->opts.minor;
+	skel->rodata->recorder_on = !t->opts.no_recorder;
+	ringbuf_size = t->opts.ringbuf_size ? t->opts.ringbuf_size : DEFAULT_RINGBUF_SIZE;
+	/* Batch wakeups: the reader polls on a timer, see kmst_tracer_poll(). */
+	skel->rodata->wakeup_bytes = ringbuf_size / 8;
+	err = bpf_map__set_max_entries(skel->maps.events, ringbuf_size);
+	if (err) {
+		kmst_err("failed to size the ring buffer to %lu bytes: %s", t->opts.ringbuf_size,
+			 strerror(-err));
+		goto err_destroy;
+	}
+	err = kmst_commit__load(skel);
+	if (err)
+		goto err_destroy;
+	t->skel = skel;
+	return 0;
+
+err_destroy:
+	kmst_commit__destroy(skel);
+	return err;
+}
+
+struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts)
+{
+	struct kmst_ksyms ks = { 0 };
+	struct kmst_tracer *t;
+	struct utsname uts;
+	int i, err, fentry_count = 0;
+
+	libbpf_set_print(libbpf_print);
+	if (opts->ringbuf_size &&
+	    (opts->ringbuf_size < 4096 || (opts->ringbuf_size & (opts->ringbuf_size - 1)))) {
+		kmst_err("ring buffer size %lu: must be a power of two of at least 4096 bytes",
+			 opts->ringbuf_size);
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		kmst_err("failed to allocate the tracer: %s", strerror(errno));
+		return NULL;
+	}
+	t->opts = *opts;
+	t->meta_cap = 4096;
+	t->meta = calloc(1, t->meta_cap);
+	if (!t->meta)
+		goto err_free;
+	if (uname(&uts) == 0)
+		snprintf(t->release, sizeof(t->release), "%s", uts.release);
+	meta_add(t, "kernel=%s", t->release);
+
+	err = kmst_discover(&t->devs);
+	if (err)
+		goto err_free;
+	err = kmst_ksyms_load(&ks);
+	if (err)
+		goto err_free;
+	t->fn_count = kmst_fns_add_core(t->fns, KMST_FN_MAX, !opts->no_recorder);
+	add_callbacks(t, &ks);
+	err = decide_modes(t, &ks, opts->force_kprobe);
+	kmst_ksyms_free(&ks);
+	if (err)
+		goto err_free;
+
+	for (i = 0; i < t->fn_count; i++)
+		fentry_count += t->fns[i].mode == KMST_MODE_FENTRY;
+	err = load_skel(t);
+	if (err && fentry_count) {
+		kmst_info("failed to load commit.bpf.o with %d fentry programs on %s (%s); falling back to kprobe for every function",
+			  fentry_count, t->release, strerror(-err));
+		for (i = 0; i < t->fn_count; i++) {
+			if (t->fns[i].mode == KMST_MODE_FENTRY)
+				t->fns[i].mode = KMST_MODE_KPROBE;
+		}
+		err = load_skel(t);
+	}
+	if (err) {
+		kmst_err("failed to load commit.bpf.o on %s: %s (run with -v for the verifier log)",
+			 t->release, strerror(-err));
+		goto err_free;
+	}
+	return t;
+
+err_free:
+	kmst_tracer_close(t);
+	errno = EINVAL;
+	return NULL;
+}
+
+static int attach_kprobe(struct kmst_tracer *t, int idx, bool retprobe, char *why, size_t why_len)
+{
+	LIBBPF_OPTS(bpf_kprobe_opts, kopts, .retprobe = retprobe);
+	struct bpf_program *prog = slot_prog(t->skel, retprobe ? "kretprobe" : "kprobe", idx);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_kprobe_opts(prog, t->fns[idx].name, &kopts);
+	if (!link) {
+		snprintf(why, why_len, "%s:%s", retprobe ? "kretprobe" : "kprobe", strerror(errno));
+		return -errno;
+	}
+	t->links[t->link_count++] = link;
+	return 0;
+}
+
+static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_len)
+{
+	struct bpf_link *entry, *exit_link = NULL;
+
+	entry = bpf_program__attach_trace(slot_prog(t->skel, "fentry", idx));
+	if (!entry) {
+		snprintf(why, why_len, "fentry:%s", strerror(errno));
+		return -errno;
+	}
+	if (fn_needs_exit(&t->fns[idx])) {
+		exit_link = bpf_program__attach_trace(slot_prog(t->skel, "fexit", idx));
+		if (!exit_link) {
+			snprintf(why, why_len, "fexit:%s", strerror(errno));
+			bpf_link__destroy(entry);
+			return -errno;
+		}
+	}
+	t->links[t->link_count++] = entry;
+	if (exit_link)
+		t->links[t->link_count++] = exit_link;
+	return 0;
+}
+
+static int ringbuf_record(void *ctx, void *data, size_t size)
+{
+	struct kmst_tracer *t = ctx;
+	const struct kmst_event *ev = data;
+	int err;
+
+	if (size < sizeof(*ev) || ev->size > size) {
+		kmst_err("ring buffer: record of %zu bytes is shorter than its header says; dropping it", size);
+		return 0;
+	}
+	if (t->opts.on_event) {
+		err = t->opts.on_event(t->opts.on_event_ctx, ev);
+		if (err)
+			return err;
+	}
+	if (t->writer && kmst_writer_append(t->writer, ev)) {
+		t->write_err = -EIO;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void detach_all(struct kmst_tracer *t)
+{
+	while (t->link_count > 0)
+		bpf_link__destroy(t->links[--t->link_count]);
+}
+
+/*
+ * Attach every function in its mode. A function whose fentry attach
+ * fails is switched to kprobe, and the object is loaded once more with
+ * that decision (its kprobe slot was not loaded the first time).
+ */
+static int attach_functions(struct kmst_tracer *t, bool *reload)
+{
+	char why[96];
+	int idx, err;
+
+	*reload = false;
+	for (idx = 0; idx < t->fn_count; idx++) {
+		struct kmst_fn *fn = &t->fns[idx];
+		int links_before = t->link_count;
+
+		if (fn->mode == KMST_MODE_FENTRY) {
+			if (!attach_fentry(t, idx, why, sizeof(why)))
+				continue;
+			kmst_info("%s: fentry attach failed on %s (%s); falling back to kprobe",
+				  fn->name, t->release, why);
+			snprintf(fn->missing, sizeof(fn->missing), "%s", why);
+			fn->mode = KMST_MODE_KPROBE;
+			*reload = true;
+			continue;
+		}
+		if (fn->mode != KMST_MODE_KPROBE || *reload)
+			continue;
+		err = attach_kprobe(t, idx, false, why, sizeof(why));
+		if (!err && fn_needs_exit(fn))
+			err = attach_kprobe(t, idx, true, why, sizeof(why));
+		if (!err)
+			continue;
+		while (t->link_count > links_before)
+			bpf_link__destroy(t->links[--t->link_count]);
+		fn->mode = KMST_MODE_NONE;
+		if (fn->required) {
+			kmst_err("failed to attach %s on %s: %s, then fallback %s", fn->name, t->release,
+				 fn->missing[0] ? fn->missing : "fentry not possible (no BTF or --kprobe)",
+				 why);
+			return err;
+		}
+		if (fn->missing[0])
+			strncat(fn->missing, ",", sizeof(fn->missing) - strlen(fn->missing) - 1);
+		strncat(fn->missing, why, sizeof(fn->missing) - strlen(fn->missing) - 1);
+	}
+	return 0;
+}
+
+int kmst_tracer_attach(struct kmst_tracer *t)
+{
+	bool reload;
+	unsigned int d;
+	size_t i;
+	int idx, err;
+
+	err = attach_functions(t, &reload);
+	if (!err && reload) {
+		detach_all(t);
+		kmst_commit__destroy(t->skel);
+		t->skel = NULL;
+		err = load_skel(t);
+		if (err) {
+			kmst_err("failed to reload commit.bpf.o on %s: %s", t->release, strerror(-err));
+			return err;
+		}
+		err = attach_functions(t, &reload);
+	}
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(t->skel->obj,
+									     tracepoints[i].prog);
+		struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, tracepoints[i].tp);
+
+		if (!link) {
+			meta_add(t, "missing=%s raw_tp:%s", tracepoints[i].meta, strerror(errno));
+			kmst_info("%s: not attached on %s (%s); its events are left out",
+				  tracepoints[i].meta, t->release, strerror(errno));
+			continue;
+		}
+		t->links[t->link_count++] = link;
+		meta_add(t, "prog=%s tracepoint", tracepoints[i].meta);
+	}
+
+	for (d = 0; d < t->devs.count; d++) {
+		const struct kmst_disc_dev *dev = &t->devs.devs[d];
+
+		if (t->opts.minor >= 0 && dev->minor != t->opts.minor)
+			continue;
+		meta_add(t, "driver=%s", dev->driver);
+		meta_add(t, "device=/dev/dri/card%d", dev->minor);
+		meta_add(t, "minor=%d", dev->minor);
+	}
+	for (idx = 0; idx < t->fn_count; idx++) {
+		const struct kmst_fn *fn = &t->fns[idx];
+
+		if (strcmp(fn->what, fn->name))
+			meta_add(t, "callback=%s %s", fn->what, fn->name);
+		if (fn->mode == KMST_MODE_NONE) {
+			meta_add(t, "missing=%s %s", fn->name, fn->missing);
+			kmst_info("%s: not traced on %s (%s)", fn->name, t->release, fn->missing);
+		} else {
+			meta_add(t, "prog=%s %s", fn->name, fn->mode == KMST_MODE_FENTRY ? "fentry" : "kprobe");
+		}
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), ringbuf_record, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		kmst_err("failed to create the ring buffer reader: %s", strerror(-err));
+		return err;
+	}
+	/* Everything is attached: record from here on, never a commit seen in part. */
+	__atomic_store_n(&t->skel->bss->live, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+const char *kmst_tracer_meta(const struct kmst_tracer *t)
+{
+	return t->meta;
+}
+
+uint32_t kmst_tracer_commit_base(const struct kmst_tracer *t)
+{
+	/* The programs bump it atomically; one aligned 64-bit load sees a whole value. */
+	return (uint32_t)__atomic_load_n(&t->skel->bss->commit_id_counter, __ATOMIC_SEQ_CST);
+}
+
+int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_ms)
+{
+	int n;
+
+	t->writer = w;
+	t->write_err = 0;
+	n = ring_buffer__poll(t->rb, timeout_ms);
+	/* Wakeups are batched (wakeup_bytes): a quiet timeout may leave records. */
+	if (n == 0 && !t->write_err)
+		n = ring_buffer__consume(t->rb);
+	t->writer = NULL;
+	if (t->write_err)
+		return t->write_err;
+	return n;
+}
+
+int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w)
+{
+	int n;
+
+	t->writer = w;
+	t->write_err = 0;
+	n = ring_buffer__consume(t->rb);
+	t->writer = NULL;
+	if (t->write_err)
+		return t->write_err;
+	return n;
+}
+
+unsigned long long kmst_tracer_drops(const struct kmst_tracer *t, unsigned long long drops[KMST_EV_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned long long total = 0;
+	__u64 *values;
+	__u32 type;
+
+	memset(drops, 0, sizeof(drops[0]) * KMST_EV_MAX);
+	if (ncpus <= 0)
+		return 0;
+	values = calloc(ncpus, sizeof(*values));
+	if (!values)
+		return 0;
+	for (type = 0; type < KMST_EV_MAX; type++) {
+		int cpu;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.drops), &type, values))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			drops[type] += values[cpu];
+		total += drops[type];
+	}
+	free(values);
+	return total;
+}
+
+int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *set)
+{
+	int fd = bpf_map__fd(t->skel->maps.hists);
+	struct kmst_hist_key key, next;
+	struct kmst_hist value;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct kmst_hist *dst;
+
+		if (bpf_map_lookup_elem(fd, &next, &value) == 0) {
+			dst = kmst_hist_set_get(set, next.kind, next.minor, next.crtc);
+			if (!dst)
+				return -ENOMEM;
+			*dst = value;
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+void kmst_tracer_close(struct kmst_tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	detach_all(t);
+	kmst_commit__destroy(t->skel);
+	free(t->meta);
+	free(t);
+}

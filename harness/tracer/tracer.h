@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The loader library: opens, configures, attaches and drains the CO-RE
+ * tracers of bpf/ (commit path, VBLANK timing, ioctl recorder). `kmstrace
+ * record`, `kmstrace replay` and the benchmarks all go through this API.
+ *
+ * Life cycle, in a straight line:
+ *
+ *	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
+ *	t = kmst_tracer_open(&opts);         discover devices, decide modes, load
+ *	kmst_tracer_attach(t);               attach every program
+ *	kmst_writer_open(&w, path, kmst_tracer_meta(t));
+ *	while (running)
+ *		kmst_tracer_poll(t, &w, 100);
+ *	kmst_tracer_drain(t, &w);            whatever is left in the ring buffer
+ *	kmst_tracer_drops(t, drops);
+ *	kmst_writer_close(&w, drops);
+ *	kmst_tracer_close(t);
+ *
+ * Every failure prints one line (through log.h) naming the function, the
+ * kernel release and the fallback tried, and returns NULL / a negative errno.
+ */
+#ifndef KMSTRACE_TRACER_H
+#define KMSTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmstrace_event.h"
+#include "trace/tracefile.h"
+
+/* Called for every record drained, before it is written (may be NULL). */
+typedef int (*kmst_tracer_event_fn)(void *ctx, const struct kmst_event *ev);
+
+struct kmst_tracer_opts {
+	int pid;		  /* trace only commits/ioctls of this tgid; 0 = any */
+	const char *comm;	  /* ... of tasks with this comm; NULL = any */
+	int minor;		  /* only DRM minor N (cardN); -1 = any */
+	bool force_kprobe;	  /* kprobe/kretprobe for every function, no fentry */
+	unsigned long ringbuf_size; /* bytes, power of two >= 4096; 0 = default (4 MiB) */
+	bool no_recorder;	  /* do not copy ioctl arguments (KMST_EV_REC_*) */
+	kmst_tracer_event_fn on_event; /* sees each record drained by poll/drain */
+	void *on_event_ctx;
+};
+
+#define KMST_TRACER_OPTS_INIT { .minor = -1 }
+
+struct kmst_tracer;
+
+/*
+ * Find the DRM devices and their drivers' callbacks, decide fentry or
+ * kprobe per function, and load the programs. NULL on failure (one line
+ * printed).
+ */
+struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts);
+
+/*
+ * Attach every program. An optional function that cannot be attached is
+ * listed as `missing=` (and logged once with kmst_info); a required one
+ * makes this fail. Returns 0 or a negative errno.
+ */
+int kmst_tracer_attach(struct kmst_tracer *t);
+
+/*
+ * The trace metadata, valid until kmst_tracer_close: `kernel=`, `driver=`,
+ * `device=`, `minor=`, one `prog=NAME MODE` per attached program, one
+ * `missing=NAME REASON` per function left out, and one `trait=cardN WHAT`
+ * per driver trait (e.g. `trait=card0 no-vblank`), newline-terminated
+ * lines. Callers append their own keys (tool=...) before writing.
+ */
+const char *kmst_tracer_meta(const struct kmst_tracer *t);
+
+/*
+ * Wait up to timeout_ms for records and write them to W (may be NULL:
+ * then only on_event sees them). Returns the number of records handled,
+ * 0 on timeout, or a negative errno (-EINTR when a signal interrupted the
+ * wait, which is not an error).
+ */
+int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_ms);
+
+/* Handle everything still in the ring buffer without waiting. */
+int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w);
+
+/*
+ * Ring buffer reserve failures so far, per event type (KMST_EV_MAX
+ * entries, summed over CPUs). Returns the total.
+ */
+unsigned long long kmst_tracer_drops(const struct kmst_tracer *t,
+				     unsigned long long drops[KMST_EV_MAX]);
+
+/*
+ * The last commit id handed out so far. A trace that starts after a drain
+ * writes it as `commit_base=N`: commits up to N began before the trace.
+ */
+uint32_t kmst_tracer_commit_base(const struct kmst_tracer *t);
+
+/* The in-kernel histograms (see hist.h); kinds are enum kmst_hist_kind. */
+struct kmst_hist_set;
+int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *set);
+
+/* Detach and free everything. NULL is allowed. */
+void kmst_tracer_close(struct kmst_tracer *t);
+
+#endif
