@@ -15,6 +15,8 @@ import kmstrace_event as K  # noqa: E402
 
 FRAME_NS = 16_666_667
 FLAGS = K.CF
+VS, CS = K.VS, K.CS
+FLIP_COMPLETE = 0x02  # uapi DRM_EVENT_FLIP_COMPLETE
 
 
 class Synth:
@@ -29,6 +31,19 @@ class Synth:
         self.next_commit = 1
         self.armed = {}        # crtc -> [commit ids]
         self.lines = {}        # commit id -> sequence line
+        self.active = {}       # crtc -> whether it scans out
+        self.von = {}          # crtc -> DRM VBLANK on (drm_crtc_vblank_on'd)
+
+    def vs(self, crtc, *extra):
+        """KMST_VS_* bits of CRTC now, as the tracer reads them."""
+        bits = VS["VALID"]
+        if self.vblank:
+            bits |= VS["SUPPORTED"]
+            if self.von.get(crtc):
+                bits |= VS["ON"] | VS["ENABLED"]
+        for name in extra:
+            bits |= VS[name]
+        return bits
 
     # -- low level ---------------------------------------------------------
     def ev(self, type, phase="POINT", dt=1000, tid=None, **kw):
@@ -43,22 +58,31 @@ class Synth:
         self.ev(type, "EXIT", ret=ret, **kw)
 
     # -- VBLANK --------------------------------------------------------------
-    def vblank_irq(self, crtc, skip=False, late_ns=0, send_events=True):
-        """One emulated VBLANK on CRTC: armed events are sent, then the count moves."""
+    def vblank_irq(self, crtc, skip=False, late_ns=0, host_late_ns=0, send_events=True,
+                   merged=0):
+        """One emulated VBLANK on CRTC: armed events are sent, then the count moves.
+
+        late_ns: the driver programmed its timer that late (its own jitter);
+        host_late_ns: the host ran the timer that late (measured lateness);
+        merged: frames the late timer folded into this VBLANK (the count jumps).
+        """
         last = self.vblank_ts.get(crtc, self.ts)
-        target = last + FRAME_NS
-        self.ts = max(self.ts, target + late_ns - 1)
+        expiry = last + FRAME_NS + late_ns      # when the driver's timer was due
+        target = last + FRAME_NS * (1 + merged)  # the VBLANK it reports
+        self.ts = max(self.ts, expiry + host_late_ns - 1)
         self.vblank_ts[crtc] = target
-        seq = self.vblank_seq.get(crtc, 0) + 1
+        seq = self.vblank_seq.get(crtc, 0) + 1 + merged
         self.vblank_seq[crtc] = seq
         if skip:
             return
         if send_events:
             for commit in self.armed.pop(crtc, []):
-                self.ev("VBLANK_EVENT_DELIVERED", tid=1, crtc=crtc, arg0=seq)
+                self.ev("VBLANK_EVENT_DELIVERED", tid=1, crtc=crtc, commit=commit, arg0=seq,
+                        aux=FLIP_COMPLETE | self.vs(crtc, "ARMED", "CLIENT") << 16)
                 self.ev("FLIP_DONE_COMPLETE", tid=1, crtc=crtc, commit=commit)
         self.ev("VBLANK_EVENT", tid=1, crtc=crtc, arg0=seq, arg1=target, source="TRACEPOINT")
-        self.ev("HANDLE_VBLANK", tid=1, crtc=crtc, arg0=seq, arg1=FRAME_NS, dt=1)
+        self.ev("HANDLE_VBLANK", tid=1, crtc=crtc, arg0=seq, arg1=FRAME_NS, dt=1,
+                aux=host_late_ns)
 
     def idle_vblanks(self, crtc, n, **kw):
         for _ in range(n):
@@ -85,7 +109,7 @@ class Synth:
         user_data = line if line is not None else 0
         if line is not None:
             self.lines[cid] = line
-        self.ev("ATOMIC_IOCTL", "ENTER", arg0=user_data, aux=flags)
+        self.ev("ATOMIC_IOCTL", "ENTER", arg0=user_data, aux=flags, commit=cid, flags=flags)
         self.ev("STATE_ALLOC", **c)
 
         def checks():
@@ -111,7 +135,7 @@ class Synth:
             return cid
         self.ev("COMMIT", "ENTER", **c)
         self.ev("HELPER_COMMIT", "ENTER", **c)
-        self.call("SETUP_COMMIT", **c)
+        self.setup_commit(c, crtcs, flags, modeset, disable)
 
         def prepare():
             for plane, crtc in planes:
@@ -126,6 +150,23 @@ class Synth:
         # the tracer names the commit on the ioctl's return, after the state was freed
         self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data, **c)
         return cid
+
+    def setup_commit(self, c, crtcs, flags, modeset, disable, legacy_event=False):
+        """drm_atomic_helper_setup_commit: one CRTC_STATE per CRTC, as the tracer reads it."""
+        self.call("SETUP_COMMIT", **c)
+        for crtc in crtcs:
+            old = self.active.get(crtc, False)
+            new = not disable and (old or modeset)
+            bits = (CS["ACTIVE"] | CS["ENABLE"] if new else 0) | (CS["OLD_ACTIVE"] if old else 0)
+            if modeset or disable:
+                bits |= CS["MODESET"]
+            if old or new:
+                bits |= CS["EVENT"]  # the client's, or the helper's own
+                if flags & FLAGS["PAGE_FLIP_EVENT"] or legacy_event:
+                    bits |= CS["CLIENT_EVENT"]
+            self.ev("CRTC_STATE", crtc=crtc, aux=bits | self.vs(crtc) << 16, arg0=1,
+                    arg1=1 << crtc, **c)
+            self.active[crtc] = new
 
     def joined_commit(self, crtcs=(0,), mark=True):
         """A kernel-internal modeset whose state was built before tracing began:
@@ -149,7 +190,7 @@ class Synth:
         self.call("HELPER_CHECK", lambda: self.call("CRTC_ATOMIC_CHECK", crtc=crtc, **c), **c)
         self.ev("COMMIT", "ENTER", **c)
         self.ev("HELPER_COMMIT", "ENTER", **c)
-        self.call("SETUP_COMMIT", **c)
+        self.setup_commit(c, (crtc,), c["flags"], True, False)
         self.call("PREPARE_PLANES",
                   lambda: self.call("PLANE_PREPARE_FB", plane=crtc, crtc=crtc, **c), **c)
         return cid
@@ -165,7 +206,8 @@ class Synth:
                 for crtc in crtcs:
                     def off(crtc=crtc):
                         if fault != "vblank-off-missing":
-                            self.call("VBLANK_OFF", crtc=crtc)
+                            self.call("VBLANK_OFF", crtc=crtc, **c)
+                            self.von[crtc] = False
                     self.call("CRTC_ATOMIC_DISABLE", off, crtc=crtc, **c)
 
         def commit_planes():
@@ -176,17 +218,20 @@ class Synth:
                           plane=plane, crtc=crtc, **c)
             for crtc in crtcs:
                 def flush(crtc=crtc):
-                    if disable or not self.vblank:
-                        # VBLANK is off: the event goes out at once (allowed)
-                        self.call("SEND_VBLANK_EVENT", crtc=crtc, arg0=self.vblank_seq.get(crtc, 0),
-                                  arg1=self.ts, **c)
-                    elif fault == "event-early":
-                        self.call("SEND_VBLANK_EVENT", crtc=crtc, arg0=self.vblank_seq.get(crtc, 0),
-                                  arg1=self.ts, **c)
+                    if not self.vblank and not disable:
+                        return  # drm_atomic_helper_fake_vblank sends it
+                    if not self.von.get(crtc) or fault == "event-early":
+                        # VBLANK is off: the event goes out at once (allowed);
+                        # with it on, that is the early-event bug
+                        self.send_now(crtc, c)
                     else:
-                        self.call("VBLANK_GET", crtc=crtc)
+                        self.call("VBLANK_GET", crtc=crtc, **c)
                         if fault != "event-missing":
-                            self.call("ARM_VBLANK_EVENT", crtc=crtc, **c)
+                            # arm-no-ref: armed while holding no VBLANK reference
+                            self.ev("ARM_VBLANK_EVENT", "ENTER", crtc=crtc,
+                                    aux=self.vs(crtc, "CLIENT"), arg0=0 if fault == "arm-no-ref" else 1,
+                                    **c)
+                            self.ev("ARM_VBLANK_EVENT", "EXIT", crtc=crtc, **c)
                             self.armed.setdefault(crtc, []).append(cid)
                 self.call("CRTC_ATOMIC_FLUSH", flush, crtc=crtc, **c)
             if fault == "plane-bracket":
@@ -197,7 +242,8 @@ class Synth:
             if modeset and not disable:
                 for crtc in crtcs:
                     def on(crtc=crtc):
-                        self.call("VBLANK_ON", crtc=crtc)
+                        self.call("VBLANK_ON", crtc=crtc, **c)
+                        self.von[crtc] = True
                         self.vblank_ts[crtc] = self.ts
                     self.call("CRTC_ATOMIC_ENABLE", on if self.vblank else None, crtc=crtc, **c)
 
@@ -209,22 +255,28 @@ class Synth:
             self.call("COMMIT_PLANES", commit_planes, **c)
         self.call("MODESET_ENABLES", enables, **c)
         if not self.vblank and not disable:
-            self.call("FAKE_VBLANK", **c)
+            self.call("FAKE_VBLANK", lambda: [self.send_now(crtc, c) for crtc in crtcs], **c)
         if fault == "cleanup-before-hw-done":
             self.ev("CLEANUP_DONE_COMPLETE", **c)
-        self.call("HW_DONE", **c)
+        if fault != "no-hw-done":
+            self.call("HW_DONE", **c)
 
         def wait_flip():
-            if self.vblank and not disable:
+            # event-early: the event went out at once and no VBLANK reference was taken
+            if self.vblank and not disable and fault != "event-early":
                 for crtc in crtcs:
+                    if not self.armed.get(crtc):
+                        continue  # sent already; no reference keeps the interrupt running
                     self.vblank_irq(crtc)
                     if fault == "event-twice" and event:
                         self.ev("SEND_VBLANK_EVENT", "ENTER", tid=1, crtc=crtc, commit=cid,
+                                aux=self.vs(crtc, "CLIENT"), arg0=1)
+                        self.ev("VBLANK_EVENT_DELIVERED", tid=1, crtc=crtc, commit=cid,
+                                arg0=self.vblank_seq[crtc],
+                                aux=FLIP_COMPLETE | self.vs(crtc, "CLIENT") << 16)
+                        self.ev("SEND_VBLANK_EVENT", "EXIT", tid=1, crtc=crtc, commit=cid,
                                 arg0=self.vblank_seq[crtc], arg1=self.vblank_ts[crtc])
-                        self.ev("VBLANK_EVENT_DELIVERED", tid=1, crtc=crtc,
-                                arg0=self.vblank_seq[crtc])
-                        self.ev("SEND_VBLANK_EVENT", "EXIT", tid=1, crtc=crtc, commit=cid)
-        if fault != "no-wait-dependencies-tail":
+        if fault != "no-flip-wait":
             self.call("WAIT_FOR_FLIP_DONE", wait_flip, **c)
 
         def cleanup():
@@ -236,6 +288,17 @@ class Synth:
         if fault != "cleanup-before-hw-done":
             self.call("CLEANUP_DONE", **c)
         self.ev("COMMIT_TAIL", "EXIT", **c)
+
+    def send_now(self, crtc, c, tid=None):
+        """drm_crtc_send_vblank_event at once, from the committing thread."""
+        kw = dict(tid=tid) if tid else {}
+        self.ev("SEND_VBLANK_EVENT", "ENTER", crtc=crtc, aux=self.vs(crtc, "CLIENT"),
+                arg0=1 if self.von.get(crtc) else 0, **kw, **c)
+        self.ev("VBLANK_EVENT_DELIVERED", crtc=crtc, arg0=self.vblank_seq.get(crtc, 0),
+                aux=FLIP_COMPLETE | self.vs(crtc, "CLIENT") << 16, **kw, **c)
+        self.ev("FLIP_DONE_COMPLETE", crtc=crtc, **kw, **c)
+        self.ev("SEND_VBLANK_EVENT", "EXIT", crtc=crtc, arg0=self.vblank_seq.get(crtc, 0),
+                arg1=self.ts, **kw, **c)
 
     def nonblocking_overlap(self, crtc=0, fault=None):
         """A nonblocking flip, then at once a blocking flip on the same CRTC.
@@ -256,6 +319,7 @@ class Synth:
             self.call("HELPER_CHECK", helper, **c1)
         self.call("CHECK_ONLY", checks1, **c1)
         self.ev("NONBLOCKING_COMMIT", "ENTER", **c1)
+        self.setup_commit(c1, (crtc,), c1["flags"], False, False)
         self.call("PLANE_PREPARE_FB", plane=crtc, crtc=crtc, **c1)
         self.call("SWAP_STATE", **c1)
         self.ev("NONBLOCKING_COMMIT", "EXIT", **c1)
@@ -266,7 +330,9 @@ class Synth:
         self.call("WAIT_FOR_DEPENDENCIES", **worker, **c1)
         for stage in ("MODESET_DISABLES", "COMMIT_PLANES", "MODESET_ENABLES"):
             self.call(stage, **worker, **c1)
-        self.ev("ARM_VBLANK_EVENT", "ENTER", crtc=crtc, **worker, **c1)
+        self.call("VBLANK_GET", crtc=crtc, **worker, **c1)
+        self.ev("ARM_VBLANK_EVENT", "ENTER", crtc=crtc, aux=self.vs(crtc, "CLIENT"), arg0=1,
+                **worker, **c1)
         self.armed.setdefault(crtc, []).append(first)
         self.call("HW_DONE", **worker, **c1)
         self.ev("WAIT_FOR_FLIP_DONE", "ENTER", **worker, **c1)
@@ -283,6 +349,7 @@ class Synth:
             self.call("HELPER_CHECK", helper, **c2)
         self.call("CHECK_ONLY", checks2, **c2)
         self.ev("COMMIT", "ENTER", **c2)
+        self.setup_commit(c2, (crtc,), c2["flags"], False, False)
         self.call("SWAP_STATE", **c2)
         self.ev("COMMIT_TAIL", "ENTER", **c2)
         if fault == "no-wait-dependencies":
@@ -297,14 +364,19 @@ class Synth:
             self.call("COMMIT_PLANES", **c2)
         # the first commit finishes in its worker
         self.ev("WAIT_FOR_FLIP_DONE", "EXIT", **worker, **c1)
-        self.call("PLANE_CLEANUP_FB", plane=crtc, crtc=crtc, **worker, **c1)
+        self.call("CLEANUP_PLANES", lambda: self.call("PLANE_CLEANUP_FB", plane=crtc, crtc=crtc,
+                                                      **worker, **c1), **worker, **c1)
         self.call("CLEANUP_DONE", **worker, **c1)
         self.ev("COMMIT_TAIL", "EXIT", **worker, **c1)
         self.ev("STATE_FREE", **worker, **c1)
         # the second one completes
         self.call("MODESET_ENABLES", **c2)
         self.call("HW_DONE", **c2)
+        self.call("VBLANK_GET", crtc=crtc, **c2)
+        self.ev("ARM_VBLANK_EVENT", "ENTER", crtc=crtc, aux=self.vs(crtc), arg0=1, **c2)
+        self.armed.setdefault(crtc, []).append(second)
         self.call("WAIT_FOR_FLIP_DONE", lambda: self.vblank_irq(crtc), **c2)
+        self.call("CLEANUP_PLANES", **c2)
         self.call("CLEANUP_DONE", **c2)
         self.ev("COMMIT_TAIL", "EXIT", **c2)
         self.ev("COMMIT", "EXIT", **c2)
@@ -318,8 +390,11 @@ class Synth:
 
     def write(self, path, meta=None, **kw):
         if meta is None:
-            meta = ("kernel=6.1.0-test\ndriver=tvkms\ntool=test\n"
+            # A trace with sequence lines is a replay's: they ride in the ioctl's user_data.
+            meta = ("kernel=6.1.0-test\ndriver=tvkms\ntool=%s\nminor=0\n" % ("replay" if self.lines else "test") +
                     "prog=drm_atomic_helper_commit_planes fentry\n")
+            if not self.vblank:
+                meta += "trait=card0 no-vblank\n"
         K.write_trace(path, self.records, meta=meta, **kw)
         return path
 

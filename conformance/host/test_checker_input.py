@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """`kmstrace check` never passes a trace it cannot trust, and CI formats
 carry the verdict per rule."""
+import json
 import os
 import subprocess
 import xml.etree.ElementTree as ET
@@ -37,26 +38,59 @@ def test_trace_with_drops_is_incomplete(kmstrace, tmp_path, clean_session):
     drops[K.EV["COMMIT_PLANES"]] = 3
     trace = clean_session.write(tmp_path / "drops.kmst", drops=drops)
     result = check(kmstrace, trace)
-    assert result.returncode == 2
+    assert result.returncode == 3, "incomplete, never a pass"
+    assert "PASS" not in result.stdout
     assert "3 events were dropped (COMMIT_PLANES 3)" in result.stderr
 
 
-def test_trace_missing_a_required_program_is_incomplete(kmstrace, tmp_path, clean_session):
+def test_rules_needing_a_missing_program_are_not_judged_and_the_verdict_incomplete(
+        kmstrace, tmp_path, clean_session):
     meta = ("kernel=6.1\ndriver=tvkms\ntool=test\n"
             "missing=drm_atomic_helper_commit_hw_done not found in BTF or kallsyms\n")
     trace = clean_session.write(tmp_path / "missing.kmst", meta=meta)
-    result = check(kmstrace, trace)
-    assert result.returncode == 2
-    assert "required program was missing" in result.stderr
-    assert "drm_atomic_helper_commit_hw_done" in result.stderr
+    result = check(kmstrace, trace, "-f", "json")
+    assert result.returncode == 3
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "incomplete"
+    needs_hw_done = {"tail-order", "fb-cleanup", "event-early", "vblank-off-missing"}
+    for rule, res in report["rules"].items():
+        if rule in needs_hw_done:
+            assert res["status"] == "not judged", rule
+            assert "drm_atomic_helper_commit_hw_done was not traced" in res["reason"]
+        else:
+            assert res["status"] != "not judged", (rule, res)
+    text = check(kmstrace, trace).stdout
+    assert text.rstrip().splitlines()[-1].startswith("INCOMPLETE: no violation;")
+
+
+def test_a_violation_still_fails_when_another_rule_is_not_judged(kmstrace, tmp_path):
+    s = Synth()
+    s.commit(modeset=True)
+    bad = s.commit(fault="state-leak")
+    meta = ("kernel=6.1\ndriver=tvkms\ntool=test\n"
+            "missing=drm_atomic_helper_commit_hw_done not found in BTF or kallsyms\n")
+    result = check(kmstrace, s.write(tmp_path / "m.kmst", meta=meta), "-f", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "fail"
+    assert [(v["rule"], v["commit"]) for v in report["violations"]] == [("state-leak", bad)]
 
 
 def test_missing_optional_program_only_makes_its_rules_not_applicable(kmstrace, tmp_path):
     s = Synth(vblank=False)
     s.commit(modeset=True)
-    meta = "kernel=6.1\ndriver=x\ntool=test\nmissing=drm_crtc_handle_vblank no vblank\n"
-    result = check(kmstrace, s.write(tmp_path / "opt.kmst", meta=meta))
+    s.commit()
+    meta = ("kernel=6.1\ndriver=x\ntool=test\nminor=0\ntrait=card0 no-vblank\n"
+            "missing=drm_handle_vblank no vblank\n")
+    result = check(kmstrace, s.write(tmp_path / "opt.kmst", meta=meta), "-f", "json")
     assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "pass"
+    for rule in ("vblank-jitter", "vblank-drop"):
+        assert report["rules"][rule]["status"] == "n/a"
+        assert report["rules"][rule]["reason"] == "the driver has no VBLANK support"
+    judged = {r for r, res in report["rules"].items() if res["status"] == "pass"}
+    assert {"tail-order", "event-missing", "event-twice", "skip-check"} <= judged
 
 
 def test_truncated_record_is_bad_input(kmstrace, tmp_path, clean_session):
@@ -116,11 +150,11 @@ def test_junit_has_a_failure_for_the_broken_rule_and_skips_for_na(kmstrace, tmp_
     assert result.returncode == 1
     suite = ET.fromstring(result.stdout).find("testsuite")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert len(cases) == 14 and int(suite.get("tests")) == 14
+    assert len(cases) == len(K.RULES) and int(suite.get("tests")) == len(K.RULES)
     assert cases["tail-order"].find("failure") is not None
     assert "commit 2" in cases["tail-order"].find("failure").text
     assert cases["vblank-drop"].find("skipped") is not None
-    assert "no-vblank" in cases["vblank-drop"].find("skipped").get("message")
+    assert "no VBLANK support" in cases["vblank-drop"].find("skipped").get("message")
     assert cases["fb-cleanup"].find("failure") is None
     assert int(suite.get("failures")) == 1
     assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in cases.values())
@@ -130,8 +164,23 @@ def test_tap_plan_and_results(kmstrace, tmp_path):
     result = check(kmstrace, faulty_trace(tmp_path), "-f", "tap")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == "TAP version 13" and lines[1] == "1..14"
+    assert lines[0] == "TAP version 13" and lines[1] == f"1..{len(K.RULES)}"
     results = [line for line in lines if line.startswith(("ok ", "not ok "))]
-    assert len(results) == 14
+    assert len(results) == len(K.RULES)
     assert [r for r in results if r.startswith("not ok")] == ["not ok 2 - tail-order"]
     assert any(r.startswith("ok") and "vblank-jitter # SKIP not applicable" in r for r in results)
+
+
+def test_not_judged_is_an_error_in_junit_and_not_ok_in_tap(kmstrace, tmp_path, clean_session):
+    meta = ("kernel=6.1\ndriver=tvkms\ntool=test\n"
+            "missing=__drm_atomic_state_free not attached\n")
+    trace = clean_session.write(tmp_path / "nj.kmst", meta=meta)
+    result = check(kmstrace, trace, "-f", "junit")
+    assert result.returncode == 3
+    suite = ET.fromstring(result.stdout).find("testsuite")
+    case = [c for c in suite.findall("testcase") if c.get("name") == "state-leak"][0]
+    assert case.find("error") is not None and case.find("skipped") is None
+    assert "not judged" in case.find("error").get("message")
+    assert int(suite.get("errors")) == 1
+    tap = check(kmstrace, trace, "-f", "tap").stdout.splitlines()
+    assert any(line.startswith("not ok") and line.endswith("- state-leak") for line in tap)

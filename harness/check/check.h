@@ -54,20 +54,36 @@ struct kmst_expect_failure {
 
 enum kmst_rule_status {
 	KMST_RULE_NOT_CHECKED = 0, /* not selected with --rules */
-	KMST_RULE_PASS,
+	KMST_RULE_PASS,		   /* judged at least once, no violation */
 	KMST_RULE_FAIL,
-	KMST_RULE_NA,
+	KMST_RULE_NA,		   /* ruled out by the driver's capabilities or the client's requests */
+	KMST_RULE_NOT_JUDGED,	   /* it applies, but the trace lacks what is needed to judge it */
+};
+
+/* The overall verdict: PASS only when nothing failed and every applicable rule was judged. */
+enum kmst_verdict {
+	KMST_VERDICT_PASS = 0,
+	KMST_VERDICT_FAIL,
+	KMST_VERDICT_INCOMPLETE,
 };
 
 struct kmst_rule_result {
 	enum kmst_rule_status status;
 	unsigned long long checked;	/* how many times the rule was evaluated */
 	unsigned long long violations;
-	char na_reason[128];
+	char reason[160];		/* why n/a, or what was missing to judge it */
+};
+
+/* What the host (not the driver) did to VBLANK timing: shown, never judged. */
+struct kmst_host_noise {
+	unsigned long long late_vblanks;    /* VBLANKs excused because the host ran the timer late */
+	unsigned long long merged_frames;   /* frames a late timer merged into one VBLANK */
+	unsigned long long max_lateness_ns; /* the latest the host ran a VBLANK timer */
 };
 
 struct kmst_check_result {
 	struct kmst_rule_result rules[KMST_RULE_COUNT];
+	enum kmst_verdict verdict;
 	struct kmst_violation *violations; /* stored ones, in detection order */
 	unsigned int violation_count;
 	unsigned long long violations_total;
@@ -79,18 +95,20 @@ struct kmst_check_result {
 	unsigned long long joined;	   /* commits in flight when tracing began: not judged */
 	unsigned long long cut;		   /* commits still running when tracing ended: not judged */
 	unsigned long long peak_in_flight; /* most commits tracked at once */
+	unsigned long long unknown_events; /* records of a type this checker has no class for */
+	struct kmst_host_noise host;
 	bool replay;			/* the trace came from `kmstrace replay` */
 };
 
 struct kmst_checker;
 
-struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const char *meta);
+struct kmst_meta;
+
+struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const struct kmst_meta *meta);
 void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev);
 /* Close the commits still in flight and decide every rule. */
 const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck);
 void kmst_checker_free(struct kmst_checker *ck);
 
-/* One line saying what a rule requires ("hw_done <= cleanup_done per commit"). */
-const char *kmst_rule_meaning(unsigned int rule);
 
 #endif

@@ -10,10 +10,10 @@
 
 /*
  * Stream TRACE through the checker and print the report to OUT. Returns
- * KMST_EXIT_OK, KMST_EXIT_VIOLATIONS (a violation or a replay result that
- * differs from the sequence), or KMST_EXIT_BAD_INPUT for an unreadable or
- * incomplete trace (no END record, dropped events, missing programs the
- * rules cannot do without), which never passes.
+ * the exit code of the verdict (common/exit.h): OK for PASS, VIOLATIONS
+ * for FAIL (a violation, or a replay result that differs from the
+ * sequence), INCOMPLETE when an applicable rule could not be judged or
+ * events were dropped, BAD_INPUT for an unreadable or truncated trace.
  */
 int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 		    enum kmst_report_format format, const char *seq_path, FILE *out);

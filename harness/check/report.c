@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The checker's results in four forms. Text for people, JSON for scripts,
- * JUnit XML and TAP for CI systems: one test case per rule (n/a is a skip),
- * plus one for the replay's expected results when the trace is a replay.
+ * JUnit XML and TAP for CI systems: one test case per rule (n/a is a skip,
+ * "not judged" an error, never a pass), plus one for the replay's expected
+ * results when the trace is a replay.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace/eventfmt.h"
 #include "check/report.h"
+#include "check/rules.h"
 #include "seq/seq.h"
 #include "trace/tracefile.h"
 
@@ -34,8 +36,22 @@ static const char *status_name(enum kmst_rule_status status)
 		return "fail";
 	case KMST_RULE_NA:
 		return "n/a";
+	case KMST_RULE_NOT_JUDGED:
+		return "not judged";
 	default:
 		return "not checked";
+	}
+}
+
+static const char *verdict_name(enum kmst_verdict verdict)
+{
+	switch (verdict) {
+	case KMST_VERDICT_PASS:
+		return "PASS";
+	case KMST_VERDICT_FAIL:
+		return "FAIL";
+	default:
+		return "INCOMPLETE";
 	}
 }
 
@@ -97,7 +113,7 @@ static void text_violation(FILE *out, const struct kmst_violation *v,
 static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		       const struct kmst_check_result *res)
 {
-	unsigned int i, fails = 0, na = 0, passed = 0;
+	unsigned int i, fails = 0, na = 0, passed = 0, unjudged = 0;
 	char a[32], b[32];
 
 	fprintf(out, "kmstrace check: %s (driver %s, kernel %s): %llu events, %llu commits, "
@@ -133,30 +149,34 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 
 		if (r->status == KMST_RULE_NOT_CHECKED)
 			continue;
-		fprintf(out, "  %-24s %-5s", kmst_rule_name(i), status_name(r->status));
+		fprintf(out, "  %-24s %-10s", kmst_rule_name(i), status_name(r->status));
 		if (r->status == KMST_RULE_FAIL)
 			fprintf(out, " %llu violation%s", r->violations, r->violations == 1 ? "" : "s");
-		else if (r->status == KMST_RULE_NA)
-			fprintf(out, " (%s)", r->na_reason);
+		else if (r->status == KMST_RULE_NA || r->status == KMST_RULE_NOT_JUDGED)
+			fprintf(out, " (%s)", r->reason);
 		else
 			fprintf(out, " (%llu checks)", r->checked);
 		fputc('\n', out);
 		fails += r->status == KMST_RULE_FAIL;
 		na += r->status == KMST_RULE_NA;
 		passed += r->status == KMST_RULE_PASS;
+		unjudged += r->status == KMST_RULE_NOT_JUDGED;
 	}
 	if (res->replay)
-		fprintf(out, "  %-24s %-5s (%llu commits replayed)\n", "replay-expectations",
+		fprintf(out, "  %-24s %-10s (%llu commits replayed)\n", "replay-expectations",
 			res->expect_failure_count ? "fail" : "pass", res->replay_commits);
+	if (res->host.late_vblanks)
+		fprintf(out, "\nhost noise (not judged): %llu VBLANKs ran late on the host, %llu frames merged, "
+			     "latest %.3f ms\n", res->host.late_vblanks, res->host.merged_frames,
+			res->host.max_lateness_ns / 1e6);
+	fprintf(out, "\n%s: ", verdict_name(res->verdict));
 	if (res->violations_total)
-		fprintf(out, "\nFAIL: %llu violation%s in %u rule%s; %u passed, %u not applicable%s\n",
-			res->violations_total, res->violations_total == 1 ? "" : "s", fails,
-			fails == 1 ? "" : "s", passed, na,
-			res->expect_failure_count ? "; replay results differ from the sequence" : "");
+		fprintf(out, "%llu violation%s in %u rule%s; ", res->violations_total,
+			res->violations_total == 1 ? "" : "s", fails, fails == 1 ? "" : "s");
 	else
-		fprintf(out, "\n%s: no violation; %u rule%s passed, %u not applicable%s\n",
-			res->expect_failure_count ? "FAIL" : "PASS", passed, passed == 1 ? "" : "s", na,
-			res->expect_failure_count ? "; replay results differ from the sequence" : "");
+		fputs("no violation; ", out);
+	fprintf(out, "%u passed, %u not judged, %u not applicable%s\n", passed, unjudged, na,
+		res->expect_failure_count ? "; replay results differ from the sequence" : "");
 }
 
 static void json_string(FILE *out, const char *s)
@@ -202,8 +222,10 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 		res->events, res->commits, res->joined, res->cut);
 	fprintf(out, ",\"peak_in_flight\":%llu", res->peak_in_flight);
 	fprintf(out, ",\"replay\":%s", res->replay ? "true" : "false");
+	fprintf(out, ",\"host_noise\":{\"late_vblanks\":%llu,\"merged_frames\":%llu,\"max_lateness_ns\":%llu}",
+		res->host.late_vblanks, res->host.merged_frames, res->host.max_lateness_ns);
 	fprintf(out, ",\"verdict\":\"%s\",\"violations_total\":%llu,\"rules\":{",
-		res->violations_total || res->expect_failure_count ? "fail" : "pass",
+		res->verdict == KMST_VERDICT_PASS ? "pass" : res->verdict == KMST_VERDICT_FAIL ? "fail" : "incomplete",
 		res->violations_total);
 	for (i = 1; i < KMST_RULE_COUNT; i++) {
 		const struct kmst_rule_result *r = &res->rules[i];
@@ -214,9 +236,10 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 			first ? "" : ",", kmst_rule_name(i), status_name(r->status), r->checked,
 			r->violations);
 		json_string(out, kmst_rule_meaning(i));
-		if (r->status == KMST_RULE_NA) {
+		fprintf(out, ",\"group\":\"%s\"", kmst_rule_group_name(kmst_rule_info(i)->group));
+		if (r->status == KMST_RULE_NA || r->status == KMST_RULE_NOT_JUDGED) {
 			fputs(",\"reason\":", out);
-			json_string(out, r->na_reason);
+			json_string(out, r->reason);
 		}
 		fputc('}', out);
 		first = false;
@@ -301,11 +324,12 @@ static void rule_violations_text(FILE *out, const struct kmst_report_ctx *ctx,
 static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 			const struct kmst_check_result *res)
 {
-	unsigned int i, tests = 0, failures = 0, skipped = 0;
+	unsigned int i, tests = 0, failures = 0, errors = 0, skipped = 0;
 
 	for (i = 1; i < KMST_RULE_COUNT; i++) {
 		tests += res->rules[i].status != KMST_RULE_NOT_CHECKED;
 		failures += res->rules[i].status == KMST_RULE_FAIL;
+		errors += res->rules[i].status == KMST_RULE_NOT_JUDGED;
 		skipped += res->rules[i].status == KMST_RULE_NA;
 	}
 	if (res->replay) {
@@ -314,8 +338,8 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
 	fputs("<testsuite name=\"kmstrace-check\" ", out);
-	fprintf(out, "tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
-		skipped);
+	fprintf(out, "tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", tests, failures,
+		errors, skipped);
 	fputs("  <properties><property name=\"trace\" value=\"", out);
 	xml_text(out, ctx->trace);
 	fputs("\"/><property name=\"driver\" value=\"", out);
@@ -331,8 +355,12 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 		fprintf(out, "  <testcase classname=\"kmstrace.check\" name=\"%s\">", kmst_rule_name(i));
 		if (r->status == KMST_RULE_NA) {
 			fputs("<skipped message=\"not applicable: ", out);
-			xml_text(out, r->na_reason);
+			xml_text(out, r->reason);
 			fputs("\"/>", out);
+		} else if (r->status == KMST_RULE_NOT_JUDGED) {
+			fputs("<error message=\"not judged: ", out);
+			xml_text(out, r->reason);
+			fputs("\" type=\"not-judged\"/>", out);
 		} else if (r->status == KMST_RULE_FAIL) {
 			fprintf(out, "<failure message=\"%llu violation%s: ", r->violations,
 				r->violations == 1 ? "" : "s");
@@ -378,7 +406,10 @@ static void print_tap(FILE *out, const struct kmst_report_ctx *ctx,
 		n++;
 		if (r->status == KMST_RULE_NA) {
 			fprintf(out, "ok %u - %s # SKIP not applicable: %s\n", n, kmst_rule_name(i),
-				r->na_reason);
+				r->reason);
+		} else if (r->status == KMST_RULE_NOT_JUDGED) {
+			fprintf(out, "not ok %u - %s\n  ---\n  message: \"not judged: %s\"\n  ...\n", n,
+				kmst_rule_name(i), r->reason);
 		} else if (r->status == KMST_RULE_PASS) {
 			fprintf(out, "ok %u - %s\n", n, kmst_rule_name(i));
 		} else {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "trace/meta.h"
 #include "hist/hist.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
@@ -26,19 +27,21 @@ static void usage(FILE *out)
 }
 
 /* Traits the trace records, e.g. a driver without VBLANK support. */
-static void print_traits(FILE *out, const char *meta, bool json)
+static void print_traits(FILE *out, const char *text, bool json)
 {
-	const char *line = meta;
+	struct kmst_meta *meta = malloc(sizeof(*meta));
+	unsigned int i;
 
-	while (line && *line) {
-		const char *eol = strchr(line, '\n');
-		int len = eol ? (int)(eol - line) : (int)strlen(line);
-
-		if (!json && !strncmp(line, "trait=", 6) && strstr(line, "no-vblank"))
-			fprintf(out, "%.*s: the driver has no VBLANK support, so no VBLANK histograms (a driver trait, not an error)\n",
-				len - 6, line + 6);
-		line = eol ? eol + 1 : NULL;
+	if (!meta || json) {
+		free(meta);
+		return;
 	}
+	kmst_meta_parse(text, meta);
+	for (i = 0; i < meta->trait_count; i++)
+		if (!strcmp(meta->traits[i].what, "no-vblank"))
+			fprintf(out, "card%d no-vblank: the driver has no VBLANK support, so no VBLANK "
+				     "histograms (a driver trait, not an error)\n", meta->traits[i].minor);
+	free(meta);
 }
 
 static int live(const struct kmst_global_opts *gopts, double seconds, int minor)

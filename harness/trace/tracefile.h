@@ -56,9 +56,24 @@ int kmst_reader_open(struct kmst_reader *r, const char *path);
 int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev);
 void kmst_reader_close(struct kmst_reader *r);
 
-/* The value of KEY in the metadata, copied into OUT; false if absent. */
-bool kmst_meta_get(const char *meta, const char *key, char *out, size_t out_len);
 
+/* How the checker takes an event type. */
+enum kmst_event_class {
+	KMST_CLASS_UNKNOWN = 0,
+	KMST_CLASS_COMMIT,	/* about one commit; its first event opens the commit */
+	KMST_CLASS_COMMIT_LATE, /* about one commit, may come after its state was freed: never opens one */
+	KMST_CLASS_VBLANK,	/* about one CRTC's VBLANK, in interrupt context: no thread's commit */
+	KMST_CLASS_DRIVER,	/* a driver's own tracepoint: detail only, never judged */
+	KMST_CLASS_USER,	/* written by kmstrace (replay results, marks, END, the watchdog) */
+	KMST_CLASS_RECORDER,	/* a client's ioctl arguments: for `seq`, not for rules */
+};
+
+struct kmst_event_type_info {
+	const char *name;
+	enum kmst_event_class class;
+};
+
+enum kmst_event_class kmst_event_class(unsigned int type);
 /* The name of an event type ("COMMIT_PLANES"), or NULL if unknown. */
 const char *kmst_event_type_name(unsigned int type);
 /* The rule id string ("tail-order") or NULL. */

@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The checker's state, shared by its core (check.c) and its rule families. */
-#ifndef KMSTRACE_CHECK_INTERNAL_H
-#define KMSTRACE_CHECK_INTERNAL_H
+/*
+ * The checker's bottom layer: per-commit, per-CRTC and per-thread tables,
+ * the window of recent events, what each rule needs and has judged, and
+ * the violation sink. The rules (rules_*.c) sit above it and only call
+ * down into it; the dispatcher (dispatch.c) sits above the rules.
+ */
+#ifndef KMSTRACE_CHECK_STATE_H
+#define KMSTRACE_CHECK_STATE_H
 
 #include "check/check.h"
+#include "trace/meta.h"
 
-#define CK_MAX_CRTC 16	 /* CRTC indices tracked in per-commit bitmasks */
-#define CK_MAX_PLANE 64	 /* plane indices tracked in per-commit bitmasks */
-#define CK_MAX_CRTCS 64	 /* (minor, crtc) pairs tracked */
-#define CK_MAX_TIDS 64	 /* threads tracked at once */
-#define CK_ARMED_MAX 16	 /* armed events waiting for a VBLANK, per CRTC */
-#define CK_PENDING_SEQ 8 /* handler-sent events waiting to be matched to their VBLANK */
+#define CK_MAX_CRTC 16	  /* CRTC indices tracked in per-commit bitmasks */
+#define CK_MAX_PLANE 64	  /* plane indices tracked in per-commit bitmasks */
+#define CK_MAX_CRTCS 64	  /* (minor, crtc) pairs tracked */
+#define CK_MAX_TIDS 64	  /* threads tracked at once */
+#define CK_ARMED_MAX 16	  /* armed events waiting for a VBLANK, per CRTC */
+#define CK_PENDING_SEQ 8  /* handler-sent events waiting to be matched to their VBLANK */
+#define CK_OWED_MAX 8	  /* retired commits whose event may still come, per CRTC */
+#define CK_OWED_VBLANKS 3 /* VBLANKs after its state was freed an owed event may still take */
+#define CK_RING 256	  /* recent events kept to centre a violation's window */
+#define CK_STALL_NS 10000000000ull /* DRM's own bound on a commit's completions */
 
 /* Tail stages in the order drm_atomic_helper_commit_tail runs them. */
 enum ck_stage {
@@ -27,27 +37,34 @@ struct ck_commit {
 	uint32_t id;			/* 0 = free slot */
 	uint16_t flags;			/* KMST_CF_* seen on its events */
 	int minor;
+	uint32_t seq_line;		/* replay: the sequence line its ioctl carried */
 	bool has_user_data;
 	uint64_t user_data;
-	uint32_t seq_line;
+	uint64_t start_ns;
 	struct kmst_event first_ev;	/* the event that opened it, for reports */
 
 	bool checked;			/* a DRM helper or driver check ran on it */
 	bool committed;			/* reached commit (swap_state, tail) */
-	bool skip_check_done;		/* skip-check evaluated */
+	bool setup;			/* setup_commit gave it drm_crtc_commits (CRTC_STATE seen) */
+	bool skip_check_done;
 	bool failed;			/* its ioctl or commit returned an error */
 	bool returned;			/* its ioctl or top-level commit call returned */
 	bool unjudged;			/* cut by the trace's start or end: no violation */
 	bool tail_started;		/* a hardware stage entered */
 	bool hw_done_entered, hw_done, flip_done, cleanup_done, wait_deps;
-	bool test_only_reported;
+	bool test_only_reported, stalled;
 	uint8_t stage_seen;		/* bit per enum ck_stage */
 	struct kmst_event stage_ev[CK_STAGE_COUNT]; /* first enter of each stage, for reports */
 
 	uint16_t crtcs;			/* every CRTC it touched */
+	uint16_t crtc_owed;		/* CRTCs on which it owes a flip event (KMST_CS_EVENT) */
+	uint16_t crtc_vblank_on;	/* ... whose VBLANK was on at setup (KMST_VS_ON) */
+	uint16_t crtc_vblank_support;	/* CRTCs with DRM VBLANK support (KMST_VS_SUPPORTED) */
+	uint16_t crtc_going_off, crtc_going_on; /* the commit disables / enables them */
+	uint16_t crtc_vblank_off_called, crtc_vblank_on_called;
 	uint16_t crtc_begun, crtc_flushed, crtc_plane_updated;
-	uint16_t crtc_enabled, crtc_disabled, crtc_armed;
-	uint16_t crtc_early;		/* sent straight away before hw_done with VBLANK on */
+	uint16_t crtc_armed, crtc_flip_done;
+	uint16_t crtc_early;		/* sent at once before hw_done with VBLANK on */
 	struct kmst_event early_ev;
 	uint8_t sends[CK_MAX_CRTC];
 	struct kmst_event send_ev[2];	/* the first two event sends, for reports */
@@ -58,10 +75,18 @@ struct ck_commit {
 	struct kmst_event prepare_ev;	/* one PREPARE_FB for reports */
 };
 
+/* A retired commit whose flip event had not come when its state was freed. */
+struct ck_owed {
+	uint32_t commit, seq_line;
+	unsigned int vblanks;		/* VBLANKs on the CRTC since */
+	struct kmst_event retire_ev;
+};
+
 struct ck_crtc {
 	bool used;
 	int minor, crtc;
-	int vblank_on;			/* -1 unknown, 0 off, 1 on */
+	int vblank_on;			/* -1 unknown, 0 off, 1 on (from KMST_VS_ON and on/off calls) */
+	bool vblank_ref;		/* a VBLANK reference was taken while it was on */
 	bool chain;			/* last_* hold the previous VBLANK of an active run */
 	unsigned int chain_len;		/* VBLANKs in the run so far */
 	uint64_t last_ts, last_seq, frame_ns;
@@ -75,8 +100,8 @@ struct ck_crtc {
 	bool have_send;
 	uint64_t last_send_seq;
 	uint32_t queued_waits;		/* drmWaitVBlank events queued, not delivered */
-	uint32_t off_commit, on_commit;	/* commit disabling/enabling it, waiting for vblank off/on */
-	bool off_seen, on_seen;
+	struct ck_owed owed[CK_OWED_MAX];
+	unsigned int owed_count;
 	/* the last commit retired with an event on it, for sends that come late */
 	uint32_t retired_commit, retired_line;
 	uint8_t retired_sends;
@@ -85,18 +110,23 @@ struct ck_crtc {
 struct ck_tid {
 	uint32_t tid;			/* 0 = free */
 	uint32_t commit;		/* the commit its last commit-bearing event named */
-	bool in_ioctl;
-	uint64_t user_data;
 	int send_depth;			/* inside drm_crtc_send_vblank_event */
 	int fake_vblank_depth;		/* inside drm_atomic_helper_fake_vblank */
 	int vblank_off_depth;		/* inside drm_crtc_vblank_off */
 };
 
+/* What a rule needs to be judged, and why it is n/a when it is not needed. */
+struct ck_need {
+	bool needed;			/* the driver's state and the client's requests make it apply */
+	char why[120];			/* what made it apply, for "not judged" reports */
+};
+
 struct kmst_checker {
 	struct kmst_check_opts opts;
 	struct kmst_check_result result;
-	uint32_t commit_base;		/* meta commit_base: ids up to it began before the trace */
+	struct kmst_meta meta;
 	unsigned int violation_cap, expect_cap;
+	uint64_t last_ts;
 
 	struct ck_commit *commits;	/* open addressing, linear probing, by id */
 	unsigned int commit_cap, commit_count;
@@ -105,40 +135,42 @@ struct kmst_checker {
 	struct ck_tid tids[CK_MAX_TIDS];
 	unsigned int tid_next;		/* next slot to recycle */
 
-	struct kmst_event window[KMST_CHECK_WINDOW]; /* ring of the latest events */
-	unsigned long long window_pos;
+	struct ck_need need[KMST_RULE_COUNT];
+
+	struct kmst_event ring[CK_RING]; /* the latest events, for windows */
+	unsigned long long ring_pos;	/* events fed so far */
 	unsigned int open_violations[KMST_CHECK_MAX_STORED]; /* still collecting "after" events */
 	unsigned int open_count;
-
-	/* What the trace showed the driver does: decides "not applicable". */
-	bool seen_check, seen_tail, seen_begin_flush, seen_prepare_fb, seen_send, seen_delivered,
-		seen_armed, seen_handle_vblank, seen_vblank_onoff, seen_crtc_onoff, seen_swap,
-		seen_hw_done, seen_cleanup_done, seen_state_free, seen_test_only, seen_flip_event;
-	bool trait_no_vblank;
 };
 
-/* check.c */
+/* ---- tables ---- */
 struct ck_commit *ck_commit_find(struct kmst_checker *ck, uint32_t id);
+struct ck_commit *ck_commit_get(struct kmst_checker *ck, uint32_t id);
+void ck_commit_remove(struct kmst_checker *ck, struct ck_commit *c);
 struct ck_crtc *ck_crtc_get(struct kmst_checker *ck, int minor, int crtc);
+struct ck_tid *ck_tid_get(struct kmst_checker *ck, uint32_t tid);
+/* The commit a thread-context event without its own commit id belongs to. */
+struct ck_commit *ck_thread_commit(struct kmst_checker *ck, const struct ck_tid *t);
+
+/* ---- rule bookkeeping ---- */
 bool ck_rule_on(const struct kmst_checker *ck, unsigned int rule);
+/* RULE was evaluated once. */
 void ck_checked(struct kmst_checker *ck, unsigned int rule);
+/* RULE applies: WHY names what made it apply (kept from the first call). */
+void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why);
+/* Whether card MINOR has DRM VBLANK support (from the recording's discovery). */
+bool ck_minor_has_vblank(const struct kmst_checker *ck, int minor);
+
+/* ---- the window and the violation sink ---- */
+void ck_window_feed(struct kmst_checker *ck, const struct kmst_event *ev);
 /*
- * Record a violation of RULE by commit C (may be NULL) on CRTC (-1 none),
- * triggered by EV; OTHER (may be NULL) is a second offending event.
+ * Record a violation of RULE by commit C (may be NULL) on CRTC (-1 none).
+ * EV is the offending event: the window is centred on it when it is still
+ * among the recent events. OTHER (may be NULL) is a second offending event.
  */
 struct kmst_violation *ck_violation(struct kmst_checker *ck, unsigned int rule,
 				    const struct ck_commit *c, int minor, int crtc,
 				    const struct kmst_event *ev, const struct kmst_event *other,
 				    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
-
-/* check_commit.c: the commit path (check, tail order, brackets, fbs, state). */
-void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-		     const struct kmst_event *ev);
-void ck_commit_retire(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
-		      bool leaked);
-
-/* check_vblank.c: VBLANK timing and flip events. */
-void ck_vblank_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-		     const struct kmst_event *ev);
 
 #endif

@@ -2,12 +2,14 @@
 /*
  * Commit-path rules: skip-check, tail-order, plane-bracket, fb-cleanup,
  * cleanup-before-hw-done, no-wait-dependencies, vblank-off-missing,
- * test-only-commits, state-leak, and the per-commit half of the event
- * counts (event-twice / event-missing are decided when the state is freed).
+ * test-only-commits, state-leak and commit-stall. Order is judged from the
+ * DRM helper calls and the driver's callbacks themselves; a driver's own
+ * tracepoints (tvkms's stage announcements) add detail and never count.
  */
 #include <string.h>
 
-#include "check/check_internal.h"
+#include "check/rules.h"
+#include "check/state.h"
 #include "trace/tracefile.h"
 
 #define BIT(n) (1u << (n))
@@ -18,27 +20,9 @@ static const char *const stage_names[CK_STAGE_COUNT] = {
 	[CK_STAGE_FLIP_WAIT] = "flip-done wait",  [CK_STAGE_CLEANUP_PLANES] = "cleanup_planes",
 };
 
-/* The tail stage an event enters, or -1. */
+/* The tail stage a DRM helper call enters, or -1. */
 static int tail_stage(const struct kmst_event *ev)
 {
-	if (ev->type == KMST_EV_TVKMS_STAGE) {
-		switch (ev->aux) {
-		case KMST_TVKMS_STAGE_DISABLES:
-			return CK_STAGE_DISABLES;
-		case KMST_TVKMS_STAGE_PLANES:
-			return CK_STAGE_PLANES;
-		case KMST_TVKMS_STAGE_ENABLES:
-			return CK_STAGE_ENABLES;
-		case KMST_TVKMS_STAGE_HW_DONE:
-			return CK_STAGE_HW_DONE;
-		case KMST_TVKMS_STAGE_FLIP_DONE:
-			return CK_STAGE_FLIP_WAIT;
-		case KMST_TVKMS_STAGE_CLEANUP:
-			return CK_STAGE_CLEANUP_PLANES;
-		default:
-			return -1;
-		}
-	}
 	if (ev->phase != KMST_PH_ENTER)
 		return -1;
 	switch (ev->type) {
@@ -68,8 +52,11 @@ static int stage_rank(int stage)
 	return rank[stage];
 }
 
-static bool is_tail_event(const struct kmst_event *ev)
+/* What a TEST_ONLY commit must never do: touch the hardware or VBLANK state. */
+static bool is_hardware_event(const struct kmst_event *ev)
 {
+	if (ev->phase == KMST_PH_EXIT)
+		return false;
 	switch (ev->type) {
 	case KMST_EV_MODESET_DISABLES:
 	case KMST_EV_COMMIT_PLANES:
@@ -87,8 +74,12 @@ static bool is_tail_event(const struct kmst_event *ev)
 	case KMST_EV_CRTC_ATOMIC_DISABLE:
 	case KMST_EV_PLANE_ATOMIC_UPDATE:
 	case KMST_EV_PLANE_ATOMIC_DISABLE:
-	case KMST_EV_TVKMS_STAGE:
-		return ev->phase != KMST_PH_EXIT;
+	case KMST_EV_VBLANK_ON:
+	case KMST_EV_VBLANK_OFF:
+	case KMST_EV_VBLANK_GET:
+	case KMST_EV_ARM_VBLANK_EVENT:
+	case KMST_EV_SEND_VBLANK_EVENT:
+		return true;
 	default:
 		return false;
 	}
@@ -106,6 +97,7 @@ static void skip_check(struct kmst_checker *ck, struct ck_commit *c, const struc
 	if (c->skip_check_done || (c->flags & KMST_CF_TEST_ONLY))
 		return;
 	c->skip_check_done = true;
+	ck_needed(ck, KMST_RULE_SKIP_CHECK, "a commit was committed");
 	ck_checked(ck, KMST_RULE_SKIP_CHECK);
 	if (!c->checked)
 		ck_violation(ck, KMST_RULE_SKIP_CHECK, c, ev->minor, ev->crtc, ev, NULL,
@@ -118,7 +110,6 @@ static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struc
 {
 	int later;
 
-	ck->seen_tail = true;
 	if (c->stage_seen & BIT(stage))
 		return;
 	ck_checked(ck, KMST_RULE_TAIL_ORDER);
@@ -130,6 +121,10 @@ static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struc
 			     c->id);
 		break;
 	}
+	/* Cleaning up planes the hardware may still scan out: the flip had to be waited for. */
+	if (stage == CK_STAGE_CLEANUP_PLANES && c->tail_started && !(c->stage_seen & BIT(CK_STAGE_FLIP_WAIT)))
+		ck_violation(ck, KMST_RULE_TAIL_ORDER, c, ev->minor, -1, ev, NULL,
+			     "cleanup_planes entered without a flip-done wait in commit %u", c->id);
 	c->stage_seen |= BIT(stage);
 	c->stage_ev[stage] = *ev;
 }
@@ -144,9 +139,10 @@ static void dependencies(struct kmst_checker *ck, struct ck_commit *c, const str
 
 		if (!c->dep_prev[crtc])
 			continue;
+		ck_needed(ck, KMST_RULE_NO_WAIT_DEPENDENCIES, "a commit followed another on the same CRTC");
 		ck_checked(ck, KMST_RULE_NO_WAIT_DEPENDENCIES);
 		prev = ck_commit_find(ck, c->dep_prev[crtc]);
-		if (!prev || (prev->hw_done && prev->flip_done))
+		if (!prev || prev->unjudged || (prev->hw_done && prev->flip_done))
 			continue;
 		ck_violation(ck, KMST_RULE_NO_WAIT_DEPENDENCIES, c, ev->minor, crtc, ev, NULL,
 			     "commit %u started %s on crtc %d before commit %u completed %s%s%s",
@@ -161,7 +157,6 @@ static void swap_state(struct kmst_checker *ck, struct ck_commit *c)
 {
 	int crtc;
 
-	ck->seen_swap = true;
 	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
 		struct ck_crtc *cr;
 
@@ -176,6 +171,37 @@ static void swap_state(struct kmst_checker *ck, struct ck_commit *c)
 	}
 }
 
+/* One CRTC of the commit, as drm_atomic_helper_setup_commit left it. */
+static void crtc_state(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	unsigned int cs = ev->aux & 0xffff, vs = ev->aux >> 16;
+	bool supported = (vs & KMST_VS_VALID) ? (vs & KMST_VS_SUPPORTED) : ck_minor_has_vblank(ck, ev->minor);
+	uint16_t bit;
+
+	if (ev->crtc < 0 || ev->crtc >= CK_MAX_CRTC)
+		return;
+	bit = BIT(ev->crtc);
+	c->setup = true;
+	c->crtcs |= bit;
+	ck_needed(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE, "a commit went through setup_commit");
+	ck_needed(ck, KMST_RULE_COMMIT_STALL, "a commit went through setup_commit");
+	if (cs & KMST_CS_EVENT)
+		c->crtc_owed |= bit;
+	if (cs & KMST_CS_CLIENT_EVENT)
+		c->flags |= KMST_CF_PAGE_FLIP_EVENT;
+	if ((vs & KMST_VS_VALID) && (vs & KMST_VS_ON))
+		c->crtc_vblank_on |= bit;
+	if (!supported)
+		return;
+	c->crtc_vblank_support |= bit;
+	if ((cs & KMST_CS_OLD_ACTIVE) && (!(cs & KMST_CS_ACTIVE) || (cs & KMST_CS_MODESET)))
+		c->crtc_going_off |= bit;
+	if ((cs & KMST_CS_ACTIVE) && (!(cs & KMST_CS_OLD_ACTIVE) || (cs & KMST_CS_MODESET)))
+		c->crtc_going_on |= bit;
+	if (c->crtc_going_off | c->crtc_going_on)
+		ck_needed(ck, KMST_RULE_VBLANK_OFF_MISSING, "a commit enabled or disabled a CRTC with VBLANK support");
+}
+
 /* vblank-off-missing is decided when the commit signals hw_done. */
 static void vblank_onoff_at_hw_done(struct kmst_checker *ck, struct ck_commit *c,
 				    const struct kmst_event *ev)
@@ -183,69 +209,73 @@ static void vblank_onoff_at_hw_done(struct kmst_checker *ck, struct ck_commit *c
 	int crtc;
 
 	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
-		struct ck_crtc *cr;
+		uint16_t bit = BIT(crtc);
 
-		if (!((c->crtc_disabled | c->crtc_enabled) & BIT(crtc)))
-			continue;
-		cr = ck_crtc_get(ck, c->minor, crtc);
-		if (!cr)
-			continue;
-		if ((c->crtc_disabled & BIT(crtc)) && cr->off_commit == c->id) {
+		if (c->crtc_going_off & bit) {
 			ck_checked(ck, KMST_RULE_VBLANK_OFF_MISSING);
-			if (!cr->off_seen)
+			if (!(c->crtc_vblank_off_called & bit))
 				ck_violation(ck, KMST_RULE_VBLANK_OFF_MISSING, c, c->minor, crtc, ev, NULL,
 					     "commit %u disabled crtc %d but did not call drm_crtc_vblank_off "
 					     "before hw_done", c->id, crtc);
-			cr->off_commit = 0;
 		}
-		if ((c->crtc_enabled & BIT(crtc)) && cr->on_commit == c->id) {
+		if (c->crtc_going_on & bit) {
 			ck_checked(ck, KMST_RULE_VBLANK_OFF_MISSING);
-			if (!cr->on_seen)
+			if (!(c->crtc_vblank_on_called & bit))
 				ck_violation(ck, KMST_RULE_VBLANK_OFF_MISSING, c, c->minor, crtc, ev, NULL,
 					     "commit %u enabled crtc %d but did not call drm_crtc_vblank_on "
 					     "before hw_done", c->id, crtc);
-			cr->on_commit = 0;
 		}
 	}
+	c->crtc_going_off = c->crtc_going_on = 0;
+}
+
+static void hw_done_entered(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	if (c->hw_done_entered)
+		return;
+	c->hw_done_entered = true;
+	vblank_onoff_at_hw_done(ck, c, ev);
+}
+
+static bool minor_has(const struct kmst_checker *ck, int minor, const char *callback)
+{
+	char trait[48];
+
+	snprintf(trait, sizeof(trait), "no-%s", callback);
+	return !kmst_meta_has_trait(&ck->meta, minor, trait);
 }
 
 static void crtc_callback(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
 	int crtc = ev->crtc;
-	struct ck_crtc *cr;
+	uint16_t bit;
 
 	if (crtc < 0 || crtc >= CK_MAX_CRTC || ev->phase == KMST_PH_EXIT)
 		return;
-	c->crtcs |= BIT(crtc);
+	bit = BIT(crtc);
+	c->crtcs |= bit;
 	switch (ev->type) {
 	case KMST_EV_CRTC_ATOMIC_BEGIN:
-		ck->seen_begin_flush = true;
-		c->crtc_begun |= BIT(crtc);
-		if (c->crtc_plane_updated & BIT(crtc))
+		c->crtc_begun |= bit;
+		if (c->crtc_plane_updated & bit)
 			ck_violation(ck, KMST_RULE_PLANE_BRACKET, c, ev->minor, crtc, ev, NULL,
 				     "crtc %d atomic_begin came after a plane update on it in commit %u",
 				     crtc, c->id);
 		break;
 	case KMST_EV_CRTC_ATOMIC_FLUSH:
-		ck->seen_begin_flush = true;
-		c->crtc_flushed |= BIT(crtc);
+		c->crtc_flushed |= bit;
 		break;
 	case KMST_EV_CRTC_ATOMIC_ENABLE:
-		ck->seen_crtc_onoff = true;
-		c->crtc_enabled |= BIT(crtc);
-		cr = ck_crtc_get(ck, ev->minor, crtc);
-		if (cr) {
-			cr->on_commit = c->id;
-			cr->on_seen = false;
+		/* Without setup_commit's view, the driver's own callbacks tell. */
+		if (!c->setup && ck_minor_has_vblank(ck, ev->minor)) {
+			c->crtc_going_on |= bit;
+			ck_needed(ck, KMST_RULE_VBLANK_OFF_MISSING, "a CRTC with VBLANK support was enabled");
 		}
 		break;
 	case KMST_EV_CRTC_ATOMIC_DISABLE:
-		ck->seen_crtc_onoff = true;
-		c->crtc_disabled |= BIT(crtc);
-		cr = ck_crtc_get(ck, ev->minor, crtc);
-		if (cr) {
-			cr->off_commit = c->id;
-			cr->off_seen = false;
+		if (!c->setup && ck_minor_has_vblank(ck, ev->minor)) {
+			c->crtc_going_off |= bit;
+			ck_needed(ck, KMST_RULE_VBLANK_OFF_MISSING, "a CRTC with VBLANK support was disabled");
 		}
 		break;
 	default:
@@ -256,18 +286,32 @@ static void crtc_callback(struct kmst_checker *ck, struct ck_commit *c, const st
 static void plane_update(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
 	int crtc = ev->crtc;
+	uint16_t bit;
 
 	if (ev->phase == KMST_PH_EXIT || crtc < 0 || crtc >= CK_MAX_CRTC)
 		return;
-	c->crtcs |= BIT(crtc);
-	c->crtc_plane_updated |= BIT(crtc);
-	if (!(c->crtc_begun & BIT(crtc)) && !(c->crtc_flushed & BIT(crtc)))
-		return; /* checked at atomic_begin, if the driver has one */
+	bit = BIT(crtc);
+	c->crtcs |= bit;
+	c->crtc_plane_updated |= bit;
+	if (!minor_has(ck, ev->minor, "crtc.atomic_begin") && !minor_has(ck, ev->minor, "crtc.atomic_flush"))
+		return; /* no bracket to be inside of */
+	ck_needed(ck, KMST_RULE_PLANE_BRACKET, "a plane was updated on a driver with atomic_begin/flush");
 	ck_checked(ck, KMST_RULE_PLANE_BRACKET);
-	if (c->crtc_flushed & BIT(crtc)) {
+	if (c->crtc_flushed & bit) {
 		struct kmst_violation *v =
 			ck_violation(ck, KMST_RULE_PLANE_BRACKET, c, ev->minor, crtc, ev, NULL,
 				     "plane %d %s after crtc %d atomic_flush in commit %u", ev->plane,
+				     ev->type == KMST_EV_PLANE_ATOMIC_UPDATE ? "atomic_update" :
+									       "atomic_disable",
+				     crtc, c->id);
+
+		if (v)
+			v->plane = ev->plane;
+	} else if (minor_has(ck, ev->minor, "crtc.atomic_begin") && !(c->crtc_begun & bit)) {
+		struct kmst_violation *v =
+			ck_violation(ck, KMST_RULE_PLANE_BRACKET, c, ev->minor, crtc, ev, NULL,
+				     "plane %d %s on crtc %d before its atomic_begin in commit %u",
+				     ev->plane,
 				     ev->type == KMST_EV_PLANE_ATOMIC_UPDATE ? "atomic_update" :
 									       "atomic_disable",
 				     crtc, c->id);
@@ -285,8 +329,8 @@ static void plane_fb(struct kmst_checker *ck, struct ck_commit *c, const struct 
 		return;
 	bit = 1ull << ev->plane;
 	if (ev->type == KMST_EV_PLANE_PREPARE_FB) {
-		ck->seen_prepare_fb = true;
 		if (ev->phase == KMST_PH_ENTER) {
+			ck_needed(ck, KMST_RULE_FB_CLEANUP, "a plane's framebuffer was prepared");
 			c->planes_prepared |= bit;
 			c->prepare_ev = *ev;
 		} else if (ev->phase == KMST_PH_EXIT && ev->ret != 0) {
@@ -303,8 +347,29 @@ static void plane_fb(struct kmst_checker *ck, struct ck_commit *c, const struct 
 		c->planes_cleaned_early |= bit;
 }
 
-void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-		     const struct kmst_event *ev)
+static void test_only(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	if (!(c->flags & KMST_CF_TEST_ONLY) || c->test_only_reported || !is_hardware_event(ev))
+		return;
+	c->test_only_reported = true;
+	ck_violation(ck, KMST_RULE_TEST_ONLY_COMMITS, c, ev->minor, ev->crtc, ev, NULL,
+		     "TEST_ONLY commit %u ran %s", c->id, kmst_event_type_name(ev->type));
+}
+
+static void cleanup_done(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	if (ev->phase == KMST_PH_EXIT || c->cleanup_done)
+		return;
+	c->cleanup_done = true;
+	ck_needed(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE, "a commit signalled cleanup_done");
+	ck_checked(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE);
+	if (!c->hw_done && !c->hw_done_entered)
+		ck_violation(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE, c, ev->minor, -1, ev, NULL,
+			     "commit %u signalled cleanup_done before hw_done", c->id);
+}
+
+void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
+			   const struct kmst_event *ev)
 {
 	int stage;
 
@@ -312,15 +377,11 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	if (!c)
 		return;
 	if (ev->commit_flags & KMST_CF_TEST_ONLY)
-		ck->seen_test_only = true;
-	if (ev->commit_flags & KMST_CF_PAGE_FLIP_EVENT)
-		ck->seen_flip_event = true;
+		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
 	if (is_check_event(ev->type)) {
-		ck->seen_check = true;
 		c->checked = true;
-		if (ev->type == KMST_EV_CRTC_ATOMIC_CHECK && ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
-			c->crtcs |= BIT(ev->crtc);
-		if (ev->type == KMST_EV_PLANE_ATOMIC_CHECK && ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
+		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
+		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
 			c->crtcs |= BIT(ev->crtc);
 	}
 	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 &&
@@ -332,45 +393,41 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_COMMIT ||
 	     ev->type == KMST_EV_NONBLOCKING_COMMIT))
 		c->returned = true;
-
-	if (is_tail_event(ev) && (c->flags & KMST_CF_TEST_ONLY)) {
-		if (!c->test_only_reported) {
-			c->test_only_reported = true;
-			ck_violation(ck, KMST_RULE_TEST_ONLY_COMMITS, c, ev->minor, ev->crtc, ev, NULL,
-				     "TEST_ONLY commit %u ran %s", c->id, kmst_event_type_name(ev->type));
-		}
-	}
+	test_only(ck, c, ev);
 
 	switch (ev->type) {
 	case KMST_EV_SWAP_STATE:
-		if (ev->phase == KMST_PH_ENTER) {
+		if (ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY)) {
 			c->committed = true;
+			ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit was committed");
 			skip_check(ck, c, ev);
 			swap_state(ck, c);
 		}
 		break;
 	case KMST_EV_COMMIT:
 	case KMST_EV_NONBLOCKING_COMMIT:
-		if (ev->phase == KMST_PH_ENTER)
+		if (ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY))
 			c->committed = true;
+		break;
+	case KMST_EV_CRTC_STATE:
+		crtc_state(ck, c, ev);
 		break;
 	case KMST_EV_WAIT_FOR_DEPENDENCIES:
 		c->wait_deps = true;
 		break;
 	case KMST_EV_HW_DONE:
-		ck->seen_hw_done = true;
-		if (ev->phase == KMST_PH_ENTER) {
-			c->hw_done_entered = true;
-			vblank_onoff_at_hw_done(ck, c, ev);
-		} else {
+		if (ev->phase == KMST_PH_ENTER)
+			hw_done_entered(ck, c, ev);
+		else
 			c->hw_done = true;
-		}
 		break;
 	case KMST_EV_HW_DONE_COMPLETE:
-		ck->seen_hw_done = true;
-		c->hw_done_entered = c->hw_done = true;
+		hw_done_entered(ck, c, ev);
+		c->hw_done = true;
 		break;
 	case KMST_EV_FLIP_DONE_COMPLETE:
+		if (ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
+			c->crtc_flip_done |= BIT(ev->crtc);
 		c->flip_done = true;
 		break;
 	case KMST_EV_WAIT_FOR_FLIP_DONE:
@@ -381,14 +438,16 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 		break;
 	case KMST_EV_CLEANUP_DONE:
 	case KMST_EV_CLEANUP_DONE_COMPLETE:
-		if (ev->phase == KMST_PH_EXIT || c->cleanup_done)
-			break;
-		ck->seen_cleanup_done = true;
-		c->cleanup_done = true;
-		ck_checked(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE);
-		if (!c->hw_done_entered)
-			ck_violation(ck, KMST_RULE_CLEANUP_BEFORE_HW_DONE, c, ev->minor, -1, ev, NULL,
-				     "commit %u signalled cleanup_done before hw_done", c->id);
+		cleanup_done(ck, c, ev);
+		break;
+	case KMST_EV_VBLANK_OFF:
+	case KMST_EV_VBLANK_ON:
+		if (ev->phase == KMST_PH_ENTER && ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC) {
+			if (ev->type == KMST_EV_VBLANK_OFF)
+				c->crtc_vblank_off_called |= BIT(ev->crtc);
+			else
+				c->crtc_vblank_on_called |= BIT(ev->crtc);
+		}
 		break;
 	case KMST_EV_CRTC_ATOMIC_BEGIN:
 	case KMST_EV_CRTC_ATOMIC_FLUSH:
@@ -404,9 +463,6 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	case KMST_EV_PLANE_CLEANUP_FB:
 		plane_fb(ck, c, ev);
 		break;
-	case KMST_EV_STATE_FREE:
-		ck->seen_state_free = true;
-		break;
 	default:
 		break;
 	}
@@ -414,15 +470,11 @@ void ck_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid
 	stage = tail_stage(ev);
 	if (stage >= 0 && !(c->flags & KMST_CF_TEST_ONLY)) {
 		c->committed = true;
+		ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
 		skip_check(ck, c, ev);
-		/*
-		 * tvkms announces a stage before its helper runs: only the helpers
-		 * start hardware, and only the helper (or the completion itself)
-		 * signals hw_done.
-		 */
-		if (stage == CK_STAGE_HW_DONE && ev->type != KMST_EV_TVKMS_STAGE)
-			c->hw_done_entered = true;
-		if (!c->tail_started && stage <= CK_STAGE_ENABLES && ev->type != KMST_EV_TVKMS_STAGE) {
+		if (stage == CK_STAGE_HW_DONE)
+			hw_done_entered(ck, c, ev);
+		if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
 			c->tail_started = true;
 			dependencies(ck, c, ev);
 		}
@@ -460,53 +512,61 @@ static void fb_cleanup_at_retire(struct kmst_checker *ck, struct ck_commit *c,
 	}
 }
 
-/* Event counts per CRTC, decided once the commit is over. */
-static void events_at_retire(struct kmst_checker *ck, struct ck_commit *c,
-			     const struct kmst_event *ev)
+/* A commit with drm_crtc_commits owes hw_done and cleanup_done: the next one waits on them. */
+static void stall_at_retire(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
-	int crtc;
+	const char *missing;
 
-	if (!(c->flags & KMST_CF_PAGE_FLIP_EVENT) || (c->flags & KMST_CF_TEST_ONLY) || c->failed ||
-	    !c->committed)
+	if (!c->setup || c->failed || c->stalled || (c->flags & KMST_CF_TEST_ONLY))
 		return;
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
-		struct ck_crtc *cr;
-
-		if (!(c->crtcs & BIT(crtc)))
-			continue;
-		ck_checked(ck, KMST_RULE_EVENT_MISSING);
-		ck_checked(ck, KMST_RULE_EVENT_TWICE);
-		if ((c->crtc_early & BIT(crtc)) && c->sends[crtc] <= 1)
-			ck_violation(ck, KMST_RULE_EVENT_EARLY, c, c->minor, crtc, &c->early_ev, NULL,
-				     "commit %u sent its flip event on crtc %d before hw_done, with VBLANK "
-				     "on and without arming it", c->id, crtc);
-		if (c->sends[crtc] == 0)
-			ck_violation(ck, KMST_RULE_EVENT_MISSING, c, c->minor, crtc, ev, NULL,
-				     "commit %u requested a flip event but none was sent on crtc %d",
-				     c->id, crtc);
-		else if (c->sends[crtc] > 1)
-			ck_violation(ck, KMST_RULE_EVENT_TWICE, c, c->minor, crtc, &c->send_ev[1],
-				     &c->send_ev[0], "commit %u got %u flip events on crtc %d", c->id,
-				     c->sends[crtc], crtc);
-		cr = ck_crtc_get(ck, c->minor, crtc);
-		if (cr) {
-			cr->retired_commit = c->id;
-			cr->retired_line = c->seq_line;
-			cr->retired_sends = c->sends[crtc];
-		}
+	missing = !c->hw_done && !c->hw_done_entered ? "hw_done" : !c->cleanup_done ? "cleanup_done" : NULL;
+	if (!ev) {
+		/* The trace ended under it: a stall only once DRM's own bound has passed. */
+		if (!missing || ck->last_ts < c->start_ns + CK_STALL_NS)
+			return;
+		ck_checked(ck, KMST_RULE_COMMIT_STALL);
+		ck_violation(ck, KMST_RULE_COMMIT_STALL, c, c->minor, -1, &c->first_ev, NULL,
+			     "commit %u had not signalled %s %.1f s after it began (DRM waits 10 s)",
+			     c->id, missing, (ck->last_ts - c->start_ns) / 1e9);
+		return;
 	}
+	ck_checked(ck, KMST_RULE_COMMIT_STALL);
+	if (missing)
+		ck_violation(ck, KMST_RULE_COMMIT_STALL, c, c->minor, -1, ev, NULL,
+			     "commit %u was freed without ever signalling %s: the next commit on its "
+			     "CRTCs waits DRM's 10 s for it", c->id, missing);
 }
 
-void ck_commit_retire(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
-		      bool leaked)
+void ck_rules_stall(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	const char *missing = ev->aux == KMST_EV_HW_DONE_COMPLETE	 ? "hw_done" :
+			      ev->aux == KMST_EV_FLIP_DONE_COMPLETE	 ? "flip_done" :
+			      ev->aux == KMST_EV_CLEANUP_DONE_COMPLETE ? "cleanup_done" :
+									 "a completion";
+
+	ck_needed(ck, KMST_RULE_COMMIT_STALL, "the watchdog saw a commit stall");
+	ck_checked(ck, KMST_RULE_COMMIT_STALL);
+	if (c)
+		c->stalled = true;
+	ck_violation(ck, KMST_RULE_COMMIT_STALL, c, ev->minor, ev->crtc, ev, NULL,
+		     "commit %u stalled: no %s%s%.*d after %.1f s", ev->commit_id, missing,
+		     ev->crtc >= 0 ? " on crtc " : "", ev->crtc >= 0 ? 1 : 0, ev->crtc >= 0 ? ev->crtc : 0,
+		     ev->arg0 / 1e9);
+}
+
+void ck_rules_commit_retire(struct kmst_checker *ck, struct ck_commit *c,
+			    const struct kmst_event *ev, bool leaked)
 {
 	fb_cleanup_at_retire(ck, c, ev);
-	events_at_retire(ck, c, ev);
 	if (!(c->flags & KMST_CF_TEST_ONLY) && c->committed && !c->skip_check_done && ev)
 		skip_check(ck, c, ev);
 	if (c->flags & KMST_CF_TEST_ONLY)
 		ck_checked(ck, KMST_RULE_TEST_ONLY_COMMITS);
-	ck_checked(ck, KMST_RULE_STATE_LEAK);
+	stall_at_retire(ck, c, ev);
+	if (ev || !c->unjudged) {
+		ck_needed(ck, KMST_RULE_STATE_LEAK, "atomic states were allocated");
+		ck_checked(ck, KMST_RULE_STATE_LEAK);
+	}
 	if (leaked)
 		ck_violation(ck, KMST_RULE_STATE_LEAK, c, c->minor, -1, &c->first_ev, NULL,
 			     "atomic state of commit %u was never freed (no STATE_FREE by the end of the trace)",

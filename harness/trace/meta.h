@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one parser of a trace's metadata (`key=value` lines, see
+ * bpf/kmstrace_event.h): every reader of the metadata asks this struct.
+ */
+#ifndef KMSTRACE_META_H
+#define KMSTRACE_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KMST_META_TRAITS 32
+#define KMST_META_PROGS 160
+#define KMST_META_MISSING 64
+
+struct kmst_meta_trait {
+	int minor;	 /* the card it is about */
+	char what[40];	 /* "no-vblank", "no-atomic_begin", ... */
+};
+
+struct kmst_meta_prog {
+	char name[64];	 /* function or tracepoint */
+	char detail[96]; /* attach mode (prog=) or the reason it is missing (missing=) */
+};
+
+struct kmst_meta {
+	char kernel[96];
+	char driver[64];
+	char device[64];
+	char tool[32];
+	char seq[256];		/* the sequence a replay ran */
+	int minor;		/* -1 when not given */
+	uint32_t commit_base;	/* commit ids up to it began before the trace */
+	unsigned int trait_count, prog_count, missing_count;
+	struct kmst_meta_trait traits[KMST_META_TRAITS];
+	struct kmst_meta_prog progs[KMST_META_PROGS];
+	struct kmst_meta_prog missing[KMST_META_MISSING];
+};
+
+/* Parse TEXT (may be NULL: everything unknown). Lines past the bounds are ignored. */
+void kmst_meta_parse(const char *text, struct kmst_meta *meta);
+/* Whether card MINOR (-1: any card) has TRAIT. */
+bool kmst_meta_has_trait(const struct kmst_meta *meta, int minor, const char *trait);
+/* Whether NAME was attached. */
+bool kmst_meta_has_prog(const struct kmst_meta *meta, const char *name);
+/* Why NAME could not be attached, or NULL if it was not reported missing. */
+const char *kmst_meta_missing(const struct kmst_meta *meta, const char *name);
+
+#endif
