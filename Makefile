@@ -13,9 +13,9 @@ PYTHON ?= /usr/bin/python3
 V ?= 0
 export KERNELS PYTHON V
 
-.PHONY: all module bpf harness deps run check check-host check-vm bench clean
+.PHONY: all module bpf harness vkms deps run check check-host check-vm bench clean
 
-all: module bpf harness
+all: module bpf harness vkms
 
 module:
 	@$(MAKE) --no-print-directory -C module
@@ -25,6 +25,11 @@ bpf:
 
 harness: bpf
 	@$(MAKE) --no-print-directory -C harness
+
+# Upstream VKMS, the peer driver, built from Debian's linux-source-6.1 for
+# the 6.1 kernel (its sources do not build against newer headers).
+vkms:
+	@if echo " $(KERNELS) " | grep -q " 6.1 "; then KERNELS=6.1 ci/vkms-peer; fi
 
 deps:
 	@ci/deps
