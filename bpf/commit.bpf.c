@@ -7,7 +7,17 @@
  * One handler serves every function: the loader describes each traced
  * function in fn_specs[] (its event type, what each argument is, and any
  * extra work), and attaches function N through the programs of slot N:
- * fentry/fexit where BTF allows, else kprobe/kretprobe.
+ * fentry/fexit where BTF allows, else kprobe/kretprobe. This file holds
+ * that handler and every program of the object; the work lives in parts
+ * by concern:
+ *   filter.bpf.h         which tasks and devices are traced
+ *   commit_ids.bpf.h     commit identity: atomic state -> commit id
+ *   emit.bpf.h           the ring buffer and the record head
+ *   recorder.bpf.h       the client's ioctl arguments
+ *   completions.bpf.h    hw_done / cleanup_done, whoever signals them
+ *   drm_state.bpf.h      DRM's VBLANK and CRTC state (KMST_VS_*, KMST_CS_*)
+ *   host_timer.bpf.h     how late the host ran a VBLANK's hrtimer
+ *   vblank_events.bpf.h  VBLANKs, event ownership, arm/send/delivery
  *
  * Handlers run in hrtimer and VBLANK interrupt context under
  * dev->event_lock: they only use hash/array maps (IRQ-safe bucket locks)
@@ -23,37 +33,19 @@
 #include "kmstrace_event.h"
 #include "kmstrace_tracer.h"
 
+#include "filter.bpf.h"
+#include "commit_ids.bpf.h"
+#include "emit.bpf.h"
+#include "recorder.bpf.h"
+#include "completions.bpf.h"
+#include "drm_state.bpf.h"
+#include "host_timer.bpf.h"
+#include "vblank_events.bpf.h"
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* uapi DRM_MODE_ATOMIC_* / DRM_MODE_PAGE_FLIP_EVENT */
-#define UAPI_PAGE_FLIP_EVENT 0x01
-#define UAPI_ATOMIC_TEST_ONLY 0x0100
-#define UAPI_ATOMIC_NONBLOCK 0x0200
-#define UAPI_ATOMIC_ALLOW_MODESET 0x0400
-/* uapi DRM_EVENT_*: the pending events that belong to a CRTC */
-#define UAPI_EVENT_VBLANK 0x01
-#define UAPI_EVENT_CRTC_SEQUENCE 0x03
-
-#define MAX_CRTCS 8
-
-/* ---- Tunables, set by the loader through the skeleton before load ---- */
-
+/* Set by the loader through the skeleton before load. */
 const volatile struct kmst_fn_spec fn_specs[KMST_FN_MAX];
-const volatile __u32 filter_tgid;
-const volatile char filter_comm[16];
-const volatile __s32 filter_minor = -1;
-const volatile __u8 recorder_on = 1;
-const volatile struct kmst_hist hist_zero;
-const volatile struct kmst_rec_atomic rec_atomic_zero;
-/*
- * Wake the reader only once this many bytes wait in the ring. A wakeup per
- * event costs the traced client a context switch per commit; the reader
- * polls on a short timer anyway, so batching loses nothing. 0 = always wake.
- */
-const volatile __u64 wakeup_bytes;
-
-/* Next commit id minus one; ids start at 1 and are never reused. */
-__u64 commit_id_counter;
 
 /*
  * Set by the loader once every program is attached. Programs attach one at
@@ -62,117 +54,6 @@ __u64 commit_id_counter;
  * then; a commit already running at that point is marked KMST_CF_JOINED.
  */
 __u32 live;
-
-/* ---- Maps ---- */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20); /* resized by the loader */
-} events SEC(".maps");
-
-static __always_inline __u64 submit_flags(void)
-{
-	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-/* Ring buffer reserve failures per event type. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KMST_EV_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct kmst_commit_info {
-	__u32 id;
-	__u16 flags;	/* KMST_CF_* */
-	__u8 selected;	/* passes the pid/comm filter */
-	__u8 bound;	/* a pre-assigned id already given to a state */
-	__s32 minor;
-	__u32 pad;
-	__u64 ioctl_ts; /* atomic ioctl entry, 0 if not from the ioctl */
-};
-
-/* struct drm_atomic_state * -> its commit. Retired at __drm_atomic_state_free. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct kmst_commit_info);
-} states SEC(".maps");
-
-/* tid -> the commit id pre-assigned at atomic ioctl entry. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct kmst_commit_info);
-} ioctl_pending SEC(".maps");
-
-/* tid -> the commit of the last state-bearing call on that thread. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct kmst_commit_info);
-} tid_commit SEC(".maps");
-
-struct kmst_event_owner {
-	struct kmst_commit_info commit;
-	__s32 crtc;
-	__u32 pad;
-	__u64 arm_ts;
-};
-
-/*
- * A commit's hw_done and cleanup_done completions (struct completion *,
- * inside its struct drm_crtc_commit) -> the commit, so complete_all() on
- * one of them becomes HW_DONE_COMPLETE / CLEANUP_DONE_COMPLETE whoever
- * signals it: the helpers, or a driver by hand.
- */
-struct kmst_completion_owner {
-	struct kmst_commit_info commit;
-	__s32 crtc;
-	__u32 type; /* KMST_EV_HW_DONE_COMPLETE or KMST_EV_CLEANUP_DONE_COMPLETE */
-	__u64 crtc_ptr; /* drm_crtc_commit.crtc, to tell a reused address */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct kmst_completion_owner);
-} completions SEC(".maps");
-
-/* struct drm_pending_vblank_event * -> the commit that owns it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct kmst_event_owner);
-} pending_events SEC(".maps");
-
-struct kmst_crtc_key {
-	__s32 minor;
-	__s32 crtc;
-};
-
-struct kmst_crtc_info {
-	struct kmst_commit_info latest_event; /* latest commit that requested or armed a client event */
-	__u32 armed_commit;		  /* commit whose event waits for a VBLANK; 0 = none */
-	__u32 pad;
-	__u64 last_vblank_ts;
-	__u64 last_vblank_seq;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, struct kmst_crtc_key);
-	__type(value, struct kmst_crtc_info);
-} crtcs SEC(".maps");
 
 /* kretprobe mode: the arguments seen at entry, per (tid, function). */
 struct kmst_call_key {
@@ -191,47 +72,7 @@ struct {
 	__type(value, struct kmst_call_args);
 } kprobe_args SEC(".maps");
 
-/* The atomic ioctl's arguments, copied at entry, emitted at exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 128);
-	__type(key, __u32);
-	__type(value, struct kmst_rec_atomic);
-} atomic_recs SEC(".maps");
-
-/* The VBLANK being handled on this CPU (drm_handle_vblank entry to exit). */
-struct kmst_vblank_ctx {
-	__s32 minor;
-	__s32 crtc;
-	__u32 armed_commit;
-	__u32 pad;
-	__u64 delivered_seq; /* the last event delivered on this CPU: its sequence */
-	__u64 delivered_ts;  /* ... and timestamp, for drm_crtc_send_vblank_event's exit */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct kmst_vblank_ctx);
-} vblank_cpu SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, struct kmst_hist_key);
-	__type(value, struct kmst_hist);
-} hists SEC(".maps");
-
-/* ---- Helpers ---- */
-
-/* Everything one event needs to know about its objects. */
-struct kmst_ectx {
-	struct kmst_commit_info commit;
-	__s32 crtc;
-	__s32 plane;
-};
-
+/* One call of a traced function, as its program saw it. */
 struct kmst_call {
 	__u64 args[KMST_FN_ARGS];
 	__u64 ret;
@@ -240,725 +81,141 @@ struct kmst_call {
 	__u8 source; /* KMST_SRC_* */
 };
 
-static __always_inline __u32 current_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
-
-static __always_inline bool task_selected(void)
-{
-	char comm[16];
-	int i;
-
-	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
-		return false;
-	if (!filter_comm[0])
-		return true;
-	if (bpf_get_current_comm(comm, sizeof(comm)))
-		return false;
-	for (i = 0; i < 16; i++) {
-		if (comm[i] != filter_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
-static __always_inline bool minor_selected(__s32 minor)
-{
-	return filter_minor < 0 || minor < 0 || minor == filter_minor;
-}
-
-static __always_inline __s32 minor_of(struct drm_device *dev)
-{
-	struct drm_minor *primary;
-
-	if (!dev)
-		return -1;
-	primary = BPF_CORE_READ(dev, primary);
-	if (!primary)
-		return -1;
-	return BPF_CORE_READ(primary, index);
-}
-
-static __always_inline void count_drop(__u32 type)
-{
-	__u64 *count;
-
-	if (type >= KMST_EV_MAX)
-		return;
-	count = bpf_map_lookup_elem(&drops, &type);
-	if (count)
-		__sync_fetch_and_add(count, 1);
-}
-
-static __always_inline void fill_head(struct kmst_event *ev, __u16 type, __u16 size, __u8 phase,
-				      __u8 source, const struct kmst_ectx *c)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->type = type;
-	ev->size = size;
-	ev->phase = phase;
-	ev->source = source;
-	ev->cpu = bpf_get_smp_processor_id();
-	ev->pid = pid_tgid >> 32;
-	ev->tid = (__u32)pid_tgid;
-	ev->commit_id = c->commit.id;
-	ev->minor = c->commit.minor;
-	ev->crtc = c->crtc;
-	ev->plane = c->plane;
-	ev->connector = -1;
-	ev->commit_flags = c->commit.flags;
-	ev->ret = 0;
-	ev->aux = 0;
-	ev->arg0 = 0;
-	ev->arg1 = 0;
-}
-
-/* An event's type-specific values (BPF calls take at most five arguments). */
-struct kmst_out {
-	__s32 ret;
-	__u32 aux;
-	__u64 arg0;
-	__u64 arg1;
+/* The call's arguments by role (enum kmst_arg_role), then the objects they lead to. */
+struct kmst_call_objs {
+	struct drm_atomic_state *state;
+	struct drm_plane_state *plane_state;
+	struct drm_device *dev;
+	struct drm_crtc *crtc;
+	struct drm_plane *plane;
+	__u64 event;	  /* struct drm_pending_vblank_event * or drm_pending_event * */
+	__u64 data;	  /* an ioctl handler's kernel copy of its argument */
+	__u64 timestamp;  /* ktime_t */
+	__u64 completion; /* struct completion * */
+	__s64 pipe;	  /* CRTC index; -1 = none */
 };
 
-static __noinline void emit(__u16 type, __u8 phase, __u8 source, const struct kmst_ectx *c,
-			    const struct kmst_out *out)
-{
-	struct kmst_event *ev;
+/* ---- The one handler, step by step ---- */
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_drop(type);
-		return;
-	}
-	fill_head(ev, type, sizeof(*ev), phase, source, c);
-	ev->ret = out->ret;
-	ev->aux = out->aux;
-	ev->arg0 = out->arg0;
-	ev->arg1 = out->arg1;
-	bpf_ringbuf_submit(ev, submit_flags());
+static __always_inline __s32 call_ret(const struct kmst_call *call, __u32 phase, __u8 flags)
+{
+	if (phase != KMST_PH_EXIT || !(flags & KMST_FNF_RET))
+		return 0;
+	return (flags & KMST_FNF_RET_BOOL) ? (__s32)(call->ret & 0xff) : (__s32)call->ret;
 }
 
-#define EMIT(type, phase, source, c, ret_, aux_, arg0_, arg1_)                          \
-	do {                                                                              \
-		struct kmst_out out_ = { .ret = (ret_), .aux = (aux_), .arg0 = (arg0_),   \
-					 .arg1 = (arg1_) };                               \
-		emit(type, phase, source, c, &out_);                                      \
-	} while (0)
-
-static __always_inline __u32 new_commit_id(void)
+static __always_inline void sort_args(const struct kmst_call *call, __u32 fn, struct kmst_call_objs *o)
 {
-	return __sync_fetch_and_add(&commit_id_counter, 1) + 1;
-}
-
-static __always_inline __u16 uapi_to_commit_flags(__u32 uapi)
-{
-	__u16 flags = KMST_CF_FROM_IOCTL;
-
-	if (uapi & UAPI_ATOMIC_NONBLOCK)
-		flags |= KMST_CF_NONBLOCK;
-	if (uapi & UAPI_ATOMIC_ALLOW_MODESET)
-		flags |= KMST_CF_ALLOW_MODESET;
-	if (uapi & UAPI_ATOMIC_TEST_ONLY)
-		flags |= KMST_CF_TEST_ONLY;
-	if (uapi & UAPI_PAGE_FLIP_EVENT)
-		flags |= KMST_CF_PAGE_FLIP_EVENT;
-	return flags;
-}
-
-/*
- * The commit of STATE. A state met for the first time takes the id the
- * atomic ioctl pre-assigned on this thread, if it has not been given yet,
- * else a fresh one (kernel-internal commits: fbdev, suspend, ...). A fresh
- * state first met anywhere but its init (AT_INIT) was built before
- * tracing went live: it is marked KMST_CF_JOINED.
- */
-static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state *state, bool at_init)
-{
-	struct kmst_commit_info fresh = {}, *info, *pending;
-	__u64 key = (__u64)state;
-	__u32 tid;
-
-	if (!state)
-		return NULL;
-	info = bpf_map_lookup_elem(&states, &key);
-	if (info)
-		return info;
-	tid = current_tid();
-	pending = bpf_map_lookup_elem(&ioctl_pending, &tid);
-	if (pending && !pending->bound) {
-		pending->bound = 1;
-		fresh = *pending;
-		fresh.bound = 0;
-	} else {
-		fresh.id = new_commit_id();
-		fresh.selected = task_selected();
-		if (!at_init)
-			fresh.flags |= KMST_CF_JOINED;
-	}
-	fresh.minor = minor_of(BPF_CORE_READ(state, dev));
-	if (BPF_CORE_READ_BITFIELD_PROBED(state, allow_modeset))
-		fresh.flags |= KMST_CF_ALLOW_MODESET;
-	bpf_map_update_elem(&states, &key, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&states, &key);
-}
-
-static __always_inline struct kmst_crtc_info *crtc_lookup(__s32 minor, __s32 crtc, bool create)
-{
-	struct kmst_crtc_key key = { .minor = minor, .crtc = crtc };
-	struct kmst_crtc_info fresh = {}, *info;
-
-	info = bpf_map_lookup_elem(&crtcs, &key);
-	if (info || !create)
-		return info;
-	bpf_map_update_elem(&crtcs, &key, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&crtcs, &key);
-}
-
-static __noinline void hist_add(__u32 kind, __s32 minor, __s32 crtc, __u64 ns, __u64 nominal_ns)
-{
-	struct kmst_hist_key key = { .kind = kind, .minor = minor, .crtc = crtc };
-	struct kmst_hist *hist;
-	__u32 slot;
-
-	hist = bpf_map_lookup_elem(&hists, &key);
-	if (!hist) {
-		bpf_map_update_elem(&hists, &key, (void *)&hist_zero, BPF_NOEXIST);
-		hist = bpf_map_lookup_elem(&hists, &key);
-		if (!hist)
-			return;
-	}
-	slot = kmst_hist_log2_slot(ns / 1000);
-	/* Keep the bound check and the index in one register for the verifier. */
-	barrier_var(slot);
-	if (slot < KMST_HIST_LOG2_SLOTS)
-		__sync_fetch_and_add(&hist->log2[slot], 1);
-	if (nominal_ns) {
-		hist->nominal_ns = nominal_ns;
-		slot = kmst_hist_lin_slot(ns, nominal_ns);
-		barrier_var(slot);
-		if (slot < KMST_HIST_LIN_SLOTS)
-			__sync_fetch_and_add(&hist->linear[slot], 1);
-	}
-	__sync_fetch_and_add(&hist->count, 1);
-	__sync_fetch_and_add(&hist->sum_ns, ns);
-	if (ns > hist->max_ns)
-		hist->max_ns = ns;
-}
-
-static __always_inline void note_commit_completions(struct drm_crtc_commit *crtc_commit,
-						    struct drm_crtc *crtc,
-						    const struct kmst_commit_info *commit)
-{
-	struct kmst_completion_owner owner = {};
-	__u64 key;
-
-	if (!crtc_commit)
-		return;
-	owner.commit = *commit;
-	owner.crtc = BPF_CORE_READ(crtc, index);
-	owner.crtc_ptr = (__u64)crtc;
-	owner.type = KMST_EV_HW_DONE_COMPLETE;
-	key = (__u64)crtc_commit + bpf_core_field_offset(struct drm_crtc_commit, hw_done);
-	bpf_map_update_elem(&completions, &key, &owner, BPF_ANY);
-	owner.type = KMST_EV_CLEANUP_DONE_COMPLETE;
-	key = (__u64)crtc_commit + bpf_core_field_offset(struct drm_crtc_commit, cleanup_done);
-	bpf_map_update_elem(&completions, &key, &owner, BPF_ANY);
-}
-
-/* complete_all(x): an event if x is a traced commit's hw_done or cleanup_done. */
-static __noinline void completion_fired(__u64 completion, __u8 source)
-{
-	struct kmst_completion_owner *owner = bpf_map_lookup_elem(&completions, &completion);
-	struct drm_crtc_commit *crtc_commit;
-	struct kmst_ectx c = {};
-	__u32 type;
-
-	if (!owner)
-		return;
-	type = owner->type;
-	crtc_commit = (void *)(completion - (type == KMST_EV_HW_DONE_COMPLETE ?
-			bpf_core_field_offset(struct drm_crtc_commit, hw_done) :
-			bpf_core_field_offset(struct drm_crtc_commit, cleanup_done)));
-	if ((__u64)BPF_CORE_READ(crtc_commit, crtc) != owner->crtc_ptr) {
-		bpf_map_delete_elem(&completions, &completion);
-		return;
-	}
-	c.commit = owner->commit;
-	c.crtc = owner->crtc;
-	c.plane = -1;
-	bpf_map_delete_elem(&completions, &completion);
-	if (!minor_selected(c.commit.minor) || (c.commit.id && !c.commit.selected))
-		return;
-	EMIT(type, KMST_PH_POINT, source, &c, 0, 0, 0, 0);
-}
-
-/* Remember which commit owns each CRTC's event in STATE (set up by setup_commit). */
-static __noinline void note_state_events(struct drm_atomic_state *state, const struct kmst_commit_info *commit)
-{
-	struct __drm_crtcs_state *crtc_states = BPF_CORE_READ(state, crtcs);
-	int num_crtc = BPF_CORE_READ(state, dev, mode_config.num_crtc);
-	__u64 entry_size = bpf_core_type_size(struct __drm_crtcs_state);
-	int i;
-
-	for (i = 0; i < MAX_CRTCS; i++) {
-		struct __drm_crtcs_state *entry;
-		struct drm_crtc_state *new_state;
-		struct drm_pending_vblank_event *event;
-		struct kmst_event_owner info = {};
-		struct kmst_crtc_info *crtc_info;
-		struct drm_crtc *crtc;
-		__u64 key;
-
-		if (i >= num_crtc)
-			break;
-		entry = (void *)crtc_states + i * entry_size;
-		crtc = BPF_CORE_READ(entry, ptr);
-		if (!crtc)
-			continue;
-		note_commit_completions(BPF_CORE_READ(entry, commit), crtc, commit);
-		new_state = BPF_CORE_READ(entry, new_state);
-		if (!new_state)
-			continue;
-		event = BPF_CORE_READ(new_state, event);
-		if (!event)
-			continue;
-		key = (__u64)event;
-		info.commit = *commit;
-		info.crtc = BPF_CORE_READ(crtc, index);
-		bpf_map_update_elem(&pending_events, &key, &info, BPF_ANY);
-		/* A client event was requested: later strays on this CRTC are this commit's. */
-		if (BPF_CORE_READ(event, base.file_priv)) {
-			crtc_info = crtc_lookup(commit->minor, info.crtc, true);
-			if (crtc_info)
-				crtc_info->latest_event = *commit;
-		}
-	}
-}
-
-/* The commit of a CRTC-level event: its own entry, else the CRTC's latest. */
-static __always_inline void event_commit(__u64 event, __s32 minor, __s32 crtc, struct kmst_ectx *c)
-{
-	struct kmst_event_owner *info = bpf_map_lookup_elem(&pending_events, &event);
-	struct kmst_crtc_info *crtc_info;
-
-	if (info) {
-		c->commit = info->commit;
-		return;
-	}
-	crtc_info = crtc_lookup(minor, crtc, false);
-	if (crtc_info)
-		c->commit = crtc_info->latest_event;
-	c->commit.minor = minor;
-}
-
-/* ---- Special work ---- */
-
-static __noinline void atomic_ioctl_enter(struct drm_device *dev, struct drm_mode_atomic *arg)
-{
-	struct kmst_commit_info pending = {};
-	struct kmst_rec_atomic *rec;
-	__u32 tid = current_tid();
-	__u32 n, m, i, total = 0;
-	__u64 objs_ptr, counts_ptr;
-
-	pending.id = new_commit_id();
-	pending.flags = uapi_to_commit_flags(BPF_CORE_READ(arg, flags));
-	pending.selected = task_selected();
-	pending.minor = minor_of(dev);
-	pending.ioctl_ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&ioctl_pending, &tid, &pending, BPF_ANY);
-
-	if (!recorder_on || !pending.selected || !minor_selected(pending.minor))
-		return;
-	/* Start from zeroes: nothing of an earlier ioctl may leak into this one. */
-	bpf_map_update_elem(&atomic_recs, &tid, (void *)&rec_atomic_zero, BPF_ANY);
-	rec = bpf_map_lookup_elem(&atomic_recs, &tid);
-	if (!rec)
-		return;
-	rec->flags = BPF_CORE_READ(arg, flags);
-	rec->count_objs = BPF_CORE_READ(arg, count_objs);
-	rec->user_data = BPF_CORE_READ(arg, user_data);
-	objs_ptr = BPF_CORE_READ(arg, objs_ptr);
-	counts_ptr = BPF_CORE_READ(arg, count_props_ptr);
-	n = rec->count_objs;
-	if (n > KMST_REC_MAX_OBJS) {
-		n = KMST_REC_MAX_OBJS;
-		rec->truncated = 1;
-	}
-	bpf_probe_read_user(rec->obj_ids, n * sizeof(__u32), (void *)objs_ptr);
-	bpf_probe_read_user(rec->obj_prop_counts, n * sizeof(__u32), (void *)counts_ptr);
-	for (i = 0; i < KMST_REC_MAX_OBJS; i++) {
-		if (i >= n)
-			break;
-		total += rec->obj_prop_counts[i] & 0xffff;
-	}
-	rec->count_props = total;
-	m = total;
-	if (m > KMST_REC_MAX_PROPS) {
-		m = KMST_REC_MAX_PROPS;
-		rec->truncated = 1;
-	}
-	bpf_probe_read_user(rec->prop_ids, m * sizeof(__u32), (void *)BPF_CORE_READ(arg, props_ptr));
-	bpf_probe_read_user(rec->prop_values, m * sizeof(__u64),
-			    (void *)BPF_CORE_READ(arg, prop_values_ptr));
-	rec->head.commit_id = pending.id;
-	rec->head.commit_flags = pending.flags;
-	rec->head.minor = pending.minor;
-}
-
-static __noinline void atomic_ioctl_exit(__s32 ret)
-{
-	__u32 tid = current_tid();
-	struct kmst_rec_atomic *rec = bpf_map_lookup_elem(&atomic_recs, &tid);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&ioctl_pending, &tid);
-	if (!rec)
-		return;
-	rec->head.ts_ns = bpf_ktime_get_ns();
-	rec->head.type = KMST_EV_REC_ATOMIC;
-	rec->head.size = sizeof(*rec);
-	rec->head.phase = KMST_PH_POINT;
-	rec->head.source = KMST_SRC_KPROBE;
-	rec->head.cpu = bpf_get_smp_processor_id();
-	rec->head.pid = pid_tgid >> 32;
-	rec->head.tid = tid;
-	rec->head.crtc = rec->head.plane = rec->head.connector = -1;
-	rec->head.ret = ret;
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), submit_flags()))
-		count_drop(KMST_EV_REC_ATOMIC);
-	bpf_map_delete_elem(&atomic_recs, &tid);
-}
-
-static __always_inline void rec_head(struct kmst_event *ev, __u16 type, __u16 size, __u8 source,
-				     __s32 minor, __s32 ret)
-{
-	struct kmst_ectx c = { .crtc = -1, .plane = -1 };
-
-	c.commit.minor = minor;
-	fill_head(ev, type, size, KMST_PH_POINT, source, &c);
-	ev->ret = ret;
-}
-
-/* The recorder's other ioctls, at exit: the kernel copy holds the returned ids. */
-static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void *data, __s32 ret)
-{
-	if (!recorder_on || !task_selected() || !minor_selected(minor))
-		return;
-	switch (special) {
-	case KMST_SP_REC_ADDFB2: {
-		struct drm_mode_fb_cmd2 *cmd = data;
-		struct kmst_rec_addfb2 *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-
-		if (!rec) {
-			count_drop(KMST_EV_REC_ADDFB2);
-			return;
-		}
-		rec_head(&rec->head, KMST_EV_REC_ADDFB2, sizeof(*rec), source, minor, ret);
-		rec->fb_id = BPF_CORE_READ(cmd, fb_id);
-		rec->width = BPF_CORE_READ(cmd, width);
-		rec->height = BPF_CORE_READ(cmd, height);
-		rec->pixel_format = BPF_CORE_READ(cmd, pixel_format);
-		rec->flags = BPF_CORE_READ(cmd, flags);
-		bpf_core_read(rec->handles, sizeof(rec->handles), &cmd->handles);
-		bpf_core_read(rec->pitches, sizeof(rec->pitches), &cmd->pitches);
-		bpf_core_read(rec->offsets, sizeof(rec->offsets), &cmd->offsets);
-		bpf_core_read(rec->modifier, sizeof(rec->modifier), &cmd->modifier);
-		rec->pad = 0;
-		bpf_ringbuf_submit(rec, submit_flags());
-		return;
-	}
-	case KMST_SP_REC_RMFB: {
-		struct kmst_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-		__u32 fb_id = 0;
-
-		if (!ev) {
-			count_drop(KMST_EV_REC_RMFB);
-			return;
-		}
-		bpf_probe_read_kernel(&fb_id, sizeof(fb_id), data);
-		rec_head(ev, KMST_EV_REC_RMFB, sizeof(*ev), source, minor, ret);
-		ev->arg0 = fb_id;
-		bpf_ringbuf_submit(ev, submit_flags());
-		return;
-	}
-	case KMST_SP_REC_CREATE_DUMB: {
-		struct drm_mode_create_dumb *args = data;
-		struct kmst_rec_create_dumb *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-
-		if (!rec) {
-			count_drop(KMST_EV_REC_CREATE_DUMB);
-			return;
-		}
-		rec_head(&rec->head, KMST_EV_REC_CREATE_DUMB, sizeof(*rec), source, minor, ret);
-		rec->height = BPF_CORE_READ(args, height);
-		rec->width = BPF_CORE_READ(args, width);
-		rec->bpp = BPF_CORE_READ(args, bpp);
-		rec->flags = BPF_CORE_READ(args, flags);
-		rec->handle = BPF_CORE_READ(args, handle);
-		rec->pitch = BPF_CORE_READ(args, pitch);
-		rec->size = BPF_CORE_READ(args, size);
-		bpf_ringbuf_submit(rec, submit_flags());
-		return;
-	}
-	case KMST_SP_REC_CREATEBLOB: {
-		struct drm_mode_create_blob *args = data;
-		struct kmst_rec_blob *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-		__u32 len;
-
-		if (!rec) {
-			count_drop(KMST_EV_REC_CREATEPROPBLOB);
-			return;
-		}
-		rec_head(&rec->head, KMST_EV_REC_CREATEPROPBLOB, sizeof(*rec), source, minor, ret);
-		rec->blob_id = BPF_CORE_READ(args, blob_id);
-		rec->length = BPF_CORE_READ(args, length);
-		len = rec->length;
-		if (len > KMST_REC_MAX_BLOB)
-			len = KMST_REC_MAX_BLOB;
-		/* Ring buffer memory is not zeroed: clear the tail the copy leaves. */
-		for (int i = 0; i < KMST_REC_MAX_BLOB / 8; i++)
-			((__u64 *)rec->data)[i] = 0;
-		bpf_probe_read_user(rec->data, len, (void *)BPF_CORE_READ(args, data));
-		bpf_ringbuf_submit(rec, submit_flags());
-		return;
-	}
-	case KMST_SP_REC_GETPROPERTY: {
-		struct drm_mode_get_property *args = data;
-		struct kmst_rec_prop_name *rec;
-
-		if (ret)
-			return;
-		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-		if (!rec) {
-			count_drop(KMST_EV_REC_PROPERTY_NAME);
-			return;
-		}
-		rec_head(&rec->head, KMST_EV_REC_PROPERTY_NAME, sizeof(*rec), source, minor, ret);
-		rec->head.arg0 = BPF_CORE_READ(args, prop_id);
-		bpf_core_read(rec->name, sizeof(rec->name), &args->name);
-		bpf_ringbuf_submit(rec, submit_flags());
-		return;
-	}
-	}
-}
-
-/* drm_send_event_timestamp_locked: one pending event leaves for its file. */
-static __noinline void deliver_event(struct drm_device *dev, struct drm_pending_event *pe,
-				     __u64 timestamp, __u8 source)
-{
-	struct drm_pending_vblank_event *e = (void *)pe;
-	struct kmst_ectx c = { .crtc = -1, .plane = -1 };
-	struct kmst_event_owner *info;
-	struct kmst_crtc_info *crtc_info;
-	struct kmst_vblank_ctx *vctx;
-	struct drm_event *uevent;
-	__u64 key = (__u64)pe, now = bpf_ktime_get_ns();
-	__u64 arm_ts = 0, seq = 0;
-	__u32 utype = 0, zero = 0;
-	__s32 minor = minor_of(dev);
-
-	uevent = BPF_CORE_READ(pe, event);
-	if (uevent)
-		utype = BPF_CORE_READ(uevent, type);
-	info = bpf_map_lookup_elem(&pending_events, &key);
-	/* Other pending events (fences, ...) go through here too. */
-	if (!info && (utype < UAPI_EVENT_VBLANK || utype > UAPI_EVENT_CRTC_SEQUENCE))
-		return;
-	c.crtc = BPF_CORE_READ(e, pipe);
-	if (info) {
-		c.commit = info->commit;
-		arm_ts = info->arm_ts;
-	} else {
-		event_commit(key, minor, c.crtc, &c);
-	}
-	c.commit.minor = minor;
-	if (utype == UAPI_EVENT_CRTC_SEQUENCE)
-		seq = BPF_CORE_READ(e, event.seq.sequence);
-	else if (utype)
-		seq = BPF_CORE_READ(e, event.vbl.sequence);
-	vctx = bpf_map_lookup_elem(&vblank_cpu, &zero);
-	if (vctx) {
-		vctx->delivered_seq = seq;
-		vctx->delivered_ts = timestamp;
-	}
-	crtc_info = crtc_lookup(minor, c.crtc, false);
-	if (crtc_info && crtc_info->armed_commit == c.commit.id)
-		crtc_info->armed_commit = 0;
-	bpf_map_delete_elem(&pending_events, &key);
-	if (!minor_selected(minor) || (c.commit.id && !c.commit.selected))
-		return;
-	if (BPF_CORE_READ(pe, file_priv)) {
-		EMIT(KMST_EV_VBLANK_EVENT_DELIVERED, KMST_PH_POINT, source, &c, 0, utype, seq, timestamp);
-		if (arm_ts)
-			hist_add(KMST_HIST_EVENT_LATENCY, minor, c.crtc, now - arm_ts, 0);
-		if (c.commit.ioctl_ts)
-			hist_add(KMST_HIST_FLIP_LATENCY, minor, c.crtc, now - c.commit.ioctl_ts, 0);
-	}
-	if (BPF_CORE_READ(pe, completion))
-		EMIT(KMST_EV_FLIP_DONE_COMPLETE, KMST_PH_POINT, source, &c, 0, 0, seq, timestamp);
-}
-
-/* drm_handle_vblank exit: the new count, the nominal frame, the interval. */
-static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool ret, __u8 source)
-{
-	struct kmst_ectx c = { .plane = -1 };
-	struct drm_vblank_crtc *vblank;
-	struct kmst_crtc_info *crtc_info;
-	struct kmst_vblank_ctx *vctx;
-	__u64 seq, ts, framedur;
-	__u32 zero = 0;
-
-	c.crtc = pipe;
-	c.commit.minor = minor_of(dev);
-	vctx = bpf_map_lookup_elem(&vblank_cpu, &zero);
-	if (vctx && vctx->crtc == (__s32)pipe)
-		c.commit.id = vctx->armed_commit;
-	if (!minor_selected(c.commit.minor))
-		return;
-	vblank = BPF_CORE_READ(dev, vblank);
-	if (!vblank || pipe >= MAX_CRTCS)
-		return;
-	vblank = (void *)vblank + pipe * bpf_core_type_size(struct drm_vblank_crtc);
-	seq = BPF_CORE_READ(vblank, count.counter);
-	ts = BPF_CORE_READ(vblank, time);
-	framedur = BPF_CORE_READ(vblank, framedur_ns);
-	EMIT(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, ret, 0, seq, framedur);
-
-	crtc_info = crtc_lookup(c.commit.minor, c.crtc, true);
-	if (!crtc_info)
-		return;
-	if (crtc_info->last_vblank_ts && ts > crtc_info->last_vblank_ts) {
-		struct kmst_hist_key key = { KMST_HIST_VBLANK_INTERVAL, c.commit.minor, c.crtc };
-		struct kmst_hist *hist;
-
-		hist_add(KMST_HIST_VBLANK_INTERVAL, c.commit.minor, c.crtc,
-			 ts - crtc_info->last_vblank_ts, framedur);
-		hist = bpf_map_lookup_elem(&hists, &key);
-		if (hist && seq > crtc_info->last_vblank_seq + 1)
-			__sync_fetch_and_add(&hist->missed, seq - crtc_info->last_vblank_seq - 1);
-	}
-	crtc_info->last_vblank_ts = ts;
-	crtc_info->last_vblank_seq = seq;
-}
-
-/* ---- The one handler ---- */
-
-/*
- * FN and PHASE are passed in registers, not in *call: the verifier then
- * knows them as constants in each fentry slot and skips every branch
- * that function cannot take, which keeps loading fast.
- */
-static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
-{
-	struct drm_atomic_state *state = NULL;
-	struct drm_plane_state *plane_state = NULL;
-	struct drm_device *dev = NULL;
-	struct drm_crtc *crtc = NULL;
-	struct drm_plane *plane = NULL;
-	struct kmst_ectx c = { .crtc = -1, .plane = -1 };
-	struct kmst_commit_info *commit = NULL;
-	__u64 event = 0, data = 0, timestamp = 0, completion = 0, arg0 = 0, arg1 = 0;
-	__u32 aux = 0;
-	__s64 pipe = -1;
 	__u32 i;
-	__u8 special, flags;
-	__s32 ret = 0;
-	__u16 type;
-
-	if (fn >= KMST_FN_MAX)
-		return 0;
-	type = fn_specs[fn].type;
-	special = fn_specs[fn].special;
-	flags = fn_specs[fn].flags;
-	if (!type)
-		return 0;
-	if (phase == KMST_PH_EXIT && (flags & KMST_FNF_RET))
-		ret = (flags & KMST_FNF_RET_BOOL) ? (__s32)(call->ret & 0xff) : (__s32)call->ret;
 
 	for (i = 0; i < KMST_FN_ARGS; i++) {
 		__u64 arg = call->args[i];
 
 		switch (fn_specs[fn].roles[i]) {
 		case KMST_ARG_DEV:
-			dev = (void *)arg;
+			o->dev = (void *)arg;
 			break;
 		case KMST_ARG_STATE:
-			state = (void *)arg;
+			o->state = (void *)arg;
 			break;
 		case KMST_ARG_KREF_STATE:
-			state = (void *)arg - bpf_core_field_offset(struct drm_atomic_state, ref);
+			o->state = (void *)arg - bpf_core_field_offset(struct drm_atomic_state, ref);
 			break;
 		case KMST_ARG_CRTC:
-			crtc = (void *)arg;
+			o->crtc = (void *)arg;
 			break;
 		case KMST_ARG_PLANE:
-			plane = (void *)arg;
+			o->plane = (void *)arg;
 			break;
 		case KMST_ARG_PLANE_STATE:
-			plane_state = (void *)arg;
+			o->plane_state = (void *)arg;
 			break;
 		case KMST_ARG_EVENT:
 		case KMST_ARG_PENDING_EVENT:
-			event = arg;
+			o->event = arg;
 			break;
 		case KMST_ARG_PIPE:
-			pipe = (__u32)arg;
+			o->pipe = (__u32)arg;
 			break;
 		case KMST_ARG_IOCTL_DATA:
-			data = arg;
+			o->data = arg;
 			break;
 		case KMST_ARG_TIMESTAMP:
-			timestamp = arg;
+			o->timestamp = arg;
 			break;
 		case KMST_ARG_COMPLETION:
-			completion = arg;
+			o->completion = arg;
 			break;
 		}
 	}
+}
 
-	/* Specials that are not about one commit's objects. */
+/*
+ * Specials that are not about one commit's objects: they write their own
+ * records, if any. True when SPECIAL was one of them.
+ */
+static __always_inline bool handle_own_records(const struct kmst_call *call, __u8 special, __u32 phase,
+					       const struct kmst_call_objs *o, __s32 ret)
+{
 	switch (special) {
 	case KMST_SP_COMPLETE_ALL:
-		if (phase == KMST_PH_ENTER && completion)
-			completion_fired(completion, call->source);
-		return 0;
+		if (phase == KMST_PH_ENTER && o->completion)
+			completion_fired(o->completion, call->source);
+		return true;
 	case KMST_SP_DELIVER_EVENT:
 		if (phase == KMST_PH_ENTER)
-			deliver_event(dev, (void *)event, timestamp, call->source);
-		return 0;
+			deliver_event(o->dev, (void *)o->event, o->timestamp, call->source);
+		return true;
 	case KMST_SP_HANDLE_VBLANK:
-		if (phase == KMST_PH_ENTER) {
-			__u32 zero = 0;
-			struct kmst_vblank_ctx *vctx = bpf_map_lookup_elem(&vblank_cpu, &zero);
-			struct kmst_crtc_info *crtc_info = crtc_lookup(minor_of(dev), pipe, false);
-
-			if (vctx) {
-				vctx->minor = minor_of(dev);
-				vctx->crtc = pipe;
-				vctx->armed_commit = crtc_info ? crtc_info->armed_commit : 0;
-			}
-		} else {
-			vblank_handled(dev, pipe, ret, call->source);
-		}
-		return 0;
+		if (phase == KMST_PH_ENTER)
+			vblank_handling(o->dev, o->pipe);
+		else
+			vblank_handled(o->dev, o->pipe, ret, call->source);
+		return true;
 	case KMST_SP_REC_ADDFB2:
 	case KMST_SP_REC_RMFB:
 	case KMST_SP_REC_CREATE_DUMB:
 	case KMST_SP_REC_CREATEBLOB:
 	case KMST_SP_REC_GETPROPERTY:
 		if (phase == KMST_PH_EXIT)
-			record_ioctl(special, call->source, minor_of(dev), (void *)data, ret);
-		return 0;
+			record_ioctl(special, call->source, minor_of(o->dev), (void *)o->data, ret);
+		return true;
 	}
+	return false;
+}
 
-	/* Resolve the objects: plane state -> plane + state, state -> device. */
+/* A plane's CRTC in STATE: its new state's, else its old state's. */
+static __always_inline struct drm_crtc *plane_crtc_in_state(struct drm_atomic_state *state, __s32 plane)
+{
+	struct __drm_planes_state *entry = BPF_CORE_READ(state, planes);
+	struct drm_plane_state *ps;
+	struct drm_crtc *crtc = NULL;
+
+	entry = (void *)entry + plane * bpf_core_type_size(struct __drm_planes_state);
+	ps = BPF_CORE_READ(entry, new_state);
+	if (ps)
+		crtc = BPF_CORE_READ(ps, crtc);
+	if (!crtc) {
+		ps = BPF_CORE_READ(entry, old_state);
+		if (ps)
+			crtc = BPF_CORE_READ(ps, crtc);
+	}
+	return crtc;
+}
+
+/*
+ * Plane state -> plane + state + CRTC; plane/CRTC -> index and device;
+ * state -> device. (BPF_CORE_READ takes kernel pointers held in locals: a
+ * member of our own struct would become a relocation against it.)
+ */
+static __always_inline void resolve_objects(struct kmst_call_objs *o, struct kmst_ectx *c)
+{
+	struct drm_plane_state *plane_state = o->plane_state;
+	struct drm_atomic_state *state = o->state;
+	struct drm_device *dev = o->dev;
+	struct drm_crtc *crtc = o->crtc;
+	struct drm_plane *plane = o->plane;
+
 	if (plane_state) {
 		if (!plane)
 			plane = BPF_CORE_READ(plane_state, plane);
@@ -968,135 +225,173 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 			crtc = BPF_CORE_READ(plane_state, crtc);
 	}
 	if (plane) {
-		c.plane = BPF_CORE_READ(plane, index);
+		c->plane = BPF_CORE_READ(plane, index);
 		if (!dev)
 			dev = BPF_CORE_READ(plane, dev);
-		if (!crtc && state && c.plane >= 0 && c.plane < 32) {
-			struct __drm_planes_state *entry = BPF_CORE_READ(state, planes);
-			struct drm_plane_state *ps;
-
-			entry = (void *)entry + c.plane * bpf_core_type_size(struct __drm_planes_state);
-			ps = BPF_CORE_READ(entry, new_state);
-			if (ps)
-				crtc = BPF_CORE_READ(ps, crtc);
-			if (!crtc) {
-				ps = BPF_CORE_READ(entry, old_state);
-				if (ps)
-					crtc = BPF_CORE_READ(ps, crtc);
-			}
-		}
+		if (!crtc && state && c->plane >= 0 && c->plane < 32)
+			crtc = plane_crtc_in_state(state, c->plane);
 	}
 	if (crtc) {
-		c.crtc = BPF_CORE_READ(crtc, index);
+		c->crtc = BPF_CORE_READ(crtc, index);
 		if (!dev)
 			dev = BPF_CORE_READ(crtc, dev);
 	}
-	if (pipe >= 0)
-		c.crtc = pipe;
+	if (o->pipe >= 0)
+		c->crtc = o->pipe;
 	if (!dev && state)
 		dev = BPF_CORE_READ(state, dev);
-	c.commit.minor = minor_of(dev);
+	c->commit.minor = minor_of(dev);
+	o->state = state;
+	o->dev = dev;
+	o->crtc = crtc;
+	o->plane = plane;
+}
+
+/* drm_mode_atomic_ioctl: the commit id is pre-assigned here, before any state exists. */
+static __always_inline void atomic_ioctl_commit(const struct kmst_call_objs *o, __u32 phase,
+						struct kmst_ectx *c, struct kmst_out *out)
+{
+	struct drm_mode_atomic *arg = (void *)o->data;
+	struct kmst_commit_info *pending;
+
+	/* user_data is what the client matches its event with. */
+	out->aux = BPF_CORE_READ(arg, flags);
+	out->arg0 = BPF_CORE_READ(arg, user_data);
+	if (phase == KMST_PH_ENTER) {
+		c->commit = preassign_commit(o->dev, out->aux);
+		record_atomic_args(arg, &c->commit);
+		return;
+	}
+	pending = preassigned_commit();
+	if (pending)
+		c->commit = *pending;
+}
+
+/*
+ * The commit the call belongs to, into c->commit: the ioctl's pre-assigned
+ * one, the state's, the event's, or the thread's latest. Returns the
+ * state's entry in `states` (NULL if none) through *STATE_COMMIT; false when
+ * the call is of no traced commit and writes nothing.
+ */
+static __always_inline bool resolve_commit(__u8 special, __u32 phase, const struct kmst_call_objs *o,
+					   struct kmst_ectx *c, struct kmst_out *out,
+					   struct kmst_commit_info **state_commit_out)
+{
+	struct drm_atomic_state *state = o->state;
+	struct kmst_commit_info *commit;
+	__s32 minor = c->commit.minor;
 
 	if (special == KMST_SP_ATOMIC_IOCTL) {
-		__u32 tid = current_tid();
-
-		if (phase == KMST_PH_ENTER)
-			atomic_ioctl_enter(dev, (void *)data);
-		/* user_data is what the client matches its event with. */
-		aux = BPF_CORE_READ((struct drm_mode_atomic *)data, flags);
-		arg0 = BPF_CORE_READ((struct drm_mode_atomic *)data, user_data);
-		commit = bpf_map_lookup_elem(&ioctl_pending, &tid);
-		if (commit)
-			c.commit = *commit;
-		c.commit.minor = minor_of(dev);
+		atomic_ioctl_commit(o, phase, c, out);
 	} else if (special == KMST_SP_STATE_FREE) {
-		__u64 key = (__u64)state;
-
-		commit = bpf_map_lookup_elem(&states, &key);
-		if (!commit)
-			return 0; /* never part of this trace */
-		c.commit = *commit;
-		bpf_map_delete_elem(&states, &key);
+		if (!retire_state_commit(o->state, &c->commit))
+			return false;
 	} else if (state) {
 		commit = state_commit(state, special == KMST_SP_STATE_INIT);
 		if (commit) {
-			__u32 tid = current_tid();
-
 			if (special == KMST_SP_NONBLOCKING && phase == KMST_PH_ENTER)
 				commit->flags |= KMST_CF_NONBLOCK;
 			if (phase == KMST_PH_ENTER &&
 			    BPF_CORE_READ_BITFIELD_PROBED(state, allow_modeset))
 				commit->flags |= KMST_CF_ALLOW_MODESET;
-			c.commit = *commit;
-			bpf_map_update_elem(&tid_commit, &tid, commit, BPF_ANY);
+			c->commit = *commit;
+			set_thread_commit(commit);
+			*state_commit_out = commit;
 		}
-	} else if (event) {
-		event_commit(event, c.commit.minor, c.crtc, &c);
-		if (!c.commit.id) {
-			__u32 tid = current_tid();
-
-			commit = bpf_map_lookup_elem(&tid_commit, &tid);
+	} else if (o->event) {
+		event_commit(o->event, minor, c->crtc, c);
+		if (!c->commit.id) {
+			commit = thread_commit();
 			if (commit)
-				c.commit = *commit;
+				c->commit = *commit;
 		}
-	} else if (crtc) {
+	} else if (o->crtc) {
 		/* vblank on/off/get/put: the commit running on this thread, if any. */
-		__u32 tid = current_tid();
-
-		commit = bpf_map_lookup_elem(&tid_commit, &tid);
+		commit = thread_commit();
 		if (commit)
-			c.commit = *commit;
+			c->commit = *commit;
 	}
-	c.commit.minor = minor_of(dev);
+	c->commit.minor = minor;
+	return ectx_selected(c);
+}
 
-	if (!minor_selected(c.commit.minor))
-		return 0;
-	if (c.commit.id && !c.commit.selected)
-		return 0;
-
-	if (special == KMST_SP_SETUP_COMMIT && phase == KMST_PH_EXIT && !ret)
-		note_state_events(state, &c.commit);
-	if (special == KMST_SP_ARM_EVENT && phase == KMST_PH_ENTER && event) {
-		struct kmst_event_owner fresh = {}, *info = bpf_map_lookup_elem(&pending_events, &event);
-		struct kmst_crtc_info *crtc_info = crtc_lookup(c.commit.minor, c.crtc, true);
-
-		if (!info) {
-			fresh.commit = c.commit;
-			fresh.crtc = c.crtc;
-			bpf_map_update_elem(&pending_events, &event, &fresh, BPF_ANY);
-			info = bpf_map_lookup_elem(&pending_events, &event);
+/* Work of the commit's own specials, before its records are written. */
+static __always_inline void commit_special(const struct kmst_call *call, __u8 special, __u32 phase, __s32 ret,
+					   const struct kmst_call_objs *o, struct kmst_commit_info *state_commit,
+					   struct kmst_ectx *c, struct kmst_out *out)
+{
+	switch (special) {
+	case KMST_SP_SETUP_COMMIT:
+		if (phase == KMST_PH_EXIT && !ret && state_commit) {
+			commit_crtcs_set_up(o->state, state_commit, c, out, call->source);
 		}
-		if (info)
-			info->arm_ts = bpf_ktime_get_ns();
-		if (crtc_info) {
-			crtc_info->armed_commit = c.commit.id;
-			if (BPF_CORE_READ((struct drm_pending_vblank_event *)event, base.file_priv))
-				crtc_info->latest_event = c.commit;
+		return;
+	case KMST_SP_ARM_EVENT:
+		if (phase == KMST_PH_ENTER && o->event) {
+			event_call_state(o->dev, c->crtc, o->event, false, out);
+			event_armed(o->event, c);
 		}
+		return;
+	case KMST_SP_SEND_EVENT:
+		if (phase == KMST_PH_ENTER)
+			event_call_state(o->dev, c->crtc, o->event, true, out);
+		else
+			event_sent(out);
+		return;
 	}
+}
 
-	if (special == KMST_SP_SEND_EVENT && phase == KMST_PH_EXIT) {
-		__u32 zero = 0;
-		struct kmst_vblank_ctx *vctx = bpf_map_lookup_elem(&vblank_cpu, &zero);
-
-		if (vctx) {
-			arg0 = vctx->delivered_seq;
-			arg1 = vctx->delivered_ts;
-		}
-	}
-
+/* The call's own records, as its fn_specs[] flags ask. */
+static __always_inline void emit_call(const struct kmst_call *call, __u16 type, __u8 flags, __u32 phase,
+				      const struct kmst_ectx *c, struct kmst_out *out)
+{
 	if (phase == KMST_PH_ENTER) {
 		if (flags & KMST_FNF_ENTER)
-			EMIT(type, KMST_PH_ENTER, call->source, &c, 0, aux, arg0, arg1);
+			emit(type, KMST_PH_ENTER, call->source, c, out);
 		else if (flags & KMST_FNF_POINT_ENTER)
-			EMIT(type, KMST_PH_POINT, call->source, &c, 0, aux, arg0, arg1);
+			emit(type, KMST_PH_POINT, call->source, c, out);
 	} else {
 		if (flags & KMST_FNF_EXIT)
-			EMIT(type, KMST_PH_EXIT, call->source, &c, ret, aux, arg0, arg1);
+			emit(type, KMST_PH_EXIT, call->source, c, out);
 		else if (flags & KMST_FNF_POINT_EXIT)
-			EMIT(type, KMST_PH_POINT, call->source, &c, ret, aux, arg0, arg1);
-		if (special == KMST_SP_ATOMIC_IOCTL)
-			atomic_ioctl_exit(ret);
+			emit(type, KMST_PH_POINT, call->source, c, out);
+	}
+}
+
+/*
+ * FN and PHASE are passed in registers, not in *call: the verifier then
+ * knows them as constants in each fentry slot and skips every branch
+ * that function cannot take, which keeps loading fast.
+ */
+static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
+{
+	struct kmst_call_objs o = { .pipe = -1 };
+	struct kmst_ectx c = { .crtc = -1, .plane = -1 };
+	struct kmst_commit_info *state_commit = NULL;
+	struct kmst_out out = {};
+	__u8 special, flags;
+	__u16 type;
+
+	if (fn >= KMST_FN_MAX)
+		return 0;
+	type = fn_specs[fn].type;
+	special = fn_specs[fn].special;
+	flags = fn_specs[fn].flags;
+	if (!type)
+		return 0;
+	out.ret = call_ret(call, phase, flags);
+	sort_args(call, fn, &o);
+	if (handle_own_records(call, special, phase, &o, out.ret))
+		return 0;
+	resolve_objects(&o, &c);
+	if (resolve_commit(special, phase, &o, &c, &out, &state_commit)) {
+		commit_special(call, special, phase, out.ret, &o, state_commit, &c, &out);
+		emit_call(call, type, flags, phase, &c, &out);
+	}
+	/* Whether or not it was traced, the ioctl's pre-assigned id ends with it. */
+	if (special == KMST_SP_ATOMIC_IOCTL && phase == KMST_PH_EXIT) {
+		emit_atomic_record(out.ret);
+		forget_preassigned_commit();
 	}
 	return 0;
 }
@@ -1189,12 +484,20 @@ KMST_SLOTS8(11)
 
 /* ---- Tracepoints (raw: no BTF needed) ---- */
 
-static __always_inline __s32 vblank_cpu_minor(__s32 crtc)
+/* hrtimer_expire_entry(struct hrtimer *timer, ktime_t *now): every hrtimer of the system. */
+SEC("raw_tp/hrtimer_expire_entry")
+int kmst_tp_hrtimer_expire_entry(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 zero = 0;
-	struct kmst_vblank_ctx *vctx = bpf_map_lookup_elem(&vblank_cpu, &zero);
+	host_timer_entered((void *)ctx->args[0], (void *)ctx->args[1]);
+	return 0;
+}
 
-	return vctx && vctx->crtc == crtc ? vctx->minor : -1;
+/* hrtimer_expire_exit(struct hrtimer *timer) */
+SEC("raw_tp/hrtimer_expire_exit")
+int kmst_tp_hrtimer_expire_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	host_timer_exited((void *)ctx->args[0]);
+	return 0;
 }
 
 /* drm:drm_vblank_event(int crtc, unsigned int seq, ktime_t time, bool high_prec): once per VBLANK. */

@@ -55,7 +55,9 @@ enum kmst_phase {
 #define KMST_VS_SUPPORTED	0x0002 /* pipe < dev->num_crtcs: DRM VBLANK support for this CRTC */
 #define KMST_VS_ON		0x0004 /* !vblank->inmodeset: drm_crtc_vblank_on'd, drm_crtc_vblank_get can succeed */
 #define KMST_VS_ENABLED		0x0008 /* vblank->enabled: the VBLANK interrupt is on at this instant */
-#define KMST_VS_DISABLE_IMMEDIATE 0x0010 /* dev->vblank_disable_immediate */
+#define KMST_VS_DISABLE_IMMEDIATE 0x0010 /* dev->vblank_disable_immediate; since 6.10, once
+					   * drm_crtc_vblank_on ran, the CRTC's own
+					   * vblank->config.disable_immediate */
 #define KMST_VS_ARMED		0x0020 /* (event sends) the event was armed by drm_crtc_arm_vblank_event */
 #define KMST_VS_CLIENT		0x0040 /* (events) a client's event (file_priv set), not a helper's own */
 
@@ -139,7 +141,9 @@ enum kmst_event_type {
 	KMST_EV_VBLANK_EVENT_DELIVERED = 69, /* a VBLANK event leaves (drm_send_event_timestamp_locked):
 					      * client events and the helper's own ones of traced
 					      * commits; aux = uapi event type | KMST_VS_* << 16,
-					      * arg0 = seq, arg1 = event ts ns */
+					      * arg0 = seq (a helper's own event, which has no uapi
+					      * payload: the CRTC's VBLANK count DRM sent it at),
+					      * arg1 = event ts ns */
 
 	/* Completion of a commit's drm_crtc_commit completions (POINT). */
 	KMST_EV_HW_DONE_COMPLETE = 80,

@@ -52,6 +52,11 @@ SOURCE = {k[len("KMST_SRC_"):]: v for k, v in _parse_enum("kmst_source").items()
 TVKMS_STAGE = {k[len("KMST_TVKMS_STAGE_"):]: v
                for k, v in _parse_enum("kmst_tvkms_stage").items()}
 CF = {k[len("KMST_CF_"):]: v for k, v in _parse_defines("KMST_CF_").items()}
+# DRM's VBLANK state (KMST_VS_*) and a CRTC's part of a commit (KMST_CS_*)
+VS = {k[len("KMST_VS_"):]: v for k, v in _parse_defines("KMST_VS_").items()}
+CS = {k[len("KMST_CS_"):]: v for k, v in _parse_defines("KMST_CS_").items()}
+HOST_LATENESS_UNKNOWN = int(re.search(r"#define\s+KMST_HOST_LATENESS_UNKNOWN\s+(0x[0-9a-fA-F]+)",
+                                      _TEXT).group(1), 16)
 RULE_IDS = {k[len("KMST_RULE_"):]: v for k, v in _parse_enum("kmst_rule").items()
             if k != "KMST_RULE_COUNT"}
 # rule id string ("tail-order") -> number, from KMST_RULE_NAMES_INIT

@@ -34,6 +34,9 @@ static const struct {
 } tracepoints[] = {
 	{ "drm_vblank_event", "kmst_tp_drm_vblank_event", "drm:drm_vblank_event" },
 	{ "drm_vblank_event_queued", "kmst_tp_drm_vblank_event_queued", "drm:drm_vblank_event_queued" },
+	/* How late the host ran each hrtimer: HANDLE_VBLANK's host lateness (unknown without). */
+	{ "hrtimer_expire_entry", "kmst_tp_hrtimer_expire_entry", "timer:hrtimer_expire_entry" },
+	{ "hrtimer_expire_exit", "kmst_tp_hrtimer_expire_exit", "timer:hrtimer_expire_exit" },
 	/* Only while tvkms is loaded. */
 	{ "tvkms_commit_stage", "kmst_tp_tvkms_commit_stage", "tvkms:tvkms_commit_stage" },
 	{ "tvkms_vblank", "kmst_tp_tvkms_vblank", "tvkms:tvkms_vblank" },
