@@ -17,7 +17,7 @@ static const char *const kind_names[KMST_HIST_KIND_MAX] = {
 static const char *const kind_titles[KMST_HIST_KIND_MAX] = {
 	[KMST_HIST_VBLANK_INTERVAL] = "VBLANK interval",
 	[KMST_HIST_EVENT_LATENCY] = "event latency (armed -> delivered)",
-	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl -> event delivered)",
+	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl or page flip -> event delivered)",
 };
 
 struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind, int minor, int crtc)
@@ -113,6 +113,7 @@ int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char *
 		return -1;
 	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
 		struct kmst_hist *hist;
+		unsigned int vs;
 
 		if (ev->commit_id && !times_reserve(&ct, ev->commit_id)) {
 			kmst_err("%s: out of memory", path);
@@ -123,12 +124,19 @@ int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char *
 			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
 				ct.ioctl_ts[ev->commit_id] = ev->ts_ns;
 			break;
+		case KMST_EV_STATE_ALLOC:
+			/* A legacy page flip has no atomic ioctl: its commit starts with its state. */
+			if (ev->commit_id && !ct.ioctl_ts[ev->commit_id])
+				ct.ioctl_ts[ev->commit_id] = ev->ts_ns;
+			break;
 		case KMST_EV_ARM_VBLANK_EVENT:
 			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
 				ct.arm_ts[ev->commit_id] = ev->ts_ns;
 			break;
 		case KMST_EV_VBLANK_EVENT_DELIVERED:
-			if (!ev->commit_id)
+			/* Only a client's event is a flip someone waits for (not the helper's own). */
+			vs = ev->aux >> 16;
+			if (!ev->commit_id || ((vs & KMST_VS_VALID) && !(vs & KMST_VS_CLIENT)))
 				break;
 			if (ct.arm_ts[ev->commit_id] && ev->ts_ns >= ct.arm_ts[ev->commit_id]) {
 				hist = kmst_hist_set_get(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc);
