@@ -5,6 +5,8 @@
  * so that its tail is ours: a chain of typed stages (tvkms_tail.h) that
  * each call the generic DRM helper for their step.
  */
+#include <linux/delay.h>
+
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_drv.h>
@@ -37,12 +39,25 @@ static void tvkms_trace_stage(struct drm_atomic_state *state,
 		trace_tvkms_commit_stage(state, minor, -1, stage);
 }
 
+/* no-wait-dependencies: arm the flips held back on this state's CRTCs. */
+static void tvkms_release_held_flips(struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state;
+	struct drm_crtc *crtc;
+	int i;
+
+	for_each_new_crtc_in_state(state, crtc, crtc_state, i)
+		tvkms_crtc_release_held_flip(to_tvkms_crtc(crtc));
+}
+
 /* ---- the stages' bodies ---- */
 
 static void tvkms_do_disables(struct drm_atomic_state *state)
 {
 	tvkms_trace_stage(state, KMST_TVKMS_STAGE_DISABLES);
 	drm_atomic_helper_commit_modeset_disables(state->dev, state);
+	/* This commit's hardware stages have begun: the held flip may land. */
+	tvkms_release_held_flips(state);
 }
 
 /* plane-bracket: repeat one plane's update after its CRTC's atomic_flush. */
@@ -103,11 +118,14 @@ struct tvkms_tail_ready tvkms_tail_wait(struct tvkms_tail_begun begun)
 	struct tvkms_device *tdev = to_tvkms_device(state->dev);
 
 	drm_atomic_helper_wait_for_fences(state->dev, state, false);
-	if (tvkms_fault_fires(tdev, KMST_RULE_NO_WAIT_DEPENDENCIES))
+	if (tvkms_fault_fires(tdev, KMST_RULE_NO_WAIT_DEPENDENCIES)) {
 		trace_tvkms_fault(state, tvkms_minor(state->dev), -1, -1,
 				  KMST_RULE_NO_WAIT_DEPENDENCIES);
-	else
+	} else {
+		/* A flip held back would otherwise be waited for here. */
+		tvkms_release_held_flips(state);
 		drm_atomic_helper_wait_for_dependencies(state);
+	}
 	return (struct tvkms_tail_ready){ .state = state };
 }
 
@@ -151,11 +169,25 @@ static void tvkms_fault_cleanup_first(struct drm_atomic_state *state)
 		complete_all(&state->fake_commit->cleanup_done);
 }
 
+/* commit-stall: hold hw_done for the knob's value in milliseconds. */
+static void tvkms_fault_stall(struct drm_atomic_state *state)
+{
+	unsigned long stall_ms = tvkms_fault_value(to_tvkms_device(state->dev),
+						   KMST_RULE_COMMIT_STALL);
+
+	if (!stall_ms || tvkms_is_dry_run(state))
+		return;
+	trace_tvkms_fault(state, tvkms_minor(state->dev), -1, -1,
+			  KMST_RULE_COMMIT_STALL);
+	msleep(stall_ms);
+}
+
 struct tvkms_tail_hw_done tvkms_tail_hw_done(struct tvkms_tail_enabled enabled)
 {
 	struct drm_atomic_state *state = enabled.state;
 
 	tvkms_trace_stage(state, KMST_TVKMS_STAGE_HW_DONE);
+	tvkms_fault_stall(state);
 	if (tvkms_fault_fires(to_tvkms_device(state->dev),
 			      KMST_RULE_CLEANUP_BEFORE_HW_DONE))
 		tvkms_fault_cleanup_first(state);

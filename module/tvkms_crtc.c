@@ -4,6 +4,7 @@
  * and the page-flip event at atomic_flush.
  */
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
@@ -83,6 +84,8 @@ static void tvkms_crtc_atomic_disable(struct drm_crtc *crtc,
 	if (tvkms_is_dry_run(state))
 		return;
 	tvkms_vblank_set_off(tcrtc);
+	/* drm_crtc_vblank_off below sends it: no flip outlives the pipe. */
+	tvkms_crtc_release_held_flip(tcrtc);
 	if (!tvkms_crtc_vblank_off_other_way(tcrtc, state))
 		drm_crtc_vblank_off(crtc);
 	tvkms_vblank_stop(tcrtc);
@@ -138,6 +141,53 @@ static void tvkms_crtc_send_duplicate_locked(struct drm_crtc *crtc,
 }
 
 /*
+ * no-wait-dependencies: arm a held flip event now (the next commit's tail
+ * has run its first hardware stage, or the fallback timer expired).
+ */
+void tvkms_crtc_release_held_flip(struct tvkms_crtc *tcrtc)
+{
+	struct drm_crtc *crtc = &tcrtc->base;
+	struct drm_pending_vblank_event *event;
+	unsigned long flags;
+
+	spin_lock_irqsave(&crtc->dev->event_lock, flags);
+	event = tcrtc->held_flip;
+	tcrtc->held_flip = NULL;
+	if (event) {
+		trace_tvkms_event(NULL, tvkms_minor(crtc->dev), tcrtc->index,
+				  TVKMS_EVENT_ARM, event->event.vbl.user_data);
+		drm_crtc_arm_vblank_event(crtc, event);
+	}
+	spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+}
+
+static void tvkms_crtc_held_flip_work(struct work_struct *work)
+{
+	tvkms_crtc_release_held_flip(container_of(to_delayed_work(work),
+						  struct tvkms_crtc,
+						  held_flip_work));
+}
+
+/*
+ * no-wait-dependencies must show on every run, not only when the next
+ * commit happens to start within the same frame as this flush: keep the
+ * flip (and so its commit's flip_done) pending until the next commit has
+ * started its hardware stages. Caller holds dev->event_lock.
+ */
+static bool tvkms_crtc_hold_flip_locked(struct tvkms_crtc *tcrtc,
+					struct drm_pending_vblank_event *event)
+{
+	if (!tvkms_fault_value(to_tvkms_device(tcrtc->base.dev),
+			       KMST_RULE_NO_WAIT_DEPENDENCIES) ||
+	    tcrtc->held_flip)
+		return false;
+	tcrtc->held_flip = event;
+	mod_delayed_work(system_wq, &tcrtc->held_flip_work,
+			 msecs_to_jiffies(TVKMS_HELD_FLIP_MS));
+	return true;
+}
+
+/*
  * The flip event of a CRTC flush: armed for the next VBLANK, or sent at
  * once when none will come (pipe off, VBLANK refused, device unplugged),
  * or bent by the event knobs.
@@ -183,9 +233,11 @@ static void tvkms_crtc_flush_event(struct drm_crtc *crtc,
 	} else if (present && crtc_state->active &&
 		   drm_crtc_vblank_get(crtc) == 0) {
 		/* The reference taken here is dropped when the event is sent. */
-		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_ARM,
-				  user_data);
-		drm_crtc_arm_vblank_event(crtc, event);
+		if (!tvkms_crtc_hold_flip_locked(tcrtc, event)) {
+			trace_tvkms_event(state, minor, tcrtc->index,
+					  TVKMS_EVENT_ARM, user_data);
+			drm_crtc_arm_vblank_event(crtc, event);
+		}
 	} else {
 		/* No VBLANK will come: the flip is done now. */
 		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
@@ -249,6 +301,7 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 
 	tcrtc->index = index;
 	tvkms_vblank_init(tcrtc);
+	INIT_DELAYED_WORK(&tcrtc->held_flip_work, tvkms_crtc_held_flip_work);
 
 	tcrtc->primary = tvkms_plane_create(tdev, DRM_PLANE_TYPE_PRIMARY,
 					    BIT(index), zpos++);
@@ -290,5 +343,7 @@ void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc)
 {
 	tvkms_vblank_set_off(tcrtc);
 	tvkms_vblank_stop(tcrtc);
+	cancel_delayed_work_sync(&tcrtc->held_flip_work);
+	tvkms_crtc_release_held_flip(tcrtc);
 	drm_crtc_vblank_off(&tcrtc->base);
 }

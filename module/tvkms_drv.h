@@ -37,6 +37,11 @@
 #define TVKMS_MAX_REFRESH 1000
 #define TVKMS_HELD_STATES_MAX 256
 #define TVKMS_MAX_PLANES 32
+/*
+ * no-wait-dependencies: a flip held back for the next commit is armed
+ * at the latest this long after its flush, if no next commit comes.
+ */
+#define TVKMS_HELD_FLIP_MS 100
 
 /* tvkms:tvkms_event kinds (TRACEPOINTS.md). */
 enum tvkms_event_kind {
@@ -140,6 +145,14 @@ struct tvkms_crtc {
 	/* "Hardware" scanout registers, written inside drm_dev_enter. */
 	atomic64_t plane_updates;
 	atomic64_t flushes;
+	/*
+	 * no-wait-dependencies: a flip event (with its VBLANK reference)
+	 * not armed yet, so that the next commit's tail surely starts before
+	 * this flip is done (dev->event_lock). Armed by the next commit
+	 * after its first hardware stage, or by held_flip_work.
+	 */
+	struct drm_pending_vblank_event *held_flip;
+	struct delayed_work held_flip_work;
 };
 
 /* ---- plane (tvkms_plane.c) ---- */
@@ -215,6 +228,7 @@ static inline bool tvkms_is_dry_run(struct drm_atomic_state *state)
 /* tvkms_crtc.c */
 int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index);
 void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc);
+void tvkms_crtc_release_held_flip(struct tvkms_crtc *tcrtc);
 
 /* tvkms_vblank.c */
 void tvkms_vblank_init(struct tvkms_crtc *tcrtc);

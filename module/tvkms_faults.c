@@ -3,7 +3,8 @@
  * Fault knobs that break DRM commit rules on purpose,
  * named after the kmstrace checker rules (bpf/kmstrace_event.h). A knob
  * with value N > 0 fires on every Nth eligible event counted from the
- * moment it was set; vblank-jitter's value is a delay bound in ns instead.
+ * moment it was set; vblank-jitter's value is a delay bound in ns instead,
+ * commit-stall's a hold of each commit's hw_done in ms.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -34,7 +35,8 @@ bool tvkms_fault_fires(struct tvkms_device *tdev, enum kmst_rule rule)
 
 	if (!every)
 		return false;
-	if (rule == KMST_RULE_VBLANK_JITTER)
+	/* Their values are a delay bound (ns) and a stall (ms), not a period. */
+	if (rule == KMST_RULE_VBLANK_JITTER || rule == KMST_RULE_COMMIT_STALL)
 		return true;
 	return (unsigned int)atomic_inc_return(&tdev->faults.seen[rule]) %
 		       every == 0;
