@@ -11,13 +11,18 @@
  * oldest commit armed on that CRTC: DRM sends armed events in the order
  * they were armed. An event still owed when the state is freed may come a
  * little later (a tail that does not wait for flip_done): it is decided
- * once it comes, or after CK_OWED_VBLANKS VBLANKs without it.
+ * once it comes; or missing after CK_OWED_VBLANKS VBLANKs without it, when
+ * a later commit starts its hardware stages on the CRTC (DRM had it wait
+ * for that flip), or when the trace goes on CK_OWED_NS past its retirement.
  */
 #include "check/rules.h"
 #include "check/state.h"
 #include "trace/tracefile.h"
 
 #define BIT(n) (1u << (n))
+
+/* An event is sent at the latest one frame after its commit; 1 s covers any refresh. */
+#define CK_OWED_NS 1000000000ull
 
 /* uapi DRM_EVENT_*: a drmWaitVBlank or CRTC_QUEUE_SEQUENCE event is not a flip's. */
 #define UAPI_EVENT_VBLANK 0x01
@@ -240,6 +245,30 @@ static void age_owed(struct kmst_checker *ck, struct ck_crtc *cr)
 	}
 }
 
+/* A later commit starts its hardware stages: DRM made it wait for the flips before it. */
+static void hardware_started(struct kmst_checker *ck, struct ck_commit *c)
+{
+	int crtc;
+
+	if (c->owed_decided)
+		return;
+	c->owed_decided = true;
+	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+		struct ck_crtc *cr;
+		unsigned int i = 0;
+
+		if (!(c->crtcs & BIT(crtc)))
+			continue;
+		cr = ck_crtc_get(ck, c->minor, crtc);
+		while (cr && i < cr->owed_count) {
+			if (cr->owed[i].commit != c->id)
+				owed_missing(ck, cr, i, "a later commit started its hardware stages first");
+			else
+				i++;
+		}
+	}
+}
+
 /* drm_crtc_arm_vblank_event: the caller must hold a VBLANK reference, or no VBLANK comes. */
 static void arm(struct kmst_checker *ck, struct ck_commit *c, struct ck_crtc *cr,
 		const struct kmst_event *ev)
@@ -265,6 +294,10 @@ void ck_rules_events_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 	struct ck_commit *own;
 	struct ck_crtc *cr;
 
+	if (c && ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY) &&
+	    (ev->type == KMST_EV_MODESET_DISABLES || ev->type == KMST_EV_COMMIT_PLANES ||
+	     ev->type == KMST_EV_MODESET_ENABLES))
+		hardware_started(ck, c);
 	if (ev->crtc < 0 || ev->crtc >= CK_MAX_CRTC)
 		return;
 	switch (ev->type) {
@@ -390,9 +423,10 @@ void ck_rules_events_finish(struct kmst_checker *ck)
 
 		if (!cr->used)
 			continue;
-		/* No VBLANK since it retired: the trace may just have ended too soon. */
+		/* Not a VBLANK nor a second since it retired: the trace may have ended too soon. */
 		while (cr->owed_count) {
-			if (cr->owed[0].vblanks || !ck_minor_has_vblank(ck, cr->minor)) {
+			if (cr->owed[0].vblanks || !ck_minor_has_vblank(ck, cr->minor) ||
+			    ck->last_ts >= cr->owed[0].retire_ev.ts_ns + CK_OWED_NS) {
 				owed_missing(ck, cr, 0, "not by the end of the trace");
 			} else {
 				ck->result.cut++;
