@@ -12,6 +12,7 @@
 
 #include "check/rules.h"
 #include "check/state.h"
+#include "common/grow.h"
 #include "trace/tracefile.h"
 
 struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const struct kmst_meta *meta)
@@ -57,18 +58,13 @@ static void replay_commit(struct kmst_checker *ck, const struct kmst_event *ev)
 	res->replay_commits++;
 	if ((int)ev->aux == ev->ret)
 		return;
-	if (res->expect_failure_count == ck->expect_cap) {
-		unsigned int cap = ck->expect_cap ? ck->expect_cap * 2 : 16;
-
-		if (cap > KMST_CHECK_MAX_STORED * 4)
-			return;
-		f = realloc(res->expect_failures, cap * sizeof(*f));
-		if (!f)
-			return;
-		res->expect_failures = f;
-		ck->expect_cap = cap;
-	}
-	f = &res->expect_failures[res->expect_failure_count++];
+	if (res->expect_failure_count == KMST_CHECK_MAX_STORED * 4)
+		return;
+	f = kmst_grow((void **)&res->expect_failures, &ck->expect_cap, res->expect_failure_count,
+		      sizeof(*f));
+	if (!f)
+		return;
+	res->expect_failure_count++;
 	f->seq_line = (uint32_t)ev->arg0;
 	f->ordinal = (uint32_t)ev->arg1;
 	f->expected = ev->ret;

@@ -10,6 +10,7 @@
 
 #include "trace/eventfmt.h"
 #include "check/report.h"
+#include "common/json.h"
 #include "check/rules.h"
 #include "seq/seq.h"
 #include "trace/tracefile.h"
@@ -179,20 +180,6 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		res->expect_failure_count ? "; replay results differ from the sequence" : "");
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void json_events(FILE *out, const struct kmst_event *events, unsigned int count)
 {
 	unsigned int i;
@@ -213,11 +200,11 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 	bool first = true;
 
 	fputs("{\"trace\":", out);
-	json_string(out, ctx->trace);
+	kmst_json_string(out, ctx->trace);
 	fputs(",\"driver\":", out);
-	json_string(out, ctx->driver);
+	kmst_json_string(out, ctx->driver);
 	fputs(",\"kernel\":", out);
-	json_string(out, ctx->kernel);
+	kmst_json_string(out, ctx->kernel);
 	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"cut\":%llu",
 		res->events, res->commits, res->joined, res->cut);
 	fprintf(out, ",\"peak_in_flight\":%llu", res->peak_in_flight);
@@ -235,11 +222,11 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 		fprintf(out, "%s\"%s\":{\"status\":\"%s\",\"checked\":%llu,\"violations\":%llu,\"meaning\":",
 			first ? "" : ",", kmst_rule_name(i), status_name(r->status), r->checked,
 			r->violations);
-		json_string(out, kmst_rule_meaning(i));
+		kmst_json_string(out, kmst_rule_meaning(i));
 		fprintf(out, ",\"group\":\"%s\"", kmst_rule_group_name(kmst_rule_info(i)->group));
 		if (r->status == KMST_RULE_NA || r->status == KMST_RULE_NOT_JUDGED) {
 			fputs(",\"reason\":", out);
-			json_string(out, r->reason);
+			kmst_json_string(out, r->reason);
 		}
 		fputc('}', out);
 		first = false;
@@ -249,10 +236,10 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 		const struct kmst_violation *v = &res->violations[i];
 
 		fprintf(out, "%s{\"rule\":\"%s\",\"meaning\":", i ? "," : "", kmst_rule_name(v->rule));
-		json_string(out, kmst_rule_meaning(v->rule));
+		kmst_json_string(out, kmst_rule_meaning(v->rule));
 		fprintf(out, ",\"commit\":%u,\"minor\":%d,\"crtc\":%d,\"plane\":%d,\"line\":%u,\"detail\":",
 			v->commit_id, v->minor, v->crtc, v->plane, v->seq_line);
-		json_string(out, v->detail);
+		kmst_json_string(out, v->detail);
 		fputs(",\"events\":", out);
 		json_events(out, v->offending, v->offending_count);
 		fputs(",\"window\":", out);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check/state.h"
+#include "common/grow.h"
 
 /* ---- commits in flight: open addressing keyed by commit id ---- */
 
@@ -265,16 +266,11 @@ struct kmst_violation *ck_violation(struct kmst_checker *ck, unsigned int rule,
 	res->violations_total++;
 	if (res->violation_count == KMST_CHECK_MAX_STORED)
 		return NULL;
-	if (res->violation_count == ck->violation_cap) {
-		unsigned int cap = ck->violation_cap ? ck->violation_cap * 2 : 16;
-		struct kmst_violation *bigger = realloc(res->violations, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return NULL;
-		res->violations = bigger;
-		ck->violation_cap = cap;
-	}
-	v = &res->violations[res->violation_count++];
+	v = kmst_grow((void **)&res->violations, &ck->violation_cap, res->violation_count,
+		      sizeof(*v));
+	if (!v)
+		return NULL;
+	res->violation_count++;
 	memset(v, 0, sizeof(*v));
 	v->rule = rule;
 	v->minor = minor;

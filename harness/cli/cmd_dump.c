@@ -4,24 +4,16 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "common/json.h"
 #include "trace/eventfmt.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
 
 static void print_meta_json(const char *meta)
 {
-	const char *p;
-
-	fputs("{\"meta\":\"", stdout);
-	for (p = meta; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if ((unsigned char)*p >= 0x20)
-			putchar(*p);
-	}
-	puts("\"}");
+	fputs("{\"meta\":", stdout);
+	kmst_json_string(stdout, meta);
+	puts("}");
 }
 
 static void print_end(const struct kmst_global_opts *opts, const struct kmst_end_record *end)

@@ -10,6 +10,7 @@
 #include <drm_fourcc.h>
 
 #include "common/log.h"
+#include "common/grow.h"
 #include "seq/seq.h"
 
 #define MAX_TOKENS 256
@@ -110,24 +111,9 @@ unsigned int kmst_format_cpp(uint32_t fourcc)
 	return 0;
 }
 
-/* Grow *ARRAY (of *CAP elements of SIZE bytes) to hold one more. */
-static void *grow(void **array, unsigned int *cap, unsigned int count, size_t size)
-{
-	if (count == *cap) {
-		unsigned int new_cap = *cap ? *cap * 2 : 16;
-		void *bigger = realloc(*array, (size_t)new_cap * size);
-
-		if (!bigger)
-			return NULL;
-		*array = bigger;
-		*cap = new_cap;
-	}
-	return (char *)*array + (size_t)count * size;
-}
-
 int kmst_seq_add_fb(struct kmst_seq *seq, const struct kmst_seq_fb *fb)
 {
-	struct kmst_seq_fb *slot = grow((void **)&seq->fbs, &seq->fb_cap, seq->fb_count,
+	struct kmst_seq_fb *slot = kmst_grow((void **)&seq->fbs, &seq->fb_cap, seq->fb_count,
 					sizeof(*slot));
 
 	if (!slot)
@@ -139,7 +125,7 @@ int kmst_seq_add_fb(struct kmst_seq *seq, const struct kmst_seq_fb *fb)
 
 struct kmst_seq_step *kmst_seq_add_step(struct kmst_seq *seq, enum kmst_seq_step_kind kind)
 {
-	struct kmst_seq_step *step = grow((void **)&seq->steps, &seq->step_cap, seq->step_count,
+	struct kmst_seq_step *step = kmst_grow((void **)&seq->steps, &seq->step_cap, seq->step_count,
 					  sizeof(*step));
 
 	if (!step)
@@ -155,7 +141,7 @@ struct kmst_seq_step *kmst_seq_add_step(struct kmst_seq *seq, enum kmst_seq_step
 struct kmst_seq_object *kmst_seq_add_object(struct kmst_seq *seq, struct kmst_seq_step *commit,
 					    const struct kmst_seq_ref *ref)
 {
-	struct kmst_seq_object *obj = grow((void **)&seq->objects, &seq->object_cap,
+	struct kmst_seq_object *obj = kmst_grow((void **)&seq->objects, &seq->object_cap,
 					   seq->object_count, sizeof(*obj));
 
 	if (!obj)
@@ -173,7 +159,7 @@ struct kmst_seq_object *kmst_seq_add_object(struct kmst_seq *seq, struct kmst_se
 int kmst_seq_add_prop(struct kmst_seq *seq, struct kmst_seq_object *obj, const char *name,
 		      const struct kmst_seq_value *value)
 {
-	struct kmst_seq_prop *prop = grow((void **)&seq->props, &seq->prop_cap, seq->prop_count,
+	struct kmst_seq_prop *prop = kmst_grow((void **)&seq->props, &seq->prop_cap, seq->prop_count,
 					  sizeof(*prop));
 
 	if (!prop)
@@ -704,7 +690,7 @@ static int parse_require(struct parser *p, const struct token *tokens, unsigned 
 	if (count < 2)
 		return fail(p, tokens[0].col + 7, "expected the objects the device must have after `require`");
 	for (i = 1; i < count; i++) {
-		struct kmst_seq_ref *ref = grow((void **)&p->seq->requires, &p->seq->require_cap,
+		struct kmst_seq_ref *ref = kmst_grow((void **)&p->seq->requires, &p->seq->require_cap,
 						p->seq->require_count, sizeof(*ref));
 
 		if (!ref)

@@ -19,6 +19,7 @@
 
 #include "common/exit.h"
 #include "common/log.h"
+#include "common/grow.h"
 #include "seq/seq_record.h"
 #include "trace/tracefile.h"
 
@@ -63,20 +64,6 @@ struct recording {
 	unsigned int object_count, object_cap;
 };
 
-static void *grow(void **array, unsigned int *cap, unsigned int count, size_t size)
-{
-	if (count == *cap) {
-		unsigned int new_cap = *cap ? *cap * 2 : 32;
-		void *bigger = realloc(*array, (size_t)new_cap * size);
-
-		if (!bigger)
-			return NULL;
-		*array = bigger;
-		*cap = new_cap;
-	}
-	return (char *)*array + (size_t)count * size;
-}
-
 static const char *prop_name(const struct recording *rec, uint32_t id)
 {
 	unsigned int i;
@@ -95,7 +82,7 @@ static struct object *object_get(struct recording *rec, uint32_t id)
 	for (i = 0; i < rec->object_count; i++)
 		if (rec->objects[i].id == id)
 			return &rec->objects[i];
-	obj = grow((void **)&rec->objects, &rec->object_cap, rec->object_count, sizeof(*obj));
+	obj = kmst_grow((void **)&rec->objects, &rec->object_cap, rec->object_count, sizeof(*obj));
 	if (!obj)
 		return NULL;
 	memset(obj, 0, sizeof(*obj));
@@ -161,7 +148,7 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
 		if (ev->type == KMST_EV_REC_PROPERTY_NAME && ev->size >= sizeof(struct kmst_rec_prop_name)) {
 			const struct kmst_rec_prop_name *r = (const void *)ev;
-			struct prop_name *slot = grow((void **)&rec->names, &rec->name_cap,
+			struct prop_name *slot = kmst_grow((void **)&rec->names, &rec->name_cap,
 						      rec->name_count, sizeof(*slot));
 
 			if (!slot)
@@ -179,7 +166,7 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 			if (r->length != sizeof(mode))
 				continue;
 			memcpy(&mode, r->data, sizeof(mode));
-			slot = grow((void **)&rec->blobs, &rec->blob_cap, rec->blob_count, sizeof(*slot));
+			slot = kmst_grow((void **)&rec->blobs, &rec->blob_cap, rec->blob_count, sizeof(*slot));
 			if (!slot)
 				goto oom;
 			slot->id = r->blob_id;
@@ -207,14 +194,14 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 			fb.width = r->width;
 			fb.height = r->height;
 			fb.fill = KMST_FILL_GRADIENT;
-			slot = grow((void **)&rec->fbs, &rec->fb_cap, rec->fb_count, sizeof(*slot));
+			slot = kmst_grow((void **)&rec->fbs, &rec->fb_cap, rec->fb_count, sizeof(*slot));
 			if (!slot || kmst_seq_add_fb(seq, &fb))
 				goto oom;
 			slot->id = r->fb_id;
 			slot->seq_fb = (int)seq->fb_count - 1;
 			rec->fb_count++;
 		} else if (ev->type == KMST_EV_REC_ATOMIC && ev->size >= sizeof(struct kmst_rec_atomic)) {
-			struct kmst_rec_atomic *slot = grow((void **)&rec->commits, &rec->commit_cap,
+			struct kmst_rec_atomic *slot = kmst_grow((void **)&rec->commits, &rec->commit_cap,
 							    rec->commit_count, sizeof(*slot));
 
 			if (!slot)
