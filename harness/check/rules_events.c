@@ -82,6 +82,7 @@ static void owed_missing(struct kmst_checker *ck, struct ck_crtc *cr, unsigned i
 	struct kmst_violation *v;
 
 	ck_checked(ck, KMST_RULE_EVENT_MISSING);
+	ck_checked(ck, KMST_RULE_EVENT_TWICE); /* none came: certainly not two */
 	v = ck_violation(ck, KMST_RULE_EVENT_MISSING, NULL, cr->minor, cr->crtc, &o->retire_ev, NULL,
 			 "commit %u owed a flip event on crtc %d but none was sent (%s)", o->commit,
 			 cr->crtc, when);
