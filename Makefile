@@ -2,6 +2,7 @@
 # kmstrace: this Makefile only delegates to the parts and to ci/.
 #
 #   make           build module/ (per kernel), bpf/, harness/
+#   make mutants   build tvkms's mutants (module/MUTANTS.md), per kernel
 #   make run       install deps, build, boot $(KERNEL), run the demo
 #   make check     install deps, build, host tests, VM tests per kernel
 #   make bench     benchmarks (ratios measured side by side)
@@ -13,12 +14,16 @@ PYTHON ?= /usr/bin/python3
 V ?= 0
 export KERNELS PYTHON V
 
-.PHONY: all module bpf harness vkms deps run check check-host check-vm bench clean
+.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm bench clean
 
 all: module bpf harness vkms
 
 module:
 	@$(MAKE) --no-print-directory -C module
+
+# Not in `all`: each change to module/ rebuilds every mutant for every kernel.
+mutants:
+	@$(MAKE) --no-print-directory -C module mutants
 
 bpf:
 	@$(MAKE) --no-print-directory -C bpf
@@ -39,13 +44,13 @@ run: deps
 	@ci/vm -k $(KERNEL) --qemu-arg -vga --qemu-arg std -- ci/demo
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all mutants
 	@ci/check
 
 check-host: all
 	@ci/check --host-only
 
-check-vm: all
+check-vm: all mutants
 	@ci/check --vm-only
 
 bench: deps

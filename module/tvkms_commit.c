@@ -6,6 +6,7 @@
  * each call the generic DRM helper for their step.
  */
 #include <linux/delay.h>
+#include <linux/iopoll.h>
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
@@ -124,7 +125,15 @@ struct tvkms_tail_ready tvkms_tail_wait(struct tvkms_tail_begun begun)
 	} else {
 		/* A flip held back would otherwise be waited for here. */
 		tvkms_release_held_flips(state);
+#ifdef TVKMS_MUTANT_SKIP_WAIT_DEPENDENCIES
+		/*
+		 * Mutant (no-wait-dependencies): "swap_state already stalled
+		 * on the previous commit's hw_done, so there is nothing left to
+		 * wait for": but the previous flip may not have landed yet.
+		 */
+#else
 		drm_atomic_helper_wait_for_dependencies(state);
+#endif
 	}
 	return (struct tvkms_tail_ready){ .state = state };
 }
@@ -169,6 +178,37 @@ static void tvkms_fault_cleanup_first(struct drm_atomic_state *state)
 		complete_all(&state->fake_commit->cleanup_done);
 }
 
+#ifdef TVKMS_MUTANT_HW_DONE_STALL
+/*
+ * Mutant (commit-stall): wait for the "hardware" to report the new
+ * scanout registers latched before signalling hw_done. The author polls
+ * the plane-update counter for a change, but the planes were written
+ * before this point, so it never changes again: every commit waits out
+ * the generous timeout, past DRM's own 10 s bound.
+ */
+#define TVKMS_LATCH_TIMEOUT_US (12 * USEC_PER_SEC)
+
+static void tvkms_wait_latched(struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state;
+	struct drm_crtc *crtc;
+	s64 before, now;
+	int i;
+
+	for_each_new_crtc_in_state(state, crtc, crtc_state, i) {
+		atomic64_t *updates = &to_tvkms_crtc(crtc)->plane_updates;
+
+		before = atomic64_read(updates);
+		if (read_poll_timeout(atomic64_read, now, now != before,
+				      10 * USEC_PER_MSEC, TVKMS_LATCH_TIMEOUT_US,
+				      false, updates))
+			drm_dbg_kms(state->dev, "[CRTC:%d] latch timed out\n",
+				    crtc->base.id);
+		return;
+	}
+}
+#endif
+
 /* commit-stall: hold hw_done for the knob's value in milliseconds. */
 static void tvkms_fault_stall(struct drm_atomic_state *state)
 {
@@ -188,18 +228,44 @@ struct tvkms_tail_hw_done tvkms_tail_hw_done(struct tvkms_tail_enabled enabled)
 
 	tvkms_trace_stage(state, KMST_TVKMS_STAGE_HW_DONE);
 	tvkms_fault_stall(state);
+#ifdef TVKMS_MUTANT_HW_DONE_STALL
+	tvkms_wait_latched(state);
+#endif
 	if (tvkms_fault_fires(to_tvkms_device(state->dev),
 			      KMST_RULE_CLEANUP_BEFORE_HW_DONE))
 		tvkms_fault_cleanup_first(state);
+#if defined(TVKMS_MUTANT_HW_DONE_MISSING)
+	/*
+	 * Mutant (commit-stall, cleanup-before-hw-done): a tail written from
+	 * a template that predates nonblocking commits never signals hw_done.
+	 * drm_atomic_helper_commit_cleanup_done WARNs on it (MUTANTS.md).
+	 */
+#elif defined(TVKMS_MUTANT_HW_DONE_LATE)
+	/*
+	 * Mutant (tail-order): hw_done moved to the end of the tail, "once
+	 * everything is really finished": after cleanup_planes.
+	 */
+#else
 	drm_atomic_helper_commit_hw_done(state);
+#endif
 	return (struct tvkms_tail_hw_done){ .state = state };
 }
+
+static void tvkms_cleanup_planes(struct drm_atomic_state *state);
 
 struct tvkms_tail_flipped tvkms_tail_flip_done(struct tvkms_tail_hw_done hw_done)
 {
 	struct drm_atomic_state *state = hw_done.state;
 
 	tvkms_trace_stage(state, KMST_TVKMS_STAGE_FLIP_DONE);
+#ifdef TVKMS_MUTANT_CLEANUP_BEFORE_FLIP_WAIT
+	/*
+	 * Mutant (tail-order): "the new buffers are programmed, the old ones
+	 * can go": cleanup_planes before the flip_done wait, so the old fb is
+	 * unmapped while it is still being scanned out.
+	 */
+	tvkms_cleanup_planes(state);
+#endif
 	drm_atomic_helper_wait_for_flip_done(state->dev, state);
 	return (struct tvkms_tail_flipped){ .state = state };
 }
@@ -234,15 +300,25 @@ static bool tvkms_fault_skip_cleanup_fb(struct drm_atomic_state *state)
 	return false;
 }
 
+static void tvkms_cleanup_planes(struct drm_atomic_state *state)
+{
+	if (!tvkms_fault_value(to_tvkms_device(state->dev),
+			       KMST_RULE_FB_CLEANUP) ||
+	    !tvkms_fault_skip_cleanup_fb(state))
+		drm_atomic_helper_cleanup_planes(state->dev, state);
+}
+
 struct tvkms_tail_cleaned tvkms_tail_cleanup(struct tvkms_tail_flipped flipped)
 {
 	struct drm_atomic_state *state = flipped.state;
 
 	tvkms_trace_stage(state, KMST_TVKMS_STAGE_CLEANUP);
-	if (!tvkms_fault_value(to_tvkms_device(state->dev),
-			       KMST_RULE_FB_CLEANUP) ||
-	    !tvkms_fault_skip_cleanup_fb(state))
-		drm_atomic_helper_cleanup_planes(state->dev, state);
+#ifndef TVKMS_MUTANT_CLEANUP_BEFORE_FLIP_WAIT
+	tvkms_cleanup_planes(state);
+#endif
+#ifdef TVKMS_MUTANT_HW_DONE_LATE
+	drm_atomic_helper_commit_hw_done(state);
+#endif
 	return (struct tvkms_tail_cleaned){ .state = state };
 }
 
@@ -269,18 +345,42 @@ tvkms_tail_fault_planes_before_disables(struct tvkms_tail_ready ready)
 	return (struct tvkms_tail_enabled){ .state = state };
 }
 
+#ifdef TVKMS_MUTANT_PLANES_BEFORE_DISABLES
+/*
+ * Mutant (tail-order): the new planes should be up before the old outputs
+ * go dark. The typed chain refuses that order at compile time (MUTANTS.md),
+ * so the author called the helpers directly and forged the token the chain
+ * expects next.
+ */
+static struct tvkms_tail_enabled
+tvkms_mutant_planes_first(struct tvkms_tail_ready ready)
+{
+	struct drm_atomic_state *state = ready.state;
+
+	drm_atomic_helper_commit_planes(state->dev, state, 0);
+	drm_atomic_helper_commit_modeset_disables(state->dev, state);
+	tvkms_release_held_flips(state);
+	drm_atomic_helper_commit_modeset_enables(state->dev, state);
+	return (struct tvkms_tail_enabled){ .state = state };
+}
+#endif
+
 static void tvkms_commit_tail(struct drm_atomic_state *state)
 {
-	struct tvkms_device *tdev = to_tvkms_device(state->dev);
 	struct tvkms_tail_ready ready;
 	struct tvkms_tail_enabled enabled;
 
 	ready = tvkms_tail_wait(tvkms_tail_begin(state));
-	if (tvkms_fault_fires(tdev, KMST_RULE_TAIL_ORDER))
+	if (tvkms_fault_fires(to_tvkms_device(state->dev),
+			      KMST_RULE_TAIL_ORDER))
 		enabled = tvkms_tail_fault_planes_before_disables(ready);
 	else
+#ifdef TVKMS_MUTANT_PLANES_BEFORE_DISABLES
+		enabled = tvkms_mutant_planes_first(ready);
+#else
 		enabled = tvkms_tail_enables(
 			tvkms_tail_planes(tvkms_tail_disables(ready)));
+#endif
 	tvkms_tail_finish(tvkms_tail_cleanup(
 		tvkms_tail_flip_done(tvkms_tail_hw_done(enabled))));
 }
@@ -424,6 +524,14 @@ int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state)
 	struct tvkms_device *tdev = to_tvkms_device(dev);
 	int ret;
 
+#ifdef TVKMS_MUTANT_CHECK_SKIPPED_FOR_FLIPS
+	/*
+	 * Mutant (skip-check): "a flip to a framebuffer of the same layout
+	 * cannot fail", so plain flips skip the helpers' checks altogether.
+	 */
+	if (tvkms_commit_is_plain_flip(state))
+		return 0;
+#endif
 	if (tvkms_fault_value(tdev, KMST_RULE_SKIP_CHECK) &&
 	    tvkms_commit_is_plain_flip(state) &&
 	    tvkms_fault_fires(tdev, KMST_RULE_SKIP_CHECK)) {
@@ -432,9 +540,20 @@ int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state)
 		return 0;
 	}
 
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+	/*
+	 * Mutant (state-leak): a reference held while the checks run, for a
+	 * debug hook that looks at the state being checked; the error return
+	 * below forgets to drop it.
+	 */
+	drm_atomic_state_get(state);
+#endif
 	ret = drm_atomic_helper_check(dev, state);
 	if (ret)
 		return ret;
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+	drm_atomic_state_put(state);
+#endif
 
 	if (tvkms_fault_value(tdev, KMST_RULE_TEST_ONLY_COMMITS) &&
 	    tvkms_in_test_only_ioctl(tdev) &&

@@ -32,8 +32,41 @@ static int tvkms_crtc_atomic_check(struct drm_crtc *crtc,
 			    crtc->base.id);
 		return -EINVAL;
 	}
+#ifdef TVKMS_MUTANT_TEST_ONLY_PROGRAMS_HW
+	/*
+	 * Mutant (test-only-commits): "nothing is on screen yet, so bring the
+	 * timing generator up now and let the hardware validate the mode":
+	 * the enable path runs from atomic_check, TEST_ONLY probes included.
+	 */
+	if (drm_atomic_crtc_needs_modeset(crtc_state) && crtc_state->active &&
+	    !crtc->state->active)
+		crtc->helper_private->atomic_enable(crtc, state);
+#endif
 	return 0;
 }
+
+#ifdef TVKMS_MUTANT_PLANES_UPDATED_AT_ENABLE
+/*
+ * Mutant (plane-bracket): "the pipe loses its plane registers when it
+ * powers up, so program them again": plane updates from atomic_enable,
+ * which runs after the planes stage, outside any atomic_begin/flush.
+ */
+static void tvkms_crtc_reprogram_planes(struct drm_crtc *crtc,
+					struct drm_atomic_state *state)
+{
+	struct drm_plane_state *plane_state;
+	struct drm_plane *plane;
+	int i;
+
+	for_each_new_plane_in_state(state, plane, plane_state, i) {
+		const struct drm_plane_helper_funcs *funcs =
+			plane->helper_private;
+
+		if (plane_state->crtc == crtc && plane_state->fb)
+			funcs->atomic_update(plane, state);
+	}
+}
+#endif
 
 static void tvkms_crtc_atomic_enable(struct drm_crtc *crtc,
 				     struct drm_atomic_state *state)
@@ -46,6 +79,9 @@ static void tvkms_crtc_atomic_enable(struct drm_crtc *crtc,
 		return;
 	tvkms_vblank_set_mode(tcrtc, &crtc_state->adjusted_mode);
 	drm_crtc_vblank_on(crtc);
+#ifdef TVKMS_MUTANT_PLANES_UPDATED_AT_ENABLE
+	tvkms_crtc_reprogram_planes(crtc, state);
+#endif
 }
 
 /*
@@ -86,8 +122,20 @@ static void tvkms_crtc_atomic_disable(struct drm_crtc *crtc,
 	tvkms_vblank_set_off(tcrtc);
 	/* drm_crtc_vblank_off below sends it: no flip outlives the pipe. */
 	tvkms_crtc_release_held_flip(tcrtc);
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+	tvkms_crtc_send_pending_event(tcrtc);
+#endif
+#ifdef TVKMS_MUTANT_NO_VBLANK_OFF
+	/*
+	 * Mutant (vblank-off-missing): the timer below stops the "hardware"
+	 * VBLANK, and the author took that for enough; drm is never told. DRM
+	 * WARNs in disable_outputs() only if its VBLANK is still enabled then.
+	 */
+	tvkms_crtc_vblank_off_other_way(tcrtc, state);
+#else
 	if (!tvkms_crtc_vblank_off_other_way(tcrtc, state))
 		drm_crtc_vblank_off(crtc);
+#endif
 	tvkms_vblank_stop(tcrtc);
 }
 
@@ -187,6 +235,25 @@ static bool tvkms_crtc_hold_flip_locked(struct tvkms_crtc *tcrtc,
 	return true;
 }
 
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+/* From the VBLANK handler and atomic_disable: the event kept at flush. */
+void tvkms_crtc_send_pending_event(struct tvkms_crtc *tcrtc)
+{
+	struct drm_crtc *crtc = &tcrtc->base;
+	unsigned long flags;
+
+	spin_lock_irqsave(&crtc->dev->event_lock, flags);
+	if (tcrtc->pending_event) {
+		trace_tvkms_event(NULL, tvkms_minor(crtc->dev), tcrtc->index,
+				  TVKMS_EVENT_SEND,
+				  tcrtc->pending_event->event.vbl.user_data);
+		drm_crtc_send_vblank_event(crtc, tcrtc->pending_event);
+		tcrtc->pending_event = NULL;
+	}
+	spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+}
+#endif
+
 /*
  * The flip event of a CRTC flush: armed for the next VBLANK, or sent at
  * once when none will come (pipe off, VBLANK refused, device unplugged),
@@ -230,6 +297,30 @@ static void tvkms_crtc_flush_event(struct drm_crtc *crtc,
 		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
 				  user_data);
 		drm_crtc_send_vblank_event(crtc, event);
+#ifdef TVKMS_MUTANT_EVENT_FROM_FLUSH
+	/*
+	 * Mutant (event-early): "the registers are written, so the flip is
+	 * done": the event leaves at flush while VBLANK is on, a frame before
+	 * the new buffers are scanned out.
+	 */
+	} else if (present && crtc_state->active) {
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_SEND,
+				  user_data);
+		drm_crtc_send_vblank_event(crtc, event);
+#endif
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+	/*
+	 * Mutant (event-missing): the event waits for tvkms's own VBLANK
+	 * handler, but no VBLANK reference is taken, so drm never enables
+	 * the VBLANK interrupt and the handler never runs.
+	 */
+	} else if (present && crtc_state->active) {
+		trace_tvkms_event(state, minor, tcrtc->index, TVKMS_EVENT_ARM,
+				  user_data);
+		if (tcrtc->pending_event)
+			drm_crtc_send_vblank_event(crtc, tcrtc->pending_event);
+		tcrtc->pending_event = event;
+#endif
 	} else if (present && crtc_state->active &&
 		   drm_crtc_vblank_get(crtc) == 0) {
 		/* The reference taken here is dropped when the event is sent. */
@@ -282,9 +373,55 @@ static const struct drm_crtc_helper_funcs tvkms_crtc_helper_funcs = {
 	.atomic_disable = tvkms_crtc_atomic_disable,
 };
 
+#ifdef TVKMS_MUTANT_EVENT_SENT_TWICE
+/*
+ * Mutant (event-twice): page_flip kept from a pre-atomic version of the
+ * driver, which told the client the flip was done once it was queued.
+ * The atomic helper now sends the ioctl's event at the VBLANK as well, so
+ * every legacy page flip with DRM_MODE_PAGE_FLIP_EVENT gets two.
+ */
+static int tvkms_crtc_page_flip(struct drm_crtc *crtc,
+				struct drm_framebuffer *fb,
+				struct drm_pending_vblank_event *event,
+				u32 flags, struct drm_modeset_acquire_ctx *ctx)
+{
+	struct drm_file *file_priv = event ? event->base.file_priv : NULL;
+	struct drm_pending_vblank_event *queued;
+	unsigned long irqflags;
+	u64 user_data = event ? event->event.vbl.user_data : 0;
+	int ret;
+
+	ret = drm_atomic_helper_page_flip(crtc, fb, event, flags, ctx);
+	if (ret || !file_priv)
+		return ret;
+	queued = kzalloc(sizeof(*queued), GFP_KERNEL);
+	if (!queued)
+		return 0;
+	queued->event.base.type = DRM_EVENT_FLIP_COMPLETE;
+	queued->event.base.length = sizeof(queued->event.vbl);
+	queued->event.vbl.user_data = user_data;
+	queued->event.vbl.crtc_id = crtc->base.id;
+	if (drm_event_reserve_init(crtc->dev, file_priv, &queued->base,
+				   &queued->event.base)) {
+		kfree(queued);
+		return 0;
+	}
+	spin_lock_irqsave(&crtc->dev->event_lock, irqflags);
+	trace_tvkms_event(NULL, tvkms_minor(crtc->dev), drm_crtc_index(crtc),
+			  TVKMS_EVENT_SEND, user_data);
+	drm_crtc_send_vblank_event(crtc, queued);
+	spin_unlock_irqrestore(&crtc->dev->event_lock, irqflags);
+	return 0;
+}
+#endif
+
 static const struct drm_crtc_funcs tvkms_crtc_funcs = {
 	.set_config = drm_atomic_helper_set_config,
+#ifdef TVKMS_MUTANT_EVENT_SENT_TWICE
+	.page_flip = tvkms_crtc_page_flip,
+#else
 	.page_flip = drm_atomic_helper_page_flip,
+#endif
 	.reset = drm_atomic_helper_crtc_reset,
 	.atomic_duplicate_state = drm_atomic_helper_crtc_duplicate_state,
 	.atomic_destroy_state = drm_atomic_helper_crtc_destroy_state,
@@ -345,5 +482,8 @@ void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc)
 	tvkms_vblank_stop(tcrtc);
 	cancel_delayed_work_sync(&tcrtc->held_flip_work);
 	tvkms_crtc_release_held_flip(tcrtc);
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+	tvkms_crtc_send_pending_event(tcrtc);
+#endif
 	drm_crtc_vblank_off(&tcrtc->base);
 }

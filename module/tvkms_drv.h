@@ -153,6 +153,10 @@ struct tvkms_crtc {
 	 */
 	struct drm_pending_vblank_event *held_flip;
 	struct delayed_work held_flip_work;
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+	/* The event the VBLANK handler sends (dev->event_lock). */
+	struct drm_pending_vblank_event *pending_event;
+#endif
 };
 
 /* ---- plane (tvkms_plane.c) ---- */
@@ -229,6 +233,9 @@ static inline bool tvkms_is_dry_run(struct drm_atomic_state *state)
 int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index);
 void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc);
 void tvkms_crtc_release_held_flip(struct tvkms_crtc *tcrtc);
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+void tvkms_crtc_send_pending_event(struct tvkms_crtc *tcrtc);
+#endif
 
 /* tvkms_vblank.c */
 void tvkms_vblank_init(struct tvkms_crtc *tcrtc);

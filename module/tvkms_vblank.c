@@ -111,6 +111,16 @@ static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 				  -1, KMST_RULE_VBLANK_DROP);
 	} else {
 		drm_crtc_handle_vblank(crtc);
+#ifdef TVKMS_MUTANT_HANDLE_VBLANK_TWICE
+		/*
+		 * Mutant (vblank-jitter): the frame-done path reports the
+		 * same VBLANK to drm a second time, 0 ns after the first.
+		 */
+		drm_crtc_handle_vblank(crtc);
+#endif
+#ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF
+		tvkms_crtc_send_pending_event(tcrtc);
+#endif
 		trace_tvkms_vblank(NULL, tvkms_minor(crtc->dev), tcrtc->index,
 				   drm_crtc_vblank_count(crtc), ktime_to_ns(this),
 				   ktime_to_ns(now));
