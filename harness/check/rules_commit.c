@@ -522,7 +522,11 @@ static void stall_at_retire(struct kmst_checker *ck, struct ck_commit *c, const 
 	missing = !c->hw_done && !c->hw_done_entered ? "hw_done" : !c->cleanup_done ? "cleanup_done" : NULL;
 	if (!ev) {
 		/* The trace ended under it: a stall only once DRM's own bound has passed. */
-		if (!missing || ck->last_ts < c->start_ns + CK_STALL_NS)
+		if (!missing) {
+			ck_checked(ck, KMST_RULE_COMMIT_STALL); /* completed, its state held on */
+			return;
+		}
+		if (ck->last_ts < c->start_ns + CK_STALL_NS)
 			return;
 		ck_checked(ck, KMST_RULE_COMMIT_STALL);
 		ck_violation(ck, KMST_RULE_COMMIT_STALL, c, c->minor, -1, &c->first_ev, NULL,

@@ -72,7 +72,7 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 		uint64_t missed = seq - cr->last_seq - 1;
 
 		/* The timer fired that many frames late: the host merged them. */
-		if (lateness + allowed >= missed * frame) {
+		if (lateness + frame / 2 >= missed * frame) {
 			host_noise(ck, ev, missed);
 			/* Its time is the late timer's, not the frame's: judge from the next run. */
 			cr->chain = false;
