@@ -220,3 +220,18 @@ def test_rules_option_takes_groups_and_exclusions(kmstrace, tmp_path):
     assert set(report["rules"]) == {"vblank-jitter", "vblank-drop"}
     _, report = check(kmstrace, trace, "--rules", "-events")
     assert "event-early" not in report["rules"] and "tail-order" in report["rules"]
+
+
+def test_vblank_handled_twice_for_one_frame_fails_vblank_jitter(kmstrace, tmp_path):
+    """DRM ignores the second drm_crtc_handle_vblank of a frame (no gap in the
+    count), so only the repeated sequence shows the bug."""
+    s = Synth()
+    s.commit(modeset=True)
+    s.commit()
+    s.idle_vblanks(0, 4)
+    s.ev("HANDLE_VBLANK", tid=1, crtc=0, arg0=s.vblank_seq[0], arg1=16_666_667, dt=2000)
+    s.idle_vblanks(0, 4)
+    code, report = check(kmstrace, s.write(tmp_path / "twice.kmst"))
+    assert code == 1
+    assert [(v["rule"], v["crtc"]) for v in report["violations"]] == [("vblank-jitter", 0)]
+    assert "handled twice" in report["violations"][0]["detail"]

@@ -60,7 +60,16 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 	 * The first VBLANK after a (re)start may come at any point of the frame:
 	 * intervals are judged from the second one on.
 	 */
-	if (!cr->chain || frame != cr->frame_ns || !frame || seq <= cr->last_seq ||
+	if (cr->chain && frame == cr->frame_ns && frame && seq == cr->last_seq) {
+		/* DRM ignores a second call for the same VBLANK; handling it twice is still wrong. */
+		ck_checked(ck, KMST_RULE_VBLANK_JITTER);
+		ck_violation(ck, KMST_RULE_VBLANK_JITTER, NULL, ev->minor, ev->crtc, ev, &cr->last_vblank,
+			     "crtc %d: VBLANK %llu handled twice, %.3f ms apart (a frame is %.3f ms)",
+			     ev->crtc, (unsigned long long)seq, (ev->ts_ns - cr->last_vblank.ts_ns) / 1e6,
+			     frame / 1e6);
+		return;
+	}
+	if (!cr->chain || frame != cr->frame_ns || !frame || seq < cr->last_seq ||
 	    now < cr->last_ts || cr->chain_len < 2)
 		goto update;
 	ck_checked(ck, KMST_RULE_VBLANK_DROP);
