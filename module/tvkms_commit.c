@@ -519,6 +519,48 @@ static void tvkms_fault_dry_run(struct tvkms_device *tdev,
 	mutex_unlock(&tdev->dry_run_lock);
 }
 
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+/*
+ * Mutant (state-leak): the states being checked are listed, each with a
+ * reference, for a debug hook; atomic_check's error return forgets to
+ * take its state off the list, so it stays referenced until unbind.
+ */
+static void tvkms_checking_add(struct tvkms_device *tdev,
+			       struct drm_atomic_state *state)
+{
+	mutex_lock(&tdev->checking_lock);
+	if (tdev->checking_count < TVKMS_HELD_STATES_MAX)
+		tdev->checking[tdev->checking_count++] =
+			drm_atomic_state_get(state);
+	mutex_unlock(&tdev->checking_lock);
+}
+
+static void tvkms_checking_del(struct tvkms_device *tdev,
+			       struct drm_atomic_state *state)
+{
+	unsigned int i;
+
+	mutex_lock(&tdev->checking_lock);
+	for (i = 0; i < tdev->checking_count; i++) {
+		if (tdev->checking[i] != state)
+			continue;
+		tdev->checking[i] = tdev->checking[--tdev->checking_count];
+		drm_atomic_state_put(state);
+		break;
+	}
+	mutex_unlock(&tdev->checking_lock);
+}
+
+/* Unbind: whatever is still listed goes now. */
+void tvkms_checking_release(struct tvkms_device *tdev)
+{
+	mutex_lock(&tdev->checking_lock);
+	while (tdev->checking_count)
+		drm_atomic_state_put(tdev->checking[--tdev->checking_count]);
+	mutex_unlock(&tdev->checking_lock);
+}
+#endif
+
 int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state)
 {
 	struct tvkms_device *tdev = to_tvkms_device(dev);
@@ -541,18 +583,13 @@ int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state)
 	}
 
 #ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
-	/*
-	 * Mutant (state-leak): a reference held while the checks run, for a
-	 * debug hook that looks at the state being checked; the error return
-	 * below forgets to drop it.
-	 */
-	drm_atomic_state_get(state);
+	tvkms_checking_add(tdev, state);
 #endif
 	ret = drm_atomic_helper_check(dev, state);
 	if (ret)
 		return ret;
 #ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
-	drm_atomic_state_put(state);
+	tvkms_checking_del(tdev, state);
 #endif
 
 	if (tvkms_fault_value(tdev, KMST_RULE_TEST_ONLY_COMMITS) &&

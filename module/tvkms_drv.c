@@ -229,6 +229,9 @@ static int tvkms_probe(struct platform_device *pdev)
 			 crtcs, overlays, TVKMS_MAX_PLANES);
 	spin_lock_init(&tdev->test_only_lock);
 	mutex_init(&tdev->dry_run_lock);
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+	mutex_init(&tdev->checking_lock);
+#endif
 	ret = tvkms_faults_init(tdev);
 	if (ret)
 		return ret;
@@ -278,6 +281,9 @@ static void tvkms_teardown(struct tvkms_device *tdev)
 	drm_dev_unplug(&tdev->base);
 	drm_atomic_helper_shutdown(&tdev->base);
 	flush_workqueue(tdev->commit_wq);
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+	tvkms_checking_release(tdev);
+#endif
 	for (i = 0; i < tdev->config.crtcs; i++)
 		tvkms_crtc_unplug(&tdev->crtcs[i]);
 	flush_workqueue(tdev->faults.deferred_wq);

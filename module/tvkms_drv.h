@@ -193,6 +193,12 @@ struct tvkms_device {
 	struct mutex dry_run_lock;
 	/* The TEST_ONLY state in a dry run, if any (dry_run_lock). */
 	struct drm_atomic_state *dry_run_state;
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+	/* States in atomic_check, each with a reference (checking_lock). */
+	struct mutex checking_lock;
+	struct drm_atomic_state *checking[TVKMS_HELD_STATES_MAX];
+	unsigned int checking_count;
+#endif
 };
 
 static inline struct tvkms_device *to_tvkms_device(struct drm_device *dev)
@@ -267,6 +273,9 @@ int tvkms_writeback_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);
 int tvkms_atomic_check(struct drm_device *dev, struct drm_atomic_state *state);
 int tvkms_atomic_commit(struct drm_device *dev, struct drm_atomic_state *state,
 			bool nonblock);
+#ifdef TVKMS_MUTANT_STATE_LEAK_ON_CHECK_ERROR
+void tvkms_checking_release(struct tvkms_device *tdev);
+#endif
 
 /* tvkms_faults.c */
 int tvkms_faults_init(struct tvkms_device *tdev);
