@@ -6,6 +6,7 @@
 #   make run       install deps, build, boot $(KERNEL), run the demo
 #   make check     install deps, build, host tests, VM tests per kernel
 #   make bench     benchmarks (ratios measured side by side)
+#   make check-knobs  every fault knob on the whole corpus (long)
 #
 # KERNELS="6.1 6.12" picks the matrix; KERNEL the one `make run` boots.
 KERNELS ?= 6.1 6.12
@@ -14,7 +15,7 @@ PYTHON ?= /usr/bin/python3
 V ?= 0
 export KERNELS PYTHON V
 
-.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm bench clean
+.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm check-knobs bench clean
 
 all: module bpf harness vkms
 
@@ -49,6 +50,14 @@ check: deps
 
 check-host: all
 	@ci/check --host-only
+
+# Every fault knob on the whole corpus, per kernel (make check runs a short round).
+check-knobs: deps
+	@$(MAKE) --no-print-directory all
+	@for k in $(KERNELS); do \
+		ci/vm -k $$k -t 5400 -- env KMST_KNOB_MATRIX=full $(PYTHON) -m pytest \
+			-p no:cacheprovider -q -rfEs conformance/vm/test_knob_matrix.py || exit 1; \
+	done
 
 check-vm: all mutants
 	@ci/check --vm-only

@@ -57,8 +57,12 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
 }
 
 /*
- * How late the host ran the hrtimer whose callback is running on this CPU,
- * in ns (saturated), or KMST_HOST_LATENESS_UNKNOWN outside any callback.
+ * How long after its programmed expiry the hrtimer whose callback runs on
+ * this CPU got to this point (drm_handle_vblank's exit), in ns (saturated),
+ * or KMST_HOST_LATENESS_UNKNOWN outside any callback. That is the host's
+ * lateness in running the timer plus the callback's own run up to here,
+ * which an emulator stretches too: the record's time minus it is the
+ * timer's programmed expiry, the instant the driver meant for this VBLANK.
  * A real interrupt handler nested in a soft hrtimer's callback would be
  * credited with that timer's lateness; hrtimer-driven VBLANK of virtual
  * drivers runs in hard interrupt context, where nothing nests.
@@ -67,14 +71,14 @@ static __always_inline __u32 host_lateness(void)
 {
 	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
-	__u64 late;
+	__u64 now = bpf_ktime_get_ns(), late;
 
 	if (!slot || !slot->timer)
 		return KMST_HOST_LATENESS_UNKNOWN;
 	/* A timer with slack may run between its soft and its hard expiry. */
-	if ((__s64)(slot->now_ns - slot->expires_ns) <= 0)
+	if ((__s64)(now - slot->expires_ns) <= 0)
 		return 0;
-	late = slot->now_ns - slot->expires_ns;
+	late = now - slot->expires_ns;
 	return late >= KMST_HOST_LATENESS_UNKNOWN - 1 ? KMST_HOST_LATENESS_UNKNOWN - 1 : (__u32)late;
 }
 

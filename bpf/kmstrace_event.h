@@ -134,8 +134,11 @@ enum kmst_event_type {
 					  * arg1 = event ts ns */
 	KMST_EV_HANDLE_VBLANK = 66,	 /* drm_crtc_handle_vblank (POINT at exit): arg0 = vblank seq,
 					  * arg1 = frame_duration_ns (from the vblank state), aux = how
-					  * late the host ran the hrtimer that called it, ns (saturated;
-					  * KMST_HOST_LATENESS_UNKNOWN when not called from an hrtimer) */
+					  * long after the programmed expiry of the hrtimer that called
+					  * it this record was taken, ns (saturated): the host's lateness
+					  * plus the callback's run, so ts_ns - aux is the instant the
+					  * driver meant; KMST_HOST_LATENESS_UNKNOWN when not called from
+					  * an hrtimer */
 	KMST_EV_VBLANK_EVENT = 67,	 /* tracepoint drm:drm_vblank_event: arg0 = seq, arg1 = vblank ts ns */
 	KMST_EV_VBLANK_EVENT_QUEUED = 68, /* tracepoint drm:drm_vblank_event_queued: arg0 = seq */
 	KMST_EV_VBLANK_EVENT_DELIVERED = 69, /* a VBLANK event leaves (drm_send_event_timestamp_locked):

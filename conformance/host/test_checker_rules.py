@@ -197,16 +197,16 @@ def test_vblank_jitter_respects_the_tolerance(kmstrace, tmp_path):
     s = Synth()
     s.commit(modeset=True)
     s.idle_vblanks(0, 5)
-    s.vblank_irq(0, late_ns=6_000_000)  # 36% of a 60 Hz frame
+    s.vblank_irq(0, late_ns=2_500_000)  # the driver's timer 15 % of a 60 Hz frame late
     s.idle_vblanks(0, 5)
     trace = s.write(tmp_path / "jitter.kmst")
-    code, report = check_json(kmstrace, trace)  # default: 50 %, wide enough for TCG
+    code, report = check_json(kmstrace, trace)  # default: 20 % of the frame
     assert code == 0, report["violations"][:1]
-    code, report = check_json(kmstrace, trace, "--vblank-tolerance", "20",
+    code, report = check_json(kmstrace, trace, "--vblank-tolerance", "10",
                               "--vblank-slack-us", "1000")
     assert code == 1
     assert {(v["rule"], v["crtc"]) for v in report["violations"]} == {("vblank-jitter", 0)}
-    assert "6.0" in report["violations"][0]["detail"]
+    assert "2.5" in report["violations"][0]["detail"]
 
 
 def test_no_vblank_driver_gets_vblank_rules_not_applicable(kmstrace, tmp_path):

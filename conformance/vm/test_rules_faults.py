@@ -5,9 +5,8 @@ exercises it, and the checker reports exactly that rule, at the commit
 `--before-each` sets the knob named by each sequence's file name.
 
 Under TCG the emulated VBLANK timer is delivered late whenever the host
-does not run the guest, so vblank-jitter/vblank-drop violations can show up
-next to any knob's rule: they are left out when asserting the other rules,
-and the two timing knobs are asserted on their own rule only."""
+does not run the guest: the tracers measure that lateness and the checker
+counts it as host noise, so no timing violation is excused here."""
 import json
 import subprocess
 
@@ -84,7 +83,7 @@ CASES = {
                                FLIP_LINES | {MODESET}),
     "no-wait-dependencies": ("no-wait-dependencies", OVERLAP, {11}, {11}),
     "vblank-off-missing": ("vblank-off-missing", OFF_ON, {9}, {9}),
-    # tvkms caps the delay at half a frame: checked with a 20 % tolerance below
+    # tvkms caps the delay at half a frame, over the default 20 % tolerance
     "vblank-jitter=8000000": ("vblank-jitter", STEADY, set(), set()),
     "vblank-drop=3": ("vblank-drop", STEADY, set(), set()),
     "test-only-commits": ("test-only-commits", PROBES, {9, 11}, {9, 11}),
@@ -92,15 +91,12 @@ CASES = {
 }
 
 
-TIMING = {"vblank-jitter", "vblank-drop"}
-KMSTRACE = ROOT / ".output" / "harness" / "kmstrace"
-
-
-def recheck(trace, *args):
-    result = subprocess.run([str(KMSTRACE), "check", trace, "-f", "json", *args],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode in (0, 1), result.stderr
-    return json.loads(result.stdout)
+# True consequences of a knob, reported beside its rule on the same commits:
+# planes before disables flushes a disabling CRTC while its VBLANK is still
+# on, so its event leaves early; an event armed on a pipe switched off
+# without drm_crtc_vblank_off (which would have sent it) never comes.
+CONSEQUENCES = {"tail-order": {"event-early"},
+                "vblank-off-missing": {"event-early", "event-missing"}}
 
 
 def seq_name(index, knob):
@@ -147,12 +143,10 @@ def test_fault_knob_is_reported_as_exactly_its_rule_at_its_line(fault_reports, k
     rule, _, must, allowed = CASES[knob]
     assert knob in reports, run.stderr[-3000:]
     report = reports[knob]
-    if rule == "vblank-jitter":
-        report = recheck(report["trace"], "--vblank-tolerance", "20", "--vblank-slack-us", "1000")
-    timing = TIMING - {rule}
-    found = [v for v in report["violations"] if v["rule"] not in timing]
-    rules = {v["rule"] for v in found}
-    assert rules == {rule}, json.dumps([(v["rule"], v["line"], v["detail"]) for v in found][:6])
+    found = [v for v in report["violations"] if v["rule"] == rule]
+    rules = {v["rule"] for v in report["violations"]}
+    assert rule in rules and rules <= {rule} | CONSEQUENCES.get(rule, set()), \
+        json.dumps([(v["rule"], v["line"], v["detail"]) for v in report["violations"]][:6])
     assert report["rules"][rule]["status"] == "fail"
     lines = {v["line"] for v in found}
     assert not must or lines & must, lines  # a commit the knob breaks

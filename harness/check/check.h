@@ -24,8 +24,8 @@ struct kmst_check_opts {
 	unsigned int vblank_slack_us;	/* ... but never less than this (TCG timer lateness) */
 };
 
-#define KMST_CHECK_DEFAULT_TOLERANCE_PCT 50
-#define KMST_CHECK_DEFAULT_SLACK_US 10000
+#define KMST_CHECK_DEFAULT_TOLERANCE_PCT 20
+#define KMST_CHECK_DEFAULT_SLACK_US 200
 
 struct kmst_violation {
 	unsigned int rule;		/* enum kmst_rule */

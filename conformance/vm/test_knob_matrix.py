@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Every tvkms fault knob on the corpus: wherever a knob broke its rule
+(tvkms fired its tvkms:tvkms_fault tracepoint in the trace), the checker
+FAILS that rule; on a sequence the knob left alone the verdict is the one
+traces/verdicts.txt gives. The corpus is replayed once per knob, on a
+freshly loaded tvkms, in the order of the clean run.
+
+`make check` runs a short round (the sequences in SHORT); `make
+check-knobs` runs the whole corpus (KMST_KNOB_MATRIX=full)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import tvkms_util as tv
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bpf"))
+import kmstrace_event as K  # noqa: E402
+
+TRACES = ROOT / "traces"
+EXPECTED = {name: (verdict, set(rules)) for name, verdict, *rules in
+            (line.split() for line in (TRACES / "verdicts.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#"))}
+SHORT = ["modeset-flips.seq", "test-only.seq"]
+FULL = os.environ.get("KMST_KNOB_MATRIX") == "full"
+SEQS = sorted(EXPECTED) if FULL else SHORT
+# knob value (default 1: every eligible event); commit-stall is the watchdog's (test_watchdog.py)
+VALUES = {"vblank-jitter": "8000000", "vblank-drop": "3"}
+KNOBS = [rule for rule in sorted(K.RULES, key=K.RULES.get) if rule != "commit-stall"]
+# A knob's true consequences, reported beside its rule (see test_rules_faults.py).
+CONSEQUENCES = {"tail-order": {"event-early"},
+                "vblank-off-missing": {"event-early", "event-missing"}}
+
+
+def fired(kmstrace, trace, rule):
+    """Whether tvkms fired its fault tracepoint for RULE in TRACE."""
+    dump = subprocess.run([str(kmstrace), "-j", "dump", str(trace)], capture_output=True,
+                          text=True, timeout=120)
+    assert dump.returncode == 0, dump.stderr
+    return any(e.get("type") == "TVKMS_FAULT" and e.get("aux") == K.RULES[rule]
+               for e in map(json.loads, (line for line in dump.stdout.splitlines()
+                                         if line.startswith('{"ts_ns"'))))
+
+
+@pytest.fixture(scope="module", params=KNOBS)
+def knob_run(request, kmstrace, tmp_path_factory):
+    knob = request.param
+    setting = f"{knob}={VALUES[knob]}" if knob in VALUES else knob
+    tv.unload()
+    result = tv.load(crtcs=2, overlays=1, cursor=1)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path_factory.mktemp(knob)
+    faults = tv.debugfs_dir() / "faults"
+    hook = f"echo none > {faults} && echo {setting} > {faults}"
+    try:
+        run = subprocess.run([str(kmstrace), "replay", *(str(TRACES / s) for s in SEQS),
+                              "--device", tv.card()[1], "-o", str(out), "-f", "json",
+                              "--before-each", hook],
+                             capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    finally:
+        tv.write_knob("none")
+        tv.unload()
+    reports = {}
+    for line in run.stdout.splitlines():
+        report = json.loads(line)
+        reports[report["trace"].rsplit("/", 1)[-1][:-len(".kmst")]] = report
+    return knob, run, reports
+
+
+def test_every_knob_that_fired_fails_its_rule(kmstrace, knob_run):
+    knob, run, reports = knob_run
+    assert set(reports) == set(SEQS), run.stderr[-3000:]
+    caught = []
+    for name, report in sorted(reports.items()):
+        verdict, exercised = EXPECTED[name]
+        rules = {v["rule"] for v in report["violations"]}
+        if fired(kmstrace, report["trace"], knob):
+            assert report["rules"][knob]["status"] == "fail", (name, report["rules"][knob])
+            assert rules <= {knob} | CONSEQUENCES.get(knob, set()), (name, rules)
+            assert report["verdict"] == "fail"
+            caught.append(name)
+        else:
+            # The knob found nothing it could break here: the clean verdict holds.
+            assert rules == set(), (name, [(v["rule"], v["detail"]) for v in report["violations"]])
+            assert report["verdict"] == verdict.lower(), name
+    assert caught, f"{knob} fired on none of {SEQS}"
+    assert run.returncode == 1
