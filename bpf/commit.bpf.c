@@ -488,7 +488,7 @@ KMST_SLOTS8(11)
 SEC("raw_tp/hrtimer_expire_entry")
 int kmst_tp_hrtimer_expire_entry(struct bpf_raw_tracepoint_args *ctx)
 {
-	host_timer_entered((void *)ctx->args[0], (void *)ctx->args[1]);
+	host_timer_entered((void *)ctx->args[0]);
 	return 0;
 }
 

@@ -16,7 +16,6 @@
 struct kmst_host_timer {
 	__u64 timer;	  /* struct hrtimer *, never written to a trace; 0 = none */
 	__u64 expires_ns; /* its programmed expiry, hrtimer->node.expires */
-	__u64 now_ns;	  /* the clock base's time when the expiry ran */
 };
 
 struct {
@@ -30,7 +29,7 @@ struct {
  * hrtimer_expire_entry fires for every hrtimer of the system: one per-CPU
  * store, nothing else (no record, no filter).
  */
-static __always_inline void host_timer_entered(struct hrtimer *timer, ktime_t *now)
+static __always_inline void host_timer_entered(struct hrtimer *timer)
 {
 	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
@@ -39,7 +38,6 @@ static __always_inline void host_timer_entered(struct hrtimer *timer, ktime_t *n
 		return;
 	slot->timer = (__u64)timer;
 	slot->expires_ns = BPF_CORE_READ(timer, node.expires);
-	bpf_probe_read_kernel(&slot->now_ns, sizeof(slot->now_ns), now);
 }
 
 /*
