@@ -4,6 +4,7 @@ import subprocess
 
 import pytest
 
+from checker_synth import K
 from conftest import ROOT
 
 TRACES = ROOT / "traces"
@@ -21,14 +22,15 @@ def write(tmp_path, text, name="t.seq"):
     return path
 
 
-def test_corpus_lists_every_sequence_with_a_verdict():
+def test_corpus_lists_every_sequence_with_a_verdict_and_known_rules():
     listed = {}
     for line in (TRACES / "verdicts.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
-            name, verdict = line.split()
+            name, verdict, *rules = line.split()
             listed[name] = verdict
+            assert rules and set(rules) <= set(K.RULES), (name, set(rules) - set(K.RULES))
     assert set(listed) == {p.name for p in CORPUS}
-    assert set(listed.values()) <= {"clean"}
+    assert set(listed.values()) <= {"PASS", "FAIL", "INCOMPLETE"}
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
