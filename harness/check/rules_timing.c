@@ -69,6 +69,17 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 			     frame / 1e6);
 		return;
 	}
+	lateness = ev->aux == KMST_HOST_LATENESS_UNKNOWN ? 0 : ev->aux;
+	if (frame && lateness >= frame) {
+		/*
+		 * A frame or more after its timer's expiry: the host ran it that
+		 * late, and frames it merged show as a jump in the count. The
+		 * host's, and no interval to judge across, on either side.
+		 */
+		host_noise(ck, ev, cr->chain && seq > cr->last_seq + 1 ? seq - cr->last_seq - 1 : 0);
+		cr->chain = false;
+		goto update;
+	}
 	if (!cr->chain || frame != cr->frame_ns || !frame || seq < cr->last_seq ||
 	    now < cr->last_ts || cr->chain_len < 2)
 		goto update;
@@ -76,7 +87,6 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 	ck_checked(ck, KMST_RULE_VBLANK_JITTER);
 	interval = now - cr->last_ts;
 	allowed = allowed_deviation(ck, frame);
-	lateness = ev->aux == KMST_HOST_LATENESS_UNKNOWN ? 0 : ev->aux;
 	if (seq - cr->last_seq >= 2) {
 		uint64_t missed = seq - cr->last_seq - 1;
 
