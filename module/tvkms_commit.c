@@ -113,6 +113,28 @@ struct tvkms_tail_begun tvkms_tail_begin(struct drm_atomic_state *state)
 	return (struct tvkms_tail_begun){ .state = state };
 }
 
+/*
+ * Whether the commit before this one on any of its CRTCs has not signalled
+ * hw_done or flip_done yet: what drm_atomic_helper_wait_for_dependencies
+ * would wait for. try_wait_for_completion() leaves a complete_all()ed
+ * completion done.
+ */
+static bool tvkms_dependencies_pending(struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *old_crtc_state;
+	struct drm_crtc *crtc;
+	int i;
+
+	for_each_old_crtc_in_state(state, crtc, old_crtc_state, i) {
+		struct drm_crtc_commit *commit = old_crtc_state->commit;
+
+		if (commit && (!try_wait_for_completion(&commit->hw_done) ||
+			       !try_wait_for_completion(&commit->flip_done)))
+			return true;
+	}
+	return false;
+}
+
 struct tvkms_tail_ready tvkms_tail_wait(struct tvkms_tail_begun begun)
 {
 	struct drm_atomic_state *state = begun.state;
@@ -120,8 +142,10 @@ struct tvkms_tail_ready tvkms_tail_wait(struct tvkms_tail_begun begun)
 
 	drm_atomic_helper_wait_for_fences(state->dev, state, false);
 	if (tvkms_fault_fires(tdev, KMST_RULE_NO_WAIT_DEPENDENCIES)) {
-		trace_tvkms_fault(state, tvkms_minor(state->dev), -1, -1,
-				  KMST_RULE_NO_WAIT_DEPENDENCIES);
+		/* Announced only when the skipped wait had something to wait for. */
+		if (tvkms_dependencies_pending(state))
+			trace_tvkms_fault(state, tvkms_minor(state->dev), -1,
+					  -1, KMST_RULE_NO_WAIT_DEPENDENCIES);
 	} else {
 		/* A flip held back would otherwise be waited for here. */
 		tvkms_release_held_flips(state);
