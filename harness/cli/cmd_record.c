@@ -2,9 +2,11 @@
 /*
  * kmstrace record -o TRACE [--pid P|--comm C] [--minor N] [--kprobe]
  *                 [--ringbuf-size BYTES] [--no-recorder] [--duration S]
- *                 [-- CMD ARGS...]
+ *                 [--stall-timeout SEC] [-- CMD ARGS...]
  * Attach the tracers, run CMD (or wait for SIGINT/SIGTERM or the
- * duration), and write every event to TRACE.
+ * duration), and write every event to TRACE. A commit that stalls
+ * (watchdog.h) stops the recording: CMD is killed and left behind, and the
+ * finished trace is checked; the checker's verdict is the exit code.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check/check_file.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
+#include "tracer/watchdog.h"
 
 #define POLL_MS 100
 
@@ -46,7 +50,11 @@ static void usage(FILE *out)
 		"                           (default 4194304); reserve failures are counted\n"
 		"                           per event type in the trace's END record\n"
 		"  -n, --no-recorder        do not copy ioctl arguments (REC_* records)\n"
-		"  -d, --duration SECONDS   stop after this long (default: CMD's end or a signal)\n");
+		"  -d, --duration SECONDS   stop after this long (default: CMD's end or a signal)\n"
+		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
+		"                           after SEC seconds stops the recording, which is then\n"
+		"                           checked (default %d, DRM's own wait; 0: off)\n",
+		KMST_WATCHDOG_DEFAULT_S);
 }
 
 static double now_s(void)
@@ -84,6 +92,7 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "no-recorder", no_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "stall-timeout", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -92,14 +101,16 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int opt, ret = KMST_EXIT_BAD_INPUT, status, n;
 	const char *output = NULL;
+	uint64_t stall_bound_ns = KMST_WATCHDOG_DEFAULT_S * 1000000000ull;
+	struct kmst_watchdog *watchdog = NULL;
 	struct kmst_tracer *t = NULL;
 	struct kmst_writer writer;
 	double duration = 0, start;
 	char *meta = NULL, *end;
+	bool stalled = false;
 	pid_t child = -1;
 
-	(void)gopts;
-	while ((opt = getopt_long(argc, argv, "+o:p:c:m:kr:nd:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+o:p:c:m:kr:nd:s:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			output = optarg;
@@ -133,6 +144,10 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 			if (*end || duration <= 0)
 				goto bad_value;
 			break;
+		case 's':
+			if (kmst_watchdog_parse_bound(optarg, &stall_bound_ns))
+				return KMST_EXIT_BAD_INPUT;
+			break;
 		case 'h':
 			usage(stdout);
 			return KMST_EXIT_OK;
@@ -147,11 +162,17 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		return KMST_EXIT_BAD_INPUT;
 	}
 
+	if (stall_bound_ns) {
+		watchdog = kmst_watchdog_new(stall_bound_ns);
+		if (!watchdog)
+			return KMST_EXIT_BAD_INPUT;
+		opts.watchdog = watchdog;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	t = kmst_tracer_open(&opts);
 	if (!t)
-		return KMST_EXIT_BAD_INPUT;
+		goto out;
 	if (kmst_tracer_attach(t))
 		goto out;
 	if (asprintf(&meta, "%stool=kmstrace record\n", kmst_tracer_meta(t)) < 0) {
@@ -184,6 +205,27 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		}
 		if (duration && now_s() - start >= duration)
 			break;
+		if (watchdog) {
+			n = kmst_watchdog_poll(watchdog, &writer);
+			if (n < 0) {
+				kmst_writer_abort(&writer);
+				goto out;
+			}
+			if (n > 0) {
+				stalled = true;
+				break;
+			}
+		}
+	}
+	if (stalled && child > 0) {
+		/* CMD may be blocked in the kernel for good: never wait for it. */
+		kill(child, SIGKILL);
+		kmst_err("%s: stopped by the stall watchdog (--stall-timeout %g s); %s killed and left behind",
+			 output, stall_bound_ns / 1e9, argv[optind]);
+		child = -1;
+	} else if (stalled) {
+		kmst_err("%s: stopped by the stall watchdog (--stall-timeout %g s)", output,
+			 stall_bound_ns / 1e9);
 	}
 	if (child > 0) {
 		kill(child, SIGTERM);
@@ -201,9 +243,21 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		goto out;
 	kmst_info("%s: %d records, %llu dropped", output, n, dropped);
 	ret = KMST_EXIT_OK;
+	if (stalled) {
+		struct kmst_check_opts check = {
+			.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT,
+			.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US,
+		};
+
+		/* The stall is in the trace: the checker's verdict names it. */
+		ret = kmst_check_file(output, &check, gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT,
+				      NULL, stdout);
+		fflush(stdout);
+	}
 out:
 	free(meta);
 	kmst_tracer_close(t);
+	kmst_watchdog_free(watchdog);
 	return ret;
 
 bad_value:

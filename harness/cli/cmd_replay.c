@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR]
- *                 [--no-check] [--no-trace] [check options]
+ *                 [--no-check] [--no-trace] [--stall-timeout SEC] [check options]
  *
  * Replays each sequence with the tracers attached (one session for all;
  * --before-each CMD runs CMD with KMSTRACE_SEQ=FILE.seq before each one),
  * writes one trace per sequence (with one REPLAY_COMMIT record per
  * commit; -o names a directory when there are several), then checks it.
+ *
+ * The commits are issued by a child process (replay_child.h); this one
+ * keeps the tracer and the stall watchdog. A commit that stalls ends the
+ * whole replay: the child is killed and left behind, the trace so far is
+ * finished and checked, and the checker's verdict is the exit code.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +27,24 @@
 
 #include "check/check_file.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/log.h"
 #include "replay/replay.h"
+#include "replay/replay_child.h"
 #include "seq/seq.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
+#include "tracer/watchdog.h"
 
 #define MATCH_SLOTS 32
+#define POLL_MS 100
 
 /* What the tracer's record callback and the commit callback share. */
 struct replay_trace {
 	struct kmst_tracer *tracer;
+	struct kmst_watchdog *watchdog; /* NULL: --stall-timeout 0 */
 	struct kmst_writer writer;
-	uint32_t tid;			/* the replaying thread */
+	uint32_t tid;			/* the replaying thread: the child's */
 	int minor;
 	bool in_ioctl;
 	uint64_t ioctl_user_data;
@@ -122,7 +133,7 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 	ev.size = sizeof(ev);
 	ev.phase = KMST_PH_POINT;
 	ev.source = KMST_SRC_USER;
-	ev.pid = (uint32_t)getpid();
+	ev.pid = rt->tid;
 	ev.tid = rt->tid;
 	ev.commit_id = matched_commit(rt, rc->line);
 	ev.minor = rt->minor;
@@ -145,12 +156,14 @@ struct replay_args {
 	struct kmst_check_opts check;
 	enum kmst_report_format format;
 	bool no_check, no_trace;
+	uint64_t stall_bound_ns;	/* 0: no watchdog */
 };
 
 static void usage(void)
 {
 	kmst_err("usage: kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR] "
-		 "[--no-check] [--no-trace] [--before-each CMD] [-f text|json|junit|tap] [--rules LIST] "
+		 "[--no-check] [--no-trace] [--before-each CMD] [--stall-timeout SEC] "
+		 "[-f text|json|junit|tap] [--rules LIST] "
 		 "[--vblank-tolerance PCT] [--vblank-slack-us US]");
 }
 
@@ -168,6 +181,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		{ "rules", required_argument, NULL, 'r' },
 		{ "vblank-tolerance", required_argument, NULL, 't' },
 		{ "vblank-slack-us", required_argument, NULL, 's' },
+		{ "stall-timeout", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -176,6 +190,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	a->format = gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT;
 	a->check.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT;
 	a->check.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US;
+	a->stall_bound_ns = KMST_WATCHDOG_DEFAULT_S * 1000000000ull;
 	while ((opt = getopt_long(argc, argv, "d:o:f:h", long_opts, NULL)) != -1) {
 		char *end;
 
@@ -209,6 +224,10 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		case 'r':
 			a->rules = optarg;
 			break;
+		case 'S':
+			if (kmst_watchdog_parse_bound(optarg, &a->stall_bound_ns))
+				return -1;
+			break;
 		case 't':
 		case 's':
 			value = (int)strtol(optarg, &end, 10);
@@ -233,21 +252,8 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	}
 	a->seq_paths = argv + optind;
 	a->seq_count = argc - optind;
-	if (a->rules) {
-		char *copy = strdup(a->rules), *name, *save = NULL;
-
-		for (name = strtok_r(copy, ",", &save); copy && name; name = strtok_r(NULL, ",", &save)) {
-			unsigned int rule = kmst_rule_from_name(name);
-
-			if (!rule) {
-				kmst_err("--rules: unknown rule '%s' (kmstrace check --help lists them)", name);
-				free(copy);
-				return -1;
-			}
-			a->check.rules |= 1u << rule;
-		}
-		free(copy);
-	}
+	if (a->rules && !kmst_opt_rules(a->rules, &a->check.rules))
+		return -1;
 	return 0;
 }
 
@@ -258,7 +264,7 @@ static int open_tracer(struct replay_trace *rt, int minor)
 	opts.minor = minor;
 	opts.on_event = on_record;
 	opts.on_event_ctx = rt;
-	rt->tid = (uint32_t)gettid();
+	opts.watchdog = rt->watchdog;
 	rt->minor = minor;
 	rt->tracer = kmst_tracer_open(&opts);
 	if (!rt->tracer || kmst_tracer_attach(rt->tracer))
@@ -308,17 +314,154 @@ static int finish_trace(struct replay_trace *rt)
 	return kmst_writer_close(&rt->writer, drops);
 }
 
+enum { REPLAY_DONE = 0, REPLAY_STALLED = 1 };
+
+/* The watchdog's turn (it checks the time at most every KMST_WATCHDOG_CHECK_MS). */
+static int watch(struct replay_trace *rt)
+{
+	int stalls;
+
+	if (!rt->watchdog)
+		return REPLAY_DONE;
+	stalls = kmst_watchdog_poll(rt->watchdog, &rt->writer);
+	if (stalls < 0)
+		return stalls;
+	return stalls ? REPLAY_STALLED : REPLAY_DONE;
+}
+
+/*
+ * Serve the child until its replay ends: tie each commit it reports to the
+ * records of its ioctl, drain the ring buffer, run the watchdog. Returns
+ * REPLAY_DONE with *STATS filled, REPLAY_STALLED, or a negative errno.
+ */
+static int serve_child(const struct replay_args *a, struct replay_trace *rt,
+		       struct kmst_replay_child *child, struct kmst_replay_stats *stats)
+{
+	struct pollfd pfds[3] = {
+		{ .fd = kmst_replay_child_fd(child), .events = POLLIN },
+		{ .fd = a->no_trace ? -1 : kmst_tracer_fd(rt->tracer), .events = POLLIN },
+		{ .events = POLLIN },
+	};
+	struct kmst_replay_report report;
+	int ready, err;
+
+	for (;;) {
+		pfds[2].fd = kmst_replay_child_log_fd(child);
+		ready = poll(pfds, 3, POLL_MS);
+		if (ready < 0 && errno != EINTR) {
+			err = -errno;
+			kmst_err("replay child %d: failed to wait for its reports: %s",
+				 kmst_replay_child_pid(child), strerror(-err));
+			return err;
+		}
+		if (ready > 0 && pfds[2].revents)
+			kmst_replay_child_relay_log(child);
+		if (ready > 0 && pfds[0].revents) {
+			err = kmst_replay_child_read(child, &report);
+			if (err)
+				return err;
+			if (report.kind == KMST_REPLAY_REPORT_DONE) {
+				*stats = report.stats;
+				return report.err;
+			}
+			on_commit(rt, &report.commit);
+			if (rt->err)
+				return rt->err;
+			err = kmst_replay_child_ack(child);
+			if (err)
+				return err;
+		} else if (!a->no_trace) {
+			err = kmst_tracer_drain(rt->tracer, &rt->writer);
+			if (err < 0)
+				return err;
+		}
+		err = watch(rt);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * The replay's last commits may still be in flight (nonblocking tails):
+ * follow them until none owes a completion, or one stalls.
+ */
+static int wait_in_flight(struct replay_trace *rt)
+{
+	int n, err;
+
+	while (rt->watchdog && kmst_watchdog_busy(rt->watchdog)) {
+		n = kmst_tracer_poll(rt->tracer, &rt->writer, 10);
+		if (n < 0 && n != -EINTR)
+			return n;
+		err = watch(rt);
+		if (err)
+			return err;
+	}
+	return REPLAY_DONE;
+}
+
+/* How long the child may take to close the device once its trace is finished. */
+static int child_finish_ms(const struct replay_trace *rt)
+{
+	uint64_t bound_ns = rt->watchdog ? kmst_watchdog_bound_ns(rt->watchdog) :
+					   KMST_WATCHDOG_DEFAULT_S * 1000000000ull;
+
+	return (int)(bound_ns / 1000000);
+}
+
+/*
+ * Run R in a child and write its trace. Returns REPLAY_DONE with *STATS the
+ * child's, REPLAY_STALLED with the trace finished (its STALL records in it)
+ * and the child left behind, or a negative errno with the trace aborted.
+ */
+static int run_in_child(const struct replay_args *a, struct replay_trace *rt,
+			struct kmst_replay *r, struct kmst_replay_stats *stats)
+{
+	struct kmst_replay_child *child;
+	int err;
+
+	child = kmst_replay_child_start(r, !a->no_trace);
+	if (!child) {
+		err = -ECHILD;
+		goto err_abort;
+	}
+	rt->tid = (uint32_t)kmst_replay_child_pid(child);
+	err = serve_child(a, rt, child, stats);
+	if (err == REPLAY_DONE && !a->no_trace)
+		err = wait_in_flight(rt);
+	if (err) {
+		/* Stalled, or failed under it: it may be blocked in the kernel for good. */
+		kmst_replay_child_abandon(child);
+		if (err == REPLAY_STALLED)
+			return finish_trace(rt) ? -EIO : REPLAY_STALLED;
+		goto err_abort;
+	}
+	if (!a->no_trace && finish_trace(rt)) {
+		kmst_replay_child_abandon(child);
+		return -EIO;
+	}
+	/* The trace is finished: the child may close the device now. */
+	return kmst_replay_child_finish(child, child_finish_ms(rt));
+
+err_abort:
+	if (!a->no_trace)
+		kmst_writer_abort(&rt->writer);
+	return err;
+}
+
 /* Exit codes by severity: a system failure beats bad input beats violations. */
 static int worst(int a, int b)
 {
 	return a > b ? a : b;
 }
 
+/* *STOP: a commit stalled, the device is no longer usable for the next sequences. */
 static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
-		      int index)
+		      int index, bool *stop)
 {
 	char temp_trace[4096], trace_buf[4096];
 	const struct kmst_replay_stats *stats;
+	struct kmst_replay_stats child_stats;
 	const char *trace_path = a->trace_path;
 	struct kmst_replay *r = NULL;
 	struct kmst_seq seq;
@@ -383,20 +526,22 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 			goto out;
 		}
 	}
-	err = kmst_replay_run(r, a->no_trace ? NULL : on_commit, rt);
-	if (!err && rt->err)
-		err = rt->err;
-	if (!a->no_trace) {
-		if (err)
-			kmst_writer_abort(&rt->writer);
-		else if (finish_trace(rt))
-			err = -EIO;
-	}
-	if (err) {
+	err = run_in_child(a, rt, r, &child_stats);
+	if (err < 0) {
 		kmst_err("%s: replay on %s stopped: %s", seq_path, stats->device, strerror(-err));
 		ret = KMST_EXIT_BAD_INPUT;
 		goto out;
 	}
+	if (err == REPLAY_STALLED) {
+		*stop = true;
+		kmst_err("%s: replay on %s stopped by the stall watchdog (--stall-timeout %g s)%s%s",
+			 seq_path, stats->device, kmst_watchdog_bound_ns(rt->watchdog) / 1e9,
+			 temp ? "" : "; trace ", temp ? "" : trace_path);
+		/* The stall is in the trace: the checker's verdict names it. */
+		ret = KMST_EXIT_VIOLATIONS;
+		goto check;
+	}
+	stats = &child_stats;
 	kmst_info("%s: %llu commits on %s (%s), %llu with another result than expected, "
 		  "%llu flip events read, %llu missing, %llu extra%s%s",
 		  seq_path, stats->commits, stats->device, stats->driver, stats->mismatches,
@@ -405,10 +550,14 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 	ret = stats->mismatches || stats->events_missing || stats->events_extra ?
 		      KMST_EXIT_VIOLATIONS :
 		      KMST_EXIT_OK;
+check:
 	if (!a->no_trace && !a->no_check) {
+		int verdict;
+
 		if (index && a->format == KMST_REPORT_TEXT)
 			putchar('\n');
-		ret = worst(ret, kmst_check_file(trace_path, &a->check, a->format, seq_path, stdout));
+		verdict = kmst_check_file(trace_path, &a->check, a->format, seq_path, stdout);
+		ret = *stop ? verdict : worst(ret, verdict);
 		fflush(stdout);
 	}
 out:
@@ -425,12 +574,19 @@ int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
 	struct replay_args a = { 0 };
 	struct replay_trace rt = { 0 };
 	int ret = KMST_EXIT_OK, i;
+	bool stop = false;
 
 	if (parse_args(argc, argv, gopts, &a))
 		return KMST_EXIT_BAD_INPUT;
+	if (!a.no_trace && a.stall_bound_ns) {
+		rt.watchdog = kmst_watchdog_new(a.stall_bound_ns);
+		if (!rt.watchdog)
+			return KMST_EXIT_BAD_INPUT;
+	}
 	/* One tracer session for every sequence: attaching is the expensive part. */
-	for (i = 0; i < a.seq_count && ret != KMST_EXIT_BAD_INPUT; i++)
-		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i));
+	for (i = 0; i < a.seq_count && ret != KMST_EXIT_BAD_INPUT && !stop; i++)
+		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i, &stop));
 	kmst_tracer_close(rt.tracer);
+	kmst_watchdog_free(rt.watchdog);
 	return ret;
 }

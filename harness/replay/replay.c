@@ -939,6 +939,18 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 	return 0;
 }
 
+int kmst_replay_device_fd(const struct kmst_replay *r)
+{
+	return r->fd;
+}
+
+void kmst_replay_release_device(struct kmst_replay *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
 void kmst_replay_close(struct kmst_replay *r)
 {
 	unsigned int i, j;

@@ -68,4 +68,14 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 /* Free the framebuffers and blobs, close the device. */
 void kmst_replay_close(struct kmst_replay *r);
 
+/* The open device (replay_child.c keeps it in the child). */
+int kmst_replay_device_fd(const struct kmst_replay *r);
+
+/*
+ * Let go of this process's descriptor of the device without touching what
+ * is on it (framebuffers, blobs, master belong to the open file, which a
+ * forked child keeps). kmst_replay_close then only frees memory.
+ */
+void kmst_replay_release_device(struct kmst_replay *r);
+
 #endif

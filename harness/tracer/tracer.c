@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "tracer/tracer.h"
 #include "tracer/tracer_internal.h"
+#include "tracer/watchdog.h"
 /* After the headers that define the types its globals use. */
 #include "commit.skel.h"
 
@@ -448,6 +449,8 @@ static int ringbuf_record(void *ctx, void *data, size_t size)
 		kmst_err("ring buffer: record of %zu bytes is shorter than its header says; dropping it", size);
 		return 0;
 	}
+	if (t->opts.watchdog)
+		kmst_watchdog_feed(t->opts.watchdog, ev);
 	if (t->opts.on_event) {
 		err = t->opts.on_event(t->opts.on_event_ctx, ev);
 		if (err)
@@ -620,6 +623,11 @@ int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w)
 	if (t->write_err)
 		return t->write_err;
 	return n;
+}
+
+int kmst_tracer_fd(const struct kmst_tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
 }
 
 unsigned long long kmst_tracer_drops(const struct kmst_tracer *t, unsigned long long drops[KMST_EV_MAX])

@@ -33,6 +33,8 @@
 /* Called for every record drained, before it is written (may be NULL). */
 typedef int (*kmst_tracer_event_fn)(void *ctx, const struct kmst_event *ev);
 
+struct kmst_watchdog;
+
 struct kmst_tracer_opts {
 	int pid;		  /* trace only commits/ioctls of this tgid; 0 = any */
 	const char *comm;	  /* ... of tasks with this comm; NULL = any */
@@ -42,6 +44,7 @@ struct kmst_tracer_opts {
 	bool no_recorder;	  /* do not copy ioctl arguments (KMST_EV_REC_*) */
 	kmst_tracer_event_fn on_event; /* sees each record drained by poll/drain */
 	void *on_event_ctx;
+	struct kmst_watchdog *watchdog; /* fed each record drained (watchdog.h); NULL = none */
 };
 
 #define KMST_TRACER_OPTS_INIT { .minor = -1 }
@@ -81,6 +84,13 @@ int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_m
 
 /* Handle everything still in the ring buffer without waiting. */
 int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w);
+
+/*
+ * A descriptor that polls readable when records wait, for callers that
+ * wait on other descriptors too. Wakeups are batched: drain on a timeout
+ * as well.
+ */
+int kmst_tracer_fd(const struct kmst_tracer *t);
 
 /*
  * Ring buffer reserve failures so far, per event type (KMST_EV_MAX
