@@ -71,20 +71,30 @@ def knob_run(request, kmstrace, tmp_path_factory):
 
 
 def test_every_knob_that_fired_fails_its_rule(kmstrace, knob_run):
+    """A knob that fired never gives PASS: its rule fails, or (a timing knob
+    on a sequence too short for two VBLANK intervals) is not judged; and
+    somewhere in the corpus the rule FAILS."""
     knob, run, reports = knob_run
     assert set(reports) == set(SEQS), run.stderr[-3000:]
     caught = []
     for name, report in sorted(reports.items()):
         verdict, exercised = EXPECTED[name]
         rules = {v["rule"] for v in report["violations"]}
+        consequences = CONSEQUENCES.get(knob, set())
         if fired(kmstrace, report["trace"], knob):
-            assert report["rules"][knob]["status"] == "fail", (name, report["rules"][knob])
-            assert rules <= {knob} | CONSEQUENCES.get(knob, set()), (name, rules)
-            assert report["verdict"] == "fail"
-            caught.append(name)
+            status = report["rules"][knob]["status"]
+            assert status in ("fail", "not judged"), (name, report["rules"][knob])
+            assert rules <= {knob} | consequences, (name, rules)
+            assert report["verdict"] != "pass", name
+            if status == "fail":
+                caught.append(name)
         else:
-            # The knob found nothing it could break here: the clean verdict holds.
-            assert rules == set(), (name, [(v["rule"], v["detail"]) for v in report["violations"]])
-            assert report["verdict"] == verdict.lower(), name
-    assert caught, f"{knob} fired on none of {SEQS}"
+            # The knob found nothing to break here; what an earlier sequence's
+            # broken state left behind may still show as the knob's consequences.
+            assert rules <= consequences, (name, [(v["rule"], v["detail"]) for v in report["violations"]])
+            if not rules:
+                assert report["verdict"] == verdict.lower(), (name, {
+                    r: res.get("reason") for r, res in report["rules"].items()
+                    if res["status"] == "not judged"})
+    assert caught, f"{knob} failed its rule on none of {SEQS}"
     assert run.returncode == 1

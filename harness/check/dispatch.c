@@ -131,6 +131,7 @@ static void crtc_event(struct kmst_checker *ck, const struct kmst_event *ev)
 	case KMST_EV_VBLANK_ON:
 		if (ev->phase == KMST_PH_ENTER) {
 			cr->vblank_on = 1;
+			cr->vblank_get_failed = false;
 			ck_rules_timing_reset(cr);
 		}
 		break;
@@ -148,10 +149,13 @@ static void crtc_event(struct kmst_checker *ck, const struct kmst_event *ev)
 		break;
 	case KMST_EV_VBLANK_GET:
 		/* drm_crtc_vblank_get failing means VBLANK is off: sending at once is right. */
-		if (ev->phase == KMST_PH_EXIT && ev->ret < 0)
+		if (ev->phase == KMST_PH_EXIT && ev->ret < 0) {
 			cr->vblank_on = 0;
+			cr->vblank_get_failed = true;
+		}
 		if (ev->phase == KMST_PH_EXIT && ev->ret == 0) {
 			cr->vblank_ref = true;
+			cr->vblank_get_failed = false;
 			ck_needed(ck, KMST_RULE_VBLANK_JITTER, "a VBLANK reference was taken");
 			ck_needed(ck, KMST_RULE_VBLANK_DROP, "a VBLANK reference was taken");
 		}

@@ -142,6 +142,9 @@ static void monotonic(struct kmst_checker *ck, struct ck_commit *c, struct ck_cr
 /* Whether the CRTC's VBLANK was on when EV happened: from the record, else what we know. */
 static bool vblank_on_at(const struct ck_crtc *cr, unsigned int vs)
 {
+	/* DRM says it is on, but drm_crtc_vblank_get just failed: no VBLANK will come. */
+	if (cr->vblank_get_failed)
+		return false;
 	if (vs & KMST_VS_VALID)
 		return vs & KMST_VS_ON;
 	return cr->vblank_on == 1;

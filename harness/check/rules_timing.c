@@ -8,6 +8,7 @@
  * host's, counted as host noise and never the driver's violation. A
  * driver whose own timestamps, sequence or schedule are wrong still fails.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "check/rules.h"
@@ -52,13 +53,15 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 {
 	uint64_t seq = ev->arg0, frame = ev->arg1, now = driver_time(ev);
 	uint64_t interval, deviation, allowed, lateness;
+	bool restart = false;	/* this VBLANK's time is the host's: judge from the next one */
 
 	cr->vblank_on = 1;
 	ck_needed(ck, KMST_RULE_VBLANK_JITTER, "VBLANK interrupts ran");
 	ck_needed(ck, KMST_RULE_VBLANK_DROP, "VBLANK interrupts ran");
 	/*
-	 * The first VBLANK after a (re)start may come at any point of the frame:
-	 * intervals are judged from the second one on.
+	 * Intervals are judged between consecutive VBLANKs of one run: from
+	 * the second VBLANK after a (re)start on, never across a restart,
+	 * whose first VBLANK may come at any point of the frame.
 	 */
 	if (cr->chain && frame == cr->frame_ns && frame && seq == cr->last_seq) {
 		/* DRM ignores a second call for the same VBLANK; handling it twice is still wrong. */
@@ -77,11 +80,11 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 		 * host's, and no interval to judge across, on either side.
 		 */
 		host_noise(ck, ev, cr->chain && seq > cr->last_seq + 1 ? seq - cr->last_seq - 1 : 0);
-		cr->chain = false;
+		restart = true;
 		goto update;
 	}
 	if (!cr->chain || frame != cr->frame_ns || !frame || seq < cr->last_seq ||
-	    now < cr->last_ts || cr->chain_len < 2)
+	    now < cr->last_ts)
 		goto update;
 	ck_checked(ck, KMST_RULE_VBLANK_DROP);
 	ck_checked(ck, KMST_RULE_VBLANK_JITTER);
@@ -94,7 +97,7 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 		if (lateness + frame / 2 >= missed * frame) {
 			host_noise(ck, ev, missed);
 			/* Its time is the late timer's, not the frame's: judge from the next run. */
-			cr->chain = false;
+			restart = true;
 			goto update;
 		}
 		ck_violation(ck, KMST_RULE_VBLANK_DROP, NULL, ev->minor, ev->crtc, ev, &cr->last_vblank,
@@ -116,7 +119,7 @@ update:
 	if (!cr->chain || frame != cr->frame_ns)
 		cr->chain_len = 0;
 	cr->chain_len++;
-	cr->chain = true;
+	cr->chain = !restart;
 	cr->last_seq = seq;
 	cr->last_ts = now;
 	cr->frame_ns = frame;

@@ -88,6 +88,7 @@ struct ck_crtc {
 	int minor, crtc;
 	int vblank_on;			/* -1 unknown, 0 off, 1 on (from KMST_VS_ON and on/off calls) */
 	bool vblank_ref;		/* a VBLANK reference was taken while it was on */
+	bool vblank_get_failed;		/* drm_crtc_vblank_get failed since the last vblank_on */
 	bool chain;			/* last_* hold the previous VBLANK of an active run */
 	unsigned int chain_len;		/* VBLANKs in the run so far */
 	uint64_t last_ts, last_seq, frame_ns;
