@@ -96,6 +96,11 @@ def exercise(client, pipe):
     client.test_only_flip(client.planes()[0], pipe.fbs[1])
     client.vblank(0, 6)
     flip_and_collect(client, pipe, 3, timeout=0.2)
+    # A blocking commit right behind a flip still in flight: what
+    # wait_for_dependencies is for.
+    pipe.flip(2000)
+    client.set_crtc(pipe.crtc_id, pipe.connector_id, pipe.fbs[0], pipe.mode)
+    client.read_events(0.5)
 
 
 @pytest.mark.parametrize("knob", KNOBS)
