@@ -24,7 +24,7 @@ TRACES = ROOT / "traces"
 EXPECTED = {name: (verdict, set(rules)) for name, verdict, *rules in
             (line.split() for line in (TRACES / "verdicts.txt").read_text().splitlines()
              if line.strip() and not line.startswith("#"))}
-SHORT = ["disable-enable.seq", "modeset-flips.seq", "nonblock-ebusy.seq", "test-only.seq"]
+SHORT = ["back-to-back.seq", "disable-enable.seq", "modeset-flips.seq", "nonblock-ebusy.seq", "test-only.seq"]
 FULL = os.environ.get("KMST_KNOB_MATRIX") == "full"
 SEQS = sorted(EXPECTED) if FULL else SHORT
 # knob value (default 1: every eligible event); commit-stall is the watchdog's (test_watchdog.py)

@@ -25,7 +25,7 @@ struct kmst_check_opts {
 };
 
 #define KMST_CHECK_DEFAULT_TOLERANCE_PCT 20
-#define KMST_CHECK_DEFAULT_SLACK_US 200
+#define KMST_CHECK_DEFAULT_SLACK_US 500
 
 struct kmst_violation {
 	unsigned int rule;		/* enum kmst_rule */

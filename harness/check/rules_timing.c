@@ -52,7 +52,7 @@ static void host_noise(struct kmst_checker *ck, const struct kmst_event *ev, uin
 void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const struct kmst_event *ev)
 {
 	uint64_t seq = ev->arg0, frame = ev->arg1, now = driver_time(ev);
-	uint64_t interval, deviation, allowed, lateness;
+	uint64_t interval, deviation, allowed, lateness, raw_interval, raw_deviation;
 	bool restart = false;	/* this VBLANK's time is the host's: judge from the next one */
 
 	cr->vblank_on = 1;
@@ -73,6 +73,13 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 		return;
 	}
 	lateness = ev->aux == KMST_HOST_LATENESS_UNKNOWN ? 0 : ev->aux;
+	if (ev->aux == KMST_HOST_LATENESS_UNKNOWN && cr->lateness_known) {
+		/* A gap in the measurement of a timer that has one: no interval across it. */
+		restart = true;
+		goto update;
+	}
+	if (ev->aux != KMST_HOST_LATENESS_UNKNOWN)
+		cr->lateness_known = true;
 	if (frame && lateness >= frame) {
 		/*
 		 * A frame or more after its timer's expiry: the host ran it that
@@ -110,7 +117,14 @@ void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const s
 	if (lateness > allowed)
 		host_noise(ck, ev, 0);
 	deviation = interval > frame ? interval - frame : frame - interval;
-	if (deviation > allowed)
+	raw_interval = ev->ts_ns - cr->last_raw_ts;
+	raw_deviation = raw_interval > frame ? raw_interval - frame : frame - raw_interval;
+	/*
+	 * A driver whose schedule is off is off both ways: from the timers'
+	 * expiries and as delivered. Only one of them off is the host (late
+	 * delivery) or a timer expiry the tracer misread.
+	 */
+	if (deviation > allowed && raw_deviation > allowed)
 		ck_violation(ck, KMST_RULE_VBLANK_JITTER, NULL, ev->minor, ev->crtc, ev, &cr->last_vblank,
 			     "crtc %d: VBLANK interval %.3f ms against a frame of %.3f ms "
 			     "(off by %.3f ms, %.3f ms allowed; host lateness already taken out)",
@@ -122,6 +136,7 @@ update:
 	cr->chain = !restart;
 	cr->last_seq = seq;
 	cr->last_ts = now;
+	cr->last_raw_ts = ev->ts_ns;
 	cr->frame_ns = frame;
 	cr->last_vblank = *ev;
 }

@@ -90,8 +90,10 @@ struct ck_crtc {
 	bool vblank_ref;		/* a VBLANK reference was taken while it was on */
 	bool vblank_get_failed;		/* drm_crtc_vblank_get failed since the last vblank_on */
 	bool chain;			/* last_* hold the previous VBLANK of an active run */
+	bool lateness_known;		/* its VBLANK timer's lateness has been measured */
 	unsigned int chain_len;		/* VBLANKs in the run so far */
 	uint64_t last_ts, last_seq, frame_ns;
+	uint64_t last_raw_ts;		/* the record's own time of the previous VBLANK */
 	struct kmst_event last_vblank;
 	uint32_t last_swapped;		/* commit id that last swapped state on it */
 	uint32_t armed[CK_ARMED_MAX];	/* armed commits awaiting their VBLANK send */
