@@ -18,6 +18,7 @@
 struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const struct kmst_meta *meta)
 {
 	struct kmst_checker *ck = calloc(1, sizeof(*ck));
+	unsigned int i;
 
 	if (!ck)
 		return NULL;
@@ -35,6 +36,8 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 	else
 		kmst_meta_parse(NULL, &ck->meta);
 	ck->result.replay = !strcmp(ck->meta.tool, "replay");
+	for (i = 0; i < CK_MAX_MINORS; i++)
+		ck->caps[i].minor = -2;
 	return ck;
 }
 
@@ -271,7 +274,7 @@ static bool still_running(const struct ck_commit *c)
 }
 
 /* Why RULE does not apply to this trace, from the driver's capabilities first. */
-static const char *na_reason(const struct kmst_checker *ck, unsigned int rule)
+static const char *na_reason(struct kmst_checker *ck, unsigned int rule)
 {
 	int minor = ck->meta.minor;
 	bool no_vblank = minor >= 0 ? !ck_minor_has_vblank(ck, minor) :

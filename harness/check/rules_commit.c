@@ -237,14 +237,6 @@ static void hw_done_entered(struct kmst_checker *ck, struct ck_commit *c, const 
 	vblank_onoff_at_hw_done(ck, c, ev);
 }
 
-static bool minor_has(const struct kmst_checker *ck, int minor, const char *callback)
-{
-	char trait[48];
-
-	snprintf(trait, sizeof(trait), "no-%s", callback);
-	return !kmst_meta_has_trait(&ck->meta, minor, trait);
-}
-
 static void crtc_callback(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
 	int crtc = ev->crtc;
@@ -286,6 +278,7 @@ static void crtc_callback(struct kmst_checker *ck, struct ck_commit *c, const st
 static void plane_update(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
 	int crtc = ev->crtc;
+	unsigned int caps;
 	uint16_t bit;
 
 	if (ev->phase == KMST_PH_EXIT || crtc < 0 || crtc >= CK_MAX_CRTC)
@@ -293,7 +286,8 @@ static void plane_update(struct kmst_checker *ck, struct ck_commit *c, const str
 	bit = BIT(crtc);
 	c->crtcs |= bit;
 	c->crtc_plane_updated |= bit;
-	if (!minor_has(ck, ev->minor, "crtc.atomic_begin") && !minor_has(ck, ev->minor, "crtc.atomic_flush"))
+	caps = ck_minor_caps(ck, ev->minor);
+	if (!(caps & (CK_CAP_ATOMIC_BEGIN | CK_CAP_ATOMIC_FLUSH)))
 		return; /* no bracket to be inside of */
 	ck_needed(ck, KMST_RULE_PLANE_BRACKET, "a plane was updated on a driver with atomic_begin/flush");
 	ck_checked(ck, KMST_RULE_PLANE_BRACKET);
@@ -307,7 +301,7 @@ static void plane_update(struct kmst_checker *ck, struct ck_commit *c, const str
 
 		if (v)
 			v->plane = ev->plane;
-	} else if (minor_has(ck, ev->minor, "crtc.atomic_begin") && !(c->crtc_begun & bit)) {
+	} else if ((caps & CK_CAP_ATOMIC_BEGIN) && !(c->crtc_begun & bit)) {
 		struct kmst_violation *v =
 			ck_violation(ck, KMST_RULE_PLANE_BRACKET, c, ev->minor, crtc, ev, NULL,
 				     "plane %d %s on crtc %d before its atomic_begin in commit %u",

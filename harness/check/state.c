@@ -181,9 +181,34 @@ void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why)
 	snprintf(need->why, sizeof(need->why), "%s", why);
 }
 
-bool ck_minor_has_vblank(const struct kmst_checker *ck, int minor)
+unsigned int ck_minor_caps(struct kmst_checker *ck, int minor)
 {
-	return !kmst_meta_has_trait(&ck->meta, minor, "no-vblank");
+	static const struct {
+		unsigned int cap;
+		const char *trait;
+	} lacks[] = {
+		{ CK_CAP_VBLANK, "no-vblank" },
+		{ CK_CAP_ATOMIC_BEGIN, "no-crtc.atomic_begin" },
+		{ CK_CAP_ATOMIC_FLUSH, "no-crtc.atomic_flush" },
+		{ CK_CAP_PREPARE_FB, "no-plane.prepare_fb" },
+	};
+	unsigned int i, caps = 0;
+	struct ck_caps *slot = NULL;
+
+	for (i = 0; i < CK_MAX_MINORS; i++) {
+		if (ck->caps[i].minor == minor)
+			return ck->caps[i].caps;
+		if (!slot && ck->caps[i].minor == -2)
+			slot = &ck->caps[i];
+	}
+	for (i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++)
+		if (!kmst_meta_has_trait(&ck->meta, minor, lacks[i].trait))
+			caps |= lacks[i].cap;
+	if (slot) {
+		slot->minor = minor;
+		slot->caps = caps;
+	}
+	return caps;
 }
 
 /* ---- the window and the violation sink ---- */

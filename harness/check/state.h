@@ -125,6 +125,18 @@ struct ck_need {
 	char why[120];			/* what made it apply, for "not judged" reports */
 };
 
+/* What a device's driver has, from the recording's traits, looked up once per minor. */
+#define CK_CAP_VBLANK		0x01
+#define CK_CAP_ATOMIC_BEGIN	0x02
+#define CK_CAP_ATOMIC_FLUSH	0x04
+#define CK_CAP_PREPARE_FB	0x08
+#define CK_MAX_MINORS 8
+
+struct ck_caps {
+	int minor;			/* -2 = free slot */
+	unsigned int caps;		/* CK_CAP_* */
+};
+
 struct kmst_checker {
 	struct kmst_check_opts opts;
 	struct kmst_check_result result;
@@ -140,6 +152,7 @@ struct kmst_checker {
 	unsigned int tid_next;		/* next slot to recycle */
 
 	struct ck_need need[KMST_RULE_COUNT];
+	struct ck_caps caps[CK_MAX_MINORS];
 
 	struct kmst_event ring[CK_RING]; /* the latest events, for windows */
 	unsigned long long ring_pos;	/* events fed so far */
@@ -162,8 +175,12 @@ bool ck_rule_on(const struct kmst_checker *ck, unsigned int rule);
 void ck_checked(struct kmst_checker *ck, unsigned int rule);
 /* RULE applies: WHY names what made it apply (kept from the first call). */
 void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why);
-/* Whether card MINOR has DRM VBLANK support (from the recording's discovery). */
-bool ck_minor_has_vblank(const struct kmst_checker *ck, int minor);
+/* What card MINOR's driver has (CK_CAP_*), from the recording's discovery. */
+unsigned int ck_minor_caps(struct kmst_checker *ck, int minor);
+static inline bool ck_minor_has_vblank(struct kmst_checker *ck, int minor)
+{
+	return ck_minor_caps(ck, minor) & CK_CAP_VBLANK;
+}
 
 /* ---- the window and the violation sink ---- */
 void ck_window_feed(struct kmst_checker *ck, const struct kmst_event *ev);
