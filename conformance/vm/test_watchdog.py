@@ -95,6 +95,10 @@ def assert_stall_verdict(proc, trace, elapsed_s):
     assert stall["aux"] == K.EV["HW_DONE_COMPLETE"], \
         f"the STALL record names event type {stall['aux']}, not HW_DONE_COMPLETE"
     assert stall["commit_id"] != 0
+    # The tracers say what the commit owes per CRTC: the STALL names the CRTC.
+    crtcs = {r["crtc"] for r in records
+             if r["type"] == K.EV["CRTC_STATE"] and r["commit_id"] == stall["commit_id"]}
+    assert stall["crtc"] in crtcs, f"STALL on crtc {stall['crtc']}, CRTC_STATE for {crtcs}"
     assert stall["arg0"] >= STALL_TIMEOUT_S * 10**9, "reported before the bound"
     first = min(r["ts_ns"] for r in records
                 if r["commit_id"] == stall["commit_id"] and r["type"] != K.EV["STALL"])
