@@ -7,6 +7,7 @@
 #   make check     install deps, build, host tests, VM tests per kernel
 #   make bench     benchmarks (ratios measured side by side)
 #   make check-knobs  every fault knob on the whole corpus (long)
+#   make check-mutants  every mutant driver (long)
 #
 # KERNELS="6.1 6.12" picks the matrix; KERNEL the one `make run` boots.
 KERNELS ?= 6.1 6.12
@@ -15,7 +16,7 @@ PYTHON ?= /usr/bin/python3
 V ?= 0
 export KERNELS PYTHON V
 
-.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm check-knobs bench clean
+.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm check-knobs check-mutants bench clean
 
 all: module bpf harness vkms
 
@@ -57,6 +58,14 @@ check-knobs: deps
 	@for k in $(KERNELS); do \
 		ci/vm -k $$k -t 5400 -- env KMST_KNOB_MATRIX=full $(PYTHON) -m pytest \
 			-p no:cacheprovider -q -rfEs conformance/vm/test_knob_matrix.py || exit 1; \
+	done
+
+# Every mutant, per kernel (make check runs a short round).
+check-mutants: deps
+	@$(MAKE) --no-print-directory all mutants
+	@for k in $(KERNELS); do \
+		ci/vm -k $$k -t 5400 -- env KMST_MUTANTS=full $(PYTHON) -m pytest \
+			-p no:cacheprovider -q -rfEs conformance/vm/test_mutants.py || exit 1; \
 	done
 
 check-vm: all mutants

@@ -235,3 +235,16 @@ def test_vblank_handled_twice_for_one_frame_fails_vblank_jitter(kmstrace, tmp_pa
     assert code == 1
     assert [(v["rule"], v["crtc"]) for v in report["violations"]] == [("vblank-jitter", 0)]
     assert "handled twice" in report["violations"][0]["detail"]
+
+
+def test_stall_on_flip_done_is_also_the_missing_event(kmstrace, tmp_path):
+    """A driver that keeps the event and never sends it: the watchdog names
+    flip_done, and the event the commit owed is missing."""
+    s = Synth()
+    s.commit(modeset=True)
+    stuck = s.commit(fault="event-missing", free=False)
+    s.ev("STALL", commit=stuck, crtc=0, aux=K.EV["FLIP_DONE_COMPLETE"], arg0=10_100_000_000,
+         source="USER")
+    code, report = check(kmstrace, s.write(tmp_path / "stall-event.kmst"))
+    assert code == 1
+    assert failed(report) == {("commit-stall", stuck), ("event-missing", stuck)}

@@ -235,8 +235,12 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	case KMST_CLASS_USER:
 		if (ev->type == KMST_EV_REPLAY_COMMIT)
 			replay_commit(ck, ev);
-		else if (ev->type == KMST_EV_STALL)
-			ck_rules_stall(ck, ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL, ev);
+		else if (ev->type == KMST_EV_STALL) {
+			struct ck_commit *stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
+
+			ck_rules_stall(ck, stuck, ev);
+			ck_rules_events_stall(ck, stuck, ev);
+		}
 		return;
 	default:
 		break;
@@ -377,7 +381,8 @@ const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck)
 
 		if (!c->id)
 			continue;
-		if (still_running(c) && !c->unjudged) {
+		/* A stalled commit is stuck, not leaked: its stall is its verdict. */
+		if ((still_running(c) || c->stalled) && !c->unjudged) {
 			c->unjudged = true;
 			res->cut++;
 		}

@@ -69,6 +69,8 @@ void ck_rules_events_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 			   const struct kmst_event *ev);
 void ck_rules_events_retire(struct kmst_checker *ck, struct ck_commit *c,
 			    const struct kmst_event *ev);
+/* The watchdog's KMST_EV_STALL record: a flip_done that never came is an event that never came. */
+void ck_rules_events_stall(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev);
 /* The trace ended: decide the events still owed. */
 void ck_rules_events_finish(struct kmst_checker *ck);
 

@@ -418,6 +418,23 @@ void ck_rules_events_retire(struct kmst_checker *ck, struct ck_commit *c, const 
 	}
 }
 
+void ck_rules_events_stall(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+{
+	int crtc;
+
+	if (!c || c->unjudged || ev->aux != KMST_EV_FLIP_DONE_COMPLETE)
+		return;
+	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+		if (!(c->crtc_owed & BIT(crtc)) || c->sends[crtc] || (ev->crtc >= 0 && ev->crtc != crtc))
+			continue;
+		ck_checked(ck, KMST_RULE_EVENT_MISSING);
+		ck_checked(ck, KMST_RULE_EVENT_TWICE);
+		ck_violation(ck, KMST_RULE_EVENT_MISSING, c, c->minor, crtc, ev, NULL,
+			     "commit %u owed a flip event on crtc %d and none came in %.1f s", c->id, crtc,
+			     ev->arg0 / 1e9);
+	}
+}
+
 void ck_rules_events_finish(struct kmst_checker *ck)
 {
 	unsigned int i;
