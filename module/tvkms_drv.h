@@ -119,7 +119,6 @@ struct tvkms_vblank {
 	u64 missed_frames;	/* schedule instants skipped by overruns */
 	u64 dropped;		/* VBLANKs withheld by the vblank-drop knob */
 	u64 max_lateness_ns;
-	u32 rng;		/* vblank-jitter's pseudo-random state */
 };
 
 /* ---- output: encoder + virtual connector (tvkms_output.c) ---- */

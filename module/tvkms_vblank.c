@@ -23,18 +23,6 @@ static ktime_t tvkms_vblank_floor(struct tvkms_vblank *vbl, ktime_t now)
 	return ktime_add_ns(vbl->epoch, frames * vbl->frame_duration_ns);
 }
 
-/* xorshift32: cheap and IRQ-safe; jitter needs no cryptographic quality. */
-static u32 tvkms_vblank_random(struct tvkms_vblank *vbl)
-{
-	u32 x = vbl->rng;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	vbl->rng = x;
-	return x;
-}
-
 static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 {
 	struct tvkms_crtc *tcrtc =
@@ -84,12 +72,16 @@ static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 	next = ktime_add_ns(this, vbl->frame_duration_ns);
 	vbl->next_expected = next;
 
-	/* vblank-jitter shifts delivery only; the schedule stays exact. */
+	/*
+	 * vblank-jitter shifts delivery only; the schedule stays exact. Every
+	 * other VBLANK is delayed by the whole bound, so every interval is off
+	 * by it: the rule breaks on the first interval, not by chance.
+	 */
 	jitter_ns = tvkms_fault_value(tdev, KMST_RULE_VBLANK_JITTER);
 	if (jitter_ns) {
 		u64 bound = min_t(u64, jitter_ns, vbl->frame_duration_ns / 2);
 
-		delay = bound ? tvkms_vblank_random(vbl) % (bound + 1) : 0;
+		delay = (vbl->delivered & 1) ? bound : 0;
 	}
 	hrtimer_set_expires(timer, ktime_add_ns(next, delay));
 
@@ -141,7 +133,6 @@ void tvkms_vblank_init(struct tvkms_crtc *tcrtc)
 	spin_lock_init(&vbl->lock);
 	hrtimer_init(&vbl->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	vbl->timer.function = tvkms_vblank_fire;
-	vbl->rng = 0x9e3779b9u ^ tcrtc->index;
 }
 
 /* Called from the tail (atomic_enable) before drm_crtc_vblank_on. */
