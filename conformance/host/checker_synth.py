@@ -197,7 +197,6 @@ class Synth:
 
     def tail(self, cid, c, crtcs, planes, flags, modeset, disable, fault):
         event = flags & FLAGS["PAGE_FLIP_EVENT"]
-        self.ev("COMMIT_TAIL", "ENTER", **c)
         if fault != "no-wait-dependencies":
             self.call("WAIT_FOR_DEPENDENCIES", **c)
 
@@ -287,7 +286,6 @@ class Synth:
         self.call("CLEANUP_PLANES", cleanup, **c)
         if fault != "cleanup-before-hw-done":
             self.call("CLEANUP_DONE", **c)
-        self.ev("COMMIT_TAIL", "EXIT", **c)
 
     def send_now(self, crtc, c, tid=None):
         """drm_crtc_send_vblank_event at once, from the committing thread."""

@@ -53,7 +53,8 @@ struct ck_commit {
 	bool tail_started;		/* a hardware stage entered */
 	bool hw_done_entered, hw_done, flip_done, cleanup_done, wait_deps;
 	bool test_only_reported, stalled;
-	bool owed_decided;		/* the events owed before its hardware stages were decided */
+	bool owed_decided;
+	bool helper_tail;		/* ran drm_atomic_helper_commit_tail[_rpm], not the driver's own */		/* the events owed before its hardware stages were decided */
 	uint8_t stage_seen;		/* bit per enum ck_stage */
 	struct kmst_event stage_ev[CK_STAGE_COUNT]; /* first enter of each stage, for reports */
 
