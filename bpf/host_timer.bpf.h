@@ -56,7 +56,7 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
 
 /*
  * How long after its programmed expiry the hrtimer whose callback runs on
- * this CPU (CRTC_TIMER: the one this CRTC's VBLANKs came from) got to this point (drm_handle_vblank's exit), in ns (saturated),
+ * this CPU got to this point (drm_handle_vblank's exit), in ns (saturated),
  * or KMST_HOST_LATENESS_UNKNOWN outside any callback. That is the host's
  * lateness in running the timer plus the callback's own run up to here,
  * which an emulator stretches too: the record's time minus it is the
@@ -65,7 +65,7 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
  * credited with that timer's lateness; hrtimer-driven VBLANK of virtual
  * drivers runs in hard interrupt context, where nothing nests.
  */
-static __always_inline __u32 host_lateness(__u64 *crtc_timer)
+static __always_inline __u32 host_lateness(void)
 {
 	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
@@ -73,18 +73,6 @@ static __always_inline __u32 host_lateness(__u64 *crtc_timer)
 
 	if (!slot || !slot->timer)
 		return KMST_HOST_LATENESS_UNKNOWN;
-	/*
-	 * Not the timer this CRTC's VBLANKs came from so far: a timer entry
-	 * the tracer missed (BPF does not nest on a CPU) left another one's
-	 * here. Unknown, and this timer is the CRTC's from now on.
-	 */
-	if (*crtc_timer != slot->timer) {
-		bool first = !*crtc_timer;
-
-		*crtc_timer = slot->timer;
-		if (!first)
-			return KMST_HOST_LATENESS_UNKNOWN;
-	}
 	/* A timer with slack may run between its soft and its hard expiry. */
 	if ((__s64)(now - slot->expires_ns) <= 0)
 		return 0;

@@ -46,7 +46,6 @@ struct kmst_crtc_info {
 	__u32 pad;
 	__u64 last_vblank_ts;
 	__u64 last_vblank_seq;
-	__u64 vblank_timer;		  /* the hrtimer its VBLANKs came from (never in a trace) */
 };
 
 struct {
@@ -417,8 +416,7 @@ static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool r
 	crtc_info = crtc_lookup(c.commit.minor, c.crtc, true);
 	if (!crtc_info)
 		return;
-	EMIT(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, ret,
-	     host_lateness(&crtc_info->vblank_timer), seq, framedur);
+	EMIT(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, ret, host_lateness(), seq, framedur);
 
 	if (crtc_info->last_vblank_ts && ts > crtc_info->last_vblank_ts) {
 		struct kmst_hist_key key = { KMST_HIST_VBLANK_INTERVAL, c.commit.minor, c.crtc };

@@ -5,7 +5,6 @@ each one fires tvkms:tvkms_fault with its rule id, and that none of them
 stalls, splats or leaves the device unusable once cleared."""
 import errno
 import stat
-import statistics
 import sys
 
 import pytest
@@ -178,8 +177,9 @@ def test_vblank_jitter_delays_delivery_but_keeps_the_schedule(tvkms):
     # Kept schedule: whole frames apart (more than one only where TCG made
     # the timer overrun and the skipped instants were counted as missed).
     assert all(step > 0 and step % frame_ns == 0 for step in set(steps)), set(steps)
-    added = statistics.median(jittered) - statistics.median(plain)
-    assert 1_000_000 <= added <= 4_000_000, (added, plain, jittered)
+    # Every other VBLANK is 4 ms late with the knob: about half of them.
+    late = sum(ns >= 3_000_000 for ns in jittered) - sum(ns >= 3_000_000 for ns in plain)
+    assert late >= 12, (late, plain, jittered)
 
 
 def test_state_leak_holds_states_until_cleared(tvkms):
