@@ -17,6 +17,11 @@ bool kmst_log_verbose(void)
 	return log_opts.verbose;
 }
 
+bool kmst_log_quiet(void)
+{
+	return log_opts.quiet;
+}
+
 static void vprint(const char *fmt, va_list ap)
 {
 	fputs("kmstrace: ", stderr);

@@ -19,5 +19,6 @@ struct kmst_log_opts {
 };
 void kmst_log_configure(const struct kmst_log_opts *opts);
 bool kmst_log_verbose(void);
+bool kmst_log_quiet(void);
 
 #endif
