@@ -324,21 +324,6 @@ static const char *na_reason(struct kmst_checker *ck, unsigned int rule)
 	}
 }
 
-/* The first function RULE needs that the recording could not attach, or NULL. */
-static const char *missing_function(const struct kmst_checker *ck, unsigned int rule,
-				    const char **reason)
-{
-	const struct kmst_rule_info *info = kmst_rule_info(rule);
-	unsigned int i;
-
-	for (i = 0; info && i < KMST_RULE_MAX_REQUIRES && info->requires[i]; i++) {
-		*reason = kmst_meta_missing(&ck->meta, info->requires[i]);
-		if (*reason)
-			return info->requires[i];
-	}
-	return NULL;
-}
-
 static void decide(struct kmst_checker *ck, unsigned int rule)
 {
 	struct kmst_rule_result *r = &ck->result.rules[rule];
@@ -353,7 +338,7 @@ static void decide(struct kmst_checker *ck, unsigned int rule)
 		r->status = KMST_RULE_FAIL;
 		return;
 	}
-	fn = missing_function(ck, rule, &reason);
+	fn = kmst_rule_missing_function(rule, &ck->meta, &reason);
 	if (fn && (ck->need[rule].needed || r->checked)) {
 		r->status = KMST_RULE_NOT_JUDGED;
 		snprintf(r->reason, sizeof(r->reason), "%s was not traced (%s)", fn, reason);

@@ -34,6 +34,15 @@ struct kmst_rule_info {
 const struct kmst_rule_info *kmst_rule_info(unsigned int rule);
 const char *kmst_rule_meaning(unsigned int rule);
 const char *kmst_rule_group_name(enum kmst_rule_group group);
+struct kmst_meta;
+/*
+ * The first function RULE cannot be judged without that META reports as
+ * not attached (with why in *REASON), or NULL: the rule can be judged on
+ * what was traced. The checker and `kmstrace list` both ask this.
+ */
+const char *kmst_rule_missing_function(unsigned int rule, const struct kmst_meta *meta,
+				       const char **reason);
+
 /*
  * Parse a --rules list: names, groups (ordering, events, timing, lifetime,
  * all) and "-name" exclusions, comma-separated, applied left to right; a

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "check/rules.h"
+#include "trace/meta.h"
 #include "trace/tracefile.h"
 
 static const struct kmst_rule_info rule_table[KMST_RULE_COUNT] = {
@@ -118,6 +119,20 @@ const char *kmst_rule_meaning(unsigned int rule)
 const char *kmst_rule_group_name(enum kmst_rule_group group)
 {
 	return group > 0 && group < KMST_GROUP_COUNT ? group_names[group] : NULL;
+}
+
+const char *kmst_rule_missing_function(unsigned int rule, const struct kmst_meta *meta,
+				       const char **reason)
+{
+	const struct kmst_rule_info *info = kmst_rule_info(rule);
+	unsigned int i;
+
+	for (i = 0; info && i < KMST_RULE_MAX_REQUIRES && info->requires[i]; i++) {
+		*reason = kmst_meta_missing(meta, info->requires[i]);
+		if (*reason)
+			return info->requires[i];
+	}
+	return NULL;
 }
 
 /* The rules named by WORD (LEN bytes): one rule, a group, or all. */

@@ -28,21 +28,70 @@ static void parse_prog(struct kmst_meta_prog *prog, const char *value, size_t le
 		prog->detail[0] = '\0';
 }
 
+/* "cardN REST": N, and REST in *REST (*REST_LEN bytes); -1 if VALUE is not that. */
+static int parse_card(const char *value, size_t len, const char **rest, size_t *rest_len)
+{
+	char *end;
+	long minor;
+
+	if (len < 6 || strncmp(value, "card", 4))
+		return -1;
+	minor = strtol(value + 4, &end, 10);
+	if (end == value + 4 || *end != ' ' || (size_t)(end - value) >= len || minor < 0)
+		return -1;
+	*rest = end + 1;
+	*rest_len = len - (size_t)(end + 1 - value);
+	return (int)minor;
+}
+
 /* "cardN WHAT" */
 static void parse_trait(struct kmst_meta *meta, const char *value, size_t len)
 {
 	struct kmst_meta_trait *trait;
-	char *end;
-	long minor;
+	const char *what;
+	size_t what_len;
+	int minor = parse_card(value, len, &what, &what_len);
 
-	if (meta->trait_count == KMST_META_TRAITS || len < 6 || strncmp(value, "card", 4))
-		return;
-	minor = strtol(value + 4, &end, 10);
-	if (end == value + 4 || *end != ' ' || (size_t)(end - value) >= len)
+	if (meta->trait_count == KMST_META_TRAITS || minor < 0)
 		return;
 	trait = &meta->traits[meta->trait_count++];
-	trait->minor = (int)minor;
-	copy_field(trait->what, sizeof(trait->what), end + 1, len - (size_t)(end + 1 - value));
+	trait->minor = minor;
+	copy_field(trait->what, sizeof(trait->what), what, what_len);
+}
+
+/* "cardN WHAT SYMBOL" */
+static void parse_callback(struct kmst_meta *meta, const char *value, size_t len)
+{
+	struct kmst_meta_prog pair;
+	const char *rest;
+	size_t rest_len;
+	int minor = parse_card(value, len, &rest, &rest_len);
+
+	if (meta->callback_count == KMST_META_CALLBACKS || minor < 0)
+		return;
+	parse_prog(&pair, rest, rest_len);
+	meta->callbacks[meta->callback_count].minor = minor;
+	copy_field(meta->callbacks[meta->callback_count].what, sizeof(meta->callbacks[0].what),
+		   pair.name, strlen(pair.name));
+	copy_field(meta->callbacks[meta->callback_count].name, sizeof(meta->callbacks[0].name),
+		   pair.detail, strlen(pair.detail));
+	meta->callback_count++;
+}
+
+/* "/dev/dri/cardN", owned by the driver named last. */
+static void parse_device(struct kmst_meta *meta, const char *value, size_t len)
+{
+	static const char prefix[] = "/dev/dri/card";
+	struct kmst_meta_device *dev;
+	char number[24];
+
+	if (meta->device_count == KMST_META_DEVICES || len <= sizeof(prefix) - 1 ||
+	    memcmp(value, prefix, sizeof(prefix) - 1))
+		return;
+	copy_field(number, sizeof(number), value + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
+	dev = &meta->devices[meta->device_count++];
+	dev->minor = atoi(number);
+	snprintf(dev->driver, sizeof(dev->driver), "%s", meta->driver);
 }
 
 static void parse_line(struct kmst_meta *meta, const char *line, size_t len)
@@ -64,6 +113,9 @@ static void parse_line(struct kmst_meta *meta, const char *line, size_t len)
 		copy_field(meta->driver, sizeof(meta->driver), value, value_len);
 	} else if (KEY_IS("device")) {
 		copy_field(meta->device, sizeof(meta->device), value, value_len);
+		parse_device(meta, value, value_len);
+	} else if (KEY_IS("callback")) {
+		parse_callback(meta, value, value_len);
 	} else if (KEY_IS("tool")) {
 		copy_field(meta->tool, sizeof(meta->tool), value, value_len);
 	} else if (KEY_IS("seq")) {
@@ -119,6 +171,16 @@ bool kmst_meta_has_prog(const struct kmst_meta *meta, const char *name)
 		if (!strcmp(meta->progs[i].name, name))
 			return true;
 	return false;
+}
+
+const char *kmst_meta_prog_mode(const struct kmst_meta *meta, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < meta->prog_count; i++)
+		if (!strcmp(meta->progs[i].name, name))
+			return meta->progs[i].detail;
+	return NULL;
 }
 
 const char *kmst_meta_missing(const struct kmst_meta *meta, const char *name)

@@ -147,6 +147,34 @@ static void btf_cache_free(struct btf_cache *cache)
 	btf__free(cache->vmlinux);
 }
 
+static const char *const crtc_cb_names[KMST_CRTC_CB_COUNT] = {
+	"crtc.atomic_check", "crtc.atomic_begin", "crtc.atomic_flush", "crtc.atomic_enable",
+	"crtc.atomic_disable",
+};
+static const char *const plane_cb_names[KMST_PLANE_CB_COUNT] = {
+	"plane.atomic_check", "plane.atomic_update", "plane.atomic_disable", "plane.prepare_fb",
+	"plane.cleanup_fb",
+};
+
+/* Whether ADDR is in CBS[0..COUNT): a callback shared by several CRTCs or planes. */
+static bool seen_before(const unsigned long long *cbs, size_t stride, unsigned int count,
+			unsigned long long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (cbs[i * stride] == addr)
+			return true;
+	return false;
+}
+
+/* `callback=cardN WHAT SYMBOL`: which function a device's callback is (? when hidden). */
+static void add_callback_meta(struct kmst_tracer *t, int minor, const char *what,
+			      const struct kmst_ksym *sym)
+{
+	meta_add(t, "callback=card%d %s %s", minor, what, sym ? sym->name : "?");
+}
+
 /* The driver callbacks of every discovered device, and its traits. */
 static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 {
@@ -166,6 +194,9 @@ static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 				if (!dev->crtc_cb[i][cb])
 					continue;
 				crtc_has[cb] = true;
+				if (!seen_before(&dev->crtc_cb[0][cb], KMST_CRTC_CB_COUNT, i,
+						 dev->crtc_cb[i][cb]))
+					add_callback_meta(t, dev->minor, crtc_cb_names[cb], sym);
 				if (sym)
 					t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
 									    sym->name, sym->module, NULL,
@@ -183,6 +214,9 @@ static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 					continue;
 				}
 				plane_has[cb] = true;
+				if (!seen_before(&dev->plane_cb[0][cb], KMST_PLANE_CB_COUNT, i,
+						 dev->plane_cb[i][cb]))
+					add_callback_meta(t, dev->minor, plane_cb_names[cb], sym);
 				if (sym)
 					t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
 									    sym->name, sym->module, NULL,
@@ -192,6 +226,7 @@ static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 		if (gem_prepare) {
 			const struct kmst_ksym *sym = kmst_ksyms_by_name(ks, "drm_gem_plane_helper_prepare_fb");
 
+			add_callback_meta(t, dev->minor, "plane.prepare_fb", sym);
 			if (sym)
 				t->fn_count = kmst_fns_add_callback(t->fns, t->fn_count, KMST_FN_MAX,
 								    sym->name, sym->module,
@@ -205,20 +240,12 @@ static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 		/* What the driver lacks is a trait of the driver, not a tracing failure. */
 		if (!dev->num_vblank_crtcs)
 			meta_add(t, "trait=card%d no-vblank", dev->minor);
-		for (cb = 0; cb < KMST_CRTC_CB_COUNT; cb++) {
-			static const char *const names[] = { "crtc.atomic_check", "crtc.atomic_begin",
-							     "crtc.atomic_flush", "crtc.atomic_enable",
-							     "crtc.atomic_disable" };
+		for (cb = 0; cb < KMST_CRTC_CB_COUNT; cb++)
 			if (!crtc_has[cb] && dev->crtcs)
-				meta_add(t, "trait=card%d no-%s", dev->minor, names[cb]);
-		}
-		for (cb = 0; cb < KMST_PLANE_CB_COUNT; cb++) {
-			static const char *const names[] = { "plane.atomic_check", "plane.atomic_update",
-							     "plane.atomic_disable", "plane.prepare_fb",
-							     "plane.cleanup_fb" };
+				meta_add(t, "trait=card%d no-%s", dev->minor, crtc_cb_names[cb]);
+		for (cb = 0; cb < KMST_PLANE_CB_COUNT; cb++)
 			if (!plane_has[cb] && dev->planes)
-				meta_add(t, "trait=card%d no-%s", dev->minor, names[cb]);
-		}
+				meta_add(t, "trait=card%d no-%s", dev->minor, plane_cb_names[cb]);
 	}
 }
 
@@ -565,8 +592,6 @@ int kmst_tracer_attach(struct kmst_tracer *t)
 	for (idx = 0; idx < t->fn_count; idx++) {
 		const struct kmst_fn *fn = &t->fns[idx];
 
-		if (strcmp(fn->what, fn->name))
-			meta_add(t, "callback=%s %s", fn->what, fn->name);
 		if (fn->mode == KMST_MODE_NONE) {
 			meta_add(t, "missing=%s %s", fn->name, fn->missing);
 			kmst_info("%s: not traced on %s (%s)", fn->name, t->release, fn->missing);
