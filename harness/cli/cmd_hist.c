@@ -13,18 +13,11 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "trace/meta.h"
 #include "hist/hist.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
-
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: kmstrace [-j] hist TRACE | kmstrace [-j] hist --live SECONDS [--minor N]\n"
-		     "VBLANK interval (log2 and linear around the nominal frame duration),\n"
-		     "event latency (armed -> delivered) and flip latency (atomic ioctl ->\n"
-		     "event delivered) histograms per CRTC.\n");
-}
 
 /* Traits the trace records, e.g. a driver without VBLANK support. */
 static void print_traits(FILE *out, const char *text, bool json)
@@ -44,7 +37,7 @@ static void print_traits(FILE *out, const char *text, bool json)
 	free(meta);
 }
 
-static int live(const struct kmst_global_opts *gopts, double seconds, int minor)
+static int live(const struct kmst_shared_opts *so, double seconds)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 	struct kmst_hist_set set = { 0 };
@@ -52,7 +45,7 @@ static int live(const struct kmst_global_opts *gopts, double seconds, int minor)
 	struct kmst_tracer *t;
 	int ret = KMST_EXIT_BAD_INPUT, n;
 
-	opts.minor = minor;
+	opts.minor = so->minor;
 	opts.no_recorder = true;
 	t = kmst_tracer_open(&opts);
 	if (!t)
@@ -71,8 +64,8 @@ static int live(const struct kmst_global_opts *gopts, double seconds, int minor)
 		kmst_err("failed to read the in-kernel histograms: %s", strerror(ENOMEM));
 		goto out;
 	}
-	print_traits(stdout, kmst_tracer_meta(t), gopts->json);
-	kmst_hist_print(stdout, &set, gopts->json);
+	print_traits(stdout, kmst_tracer_meta(t), so->json);
+	kmst_hist_print(stdout, &set, so->json);
 	ret = KMST_EXIT_OK;
 out:
 	kmst_hist_set_free(&set);
@@ -80,54 +73,56 @@ out:
 	return ret;
 }
 
-int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
+#define OPT_LIVE 'l'
+
+static int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		{ "live", required_argument, NULL, 'l' },
-		{ "minor", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "live", required_argument, NULL, OPT_LIVE },
+		KMST_LONG_MINOR,
+		KMST_LONG_JSON,
 		{ 0 },
 	};
 	struct kmst_hist_set set = { 0 };
+	struct kmst_shared_opts so;
 	double seconds = 0;
-	char *meta = NULL, *end;
-	int opt, minor = -1;
+	char *meta = NULL;
+	int opt;
 
-	while ((opt = getopt_long(argc, argv, "l:m:h", long_opts, NULL)) != -1) {
+	kmst_shared_opts_init(&so, gopts);
+	while ((opt = getopt_long(argc, argv, ":l:m:j", long_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'l':
-			seconds = strtod(optarg, &end);
-			if (*end || seconds <= 0) {
-				kmst_err("hist: bad value '%s' for --live", optarg);
+		case OPT_LIVE:
+			if (!kmst_opt_seconds("--live", optarg, KMST_OPT_DURATION_MAX_S, &seconds))
 				return KMST_EXIT_BAD_INPUT;
-			}
 			break;
-		case 'm':
-			minor = strtol(optarg, &end, 10);
-			if (*end || minor < 0) {
-				kmst_err("hist: bad value '%s' for --minor", optarg);
-				return KMST_EXIT_BAD_INPUT;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return KMST_EXIT_OK;
 		default:
-			usage(stderr);
-			return KMST_EXIT_BAD_INPUT;
+			if (!kmst_opt_shared(&so, "hist", opt, optarg, argv))
+				return KMST_EXIT_BAD_INPUT;
 		}
 	}
-	if (seconds)
-		return live(gopts, seconds, minor);
-	if (optind != argc - 1) {
-		usage(stderr);
-		return KMST_EXIT_BAD_INPUT;
-	}
+	if (seconds && optind == argc)
+		return live(&so, seconds);
+	if (seconds || optind != argc - 1)
+		return kmst_opt_usage_error("hist", "expected one TRACE, or --live SECONDS");
 	if (kmst_hist_set_from_trace(&set, argv[optind], &meta))
 		return KMST_EXIT_BAD_INPUT;
-	print_traits(stdout, meta, gopts->json);
-	kmst_hist_print(stdout, &set, gopts->json);
+	print_traits(stdout, meta, so.json);
+	kmst_hist_print(stdout, &set, so.json);
 	free(meta);
 	kmst_hist_set_free(&set);
 	return KMST_EXIT_OK;
 }
+
+const struct kmst_command kmst_cmd_hist = {
+	.name = "hist",
+	.synopsis = "TRACE | --live SECONDS [-m N]",
+	.summary = "VBLANK interval, event latency and flip latency histograms per CRTC",
+	.help = "VBLANK interval (log2, and linear around the nominal frame duration), event\n"
+		"latency (armed -> delivered) and flip latency (atomic ioctl -> event delivered)\n"
+		"per CRTC, from TRACE's events or from the in-kernel histograms of a live run.\n\n"
+		"  -l, --live SECONDS  trace for SECONDS (at most 86400), then print\n"
+		"  -m, --minor N       --live: only DRM minor N (/dev/dri/cardN, 0 to 255)\n"
+		"  -j, --json          the histograms as JSON\n",
+	.run = do_hist,
+};

@@ -2,7 +2,7 @@
 /*
  * kmstrace record -o TRACE [--pid P|--comm C] [--minor N] [--kprobe]
  *                 [--ringbuf-size BYTES] [--no-recorder] [--duration S]
- *                 [--stall-timeout SEC] [-- CMD ARGS...]
+ *                 [--stall-timeout SEC] [-j] [-- CMD ARGS...]
  * Attach the tracers, run CMD (or wait for SIGINT/SIGTERM or the
  * duration), and write every event to TRACE. A commit that stalls
  * (watchdog.h) stops the recording: CMD is killed and left behind, and the
@@ -20,7 +20,11 @@
 
 #include "check/check_file.h"
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "common/path.h"
+#include "common/progress.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
 #include "tracer/watchdog.h"
@@ -33,28 +37,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: kmstrace record -o TRACE [options] [-- CMD ARGS...]\n"
-		"Trace the atomic commit path of every KMS driver while CMD runs (or until\n"
-		"SIGINT/SIGTERM, or --duration) and write the events to TRACE.\n\n"
-		"  -o, --output TRACE       trace file to write (required)\n"
-		"  -p, --pid PID            only commits and ioctls of process PID\n"
-		"  -c, --comm COMM          only commits and ioctls of tasks named COMM\n"
-		"  -m, --minor N            only DRM minor N (/dev/dri/cardN)\n"
-		"  -k, --kprobe             kprobe/kretprobe for every function (no fentry)\n"
-		"  -r, --ringbuf-size BYTES ring buffer size, a power of two >= 4096\n"
-		"                           (default 4194304); reserve failures are counted\n"
-		"                           per event type in the trace's END record\n"
-		"  -n, --no-recorder        do not copy ioctl arguments (REC_* records)\n"
-		"  -d, --duration SECONDS   stop after this long (default: CMD's end or a signal)\n"
-		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
-		"                           after SEC seconds stops the recording, which is then\n"
-		"                           checked (default %d, DRM's own wait; 0: off)\n",
-		KMST_WATCHDOG_DEFAULT_S);
 }
 
 static double now_s(void)
@@ -81,86 +63,108 @@ static pid_t start_child(char **argv)
 	return pid;
 }
 
-int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
+enum {
+	OPT_PID = 'p',
+	OPT_COMM = 'c',
+	OPT_KPROBE = 'k',
+	OPT_NO_RECORDER = 'n',
+	OPT_RINGBUF_SIZE = KMST_OPT_COMMAND_BASE,
+};
+
+static int parse_args(int argc, char **argv, struct kmst_shared_opts *so,
+		      struct kmst_tracer_opts *opts)
 {
 	static const struct option long_opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "minor", required_argument, NULL, 'm' },
-		{ "kprobe", no_argument, NULL, 'k' },
-		{ "ringbuf-size", required_argument, NULL, 'r' },
-		{ "no-recorder", no_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "stall-timeout", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+		KMST_LONG_OUTPUT,
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		KMST_LONG_MINOR,
+		{ "kprobe", no_argument, NULL, OPT_KPROBE },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+		{ "no-recorder", no_argument, NULL, OPT_NO_RECORDER },
+		KMST_LONG_DURATION,
+		KMST_LONG_STALL_TIMEOUT,
+		KMST_LONG_JSON,
 		{ 0 },
 	};
+	unsigned int value;
+	int opt;
+
+	/* '+': CMD's own options are not ours. */
+	while ((opt = getopt_long(argc, argv, "+:o:p:c:m:kns:j", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PID:
+			if (!kmst_opt_uint("--pid", optarg, INT32_MAX, &value))
+				return -1;
+			if (!value) {
+				kmst_opt_usage_error("record", "--pid: expected a process id, not 0");
+				return -1;
+			}
+			opts->pid = (int)value;
+			break;
+		case OPT_COMM:
+			opts->comm = optarg;
+			break;
+		case OPT_KPROBE:
+			opts->force_kprobe = true;
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (!kmst_opt_uint("--ringbuf-size", optarg, 1u << 30, &value))
+				return -1;
+			opts->ringbuf_size = value;
+			break;
+		case OPT_NO_RECORDER:
+			opts->no_recorder = true;
+			break;
+		default:
+			if (!kmst_opt_shared(so, "record", opt, optarg, argv))
+				return -1;
+		}
+	}
+	if (!so->output) {
+		kmst_opt_usage_error("record", "-o TRACE is required");
+		return -1;
+	}
+	opts->minor = so->minor;
+	return 0;
+}
+
+/* -j: what was recorded, as one JSON object (a stalled recording's check report inside). */
+static void print_json_head(const char *output, int records, unsigned long long dropped, bool stalled)
+{
+	printf("{\"trace\":");
+	kmst_json_string(stdout, output);
+	printf(",\"records\":%d,\"dropped\":%llu,\"stalled\":%s", records, dropped,
+	       stalled ? "true" : "false");
+}
+
+static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
+{
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 	unsigned long long drops[KMST_EV_MAX], dropped;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int opt, ret = KMST_EXIT_BAD_INPUT, status, n;
-	const char *output = NULL;
-	uint64_t stall_bound_ns = KMST_WATCHDOG_DEFAULT_S * 1000000000ull;
+	int ret = KMST_EXIT_BAD_INPUT, status, n;
 	struct kmst_watchdog *watchdog = NULL;
+	struct kmst_shared_opts so;
+	struct kmst_progress progress;
 	struct kmst_tracer *t = NULL;
 	struct kmst_writer writer;
-	double duration = 0, start;
-	char *meta = NULL, *end;
+	const char *output;
+	uint64_t stall_bound_ns;
+	double duration, start;
+	char *meta = NULL;
 	bool stalled = false;
 	pid_t child = -1;
 
-	while ((opt = getopt_long(argc, argv, "+o:p:c:m:kr:nd:s:h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'p':
-			opts.pid = strtol(optarg, &end, 10);
-			if (*end || opts.pid <= 0)
-				goto bad_value;
-			break;
-		case 'c':
-			opts.comm = optarg;
-			break;
-		case 'm':
-			opts.minor = strtol(optarg, &end, 10);
-			if (*end || opts.minor < 0)
-				goto bad_value;
-			break;
-		case 'k':
-			opts.force_kprobe = true;
-			break;
-		case 'r':
-			opts.ringbuf_size = strtoul(optarg, &end, 0);
-			if (*end)
-				goto bad_value;
-			break;
-		case 'n':
-			opts.no_recorder = true;
-			break;
-		case 'd':
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0)
-				goto bad_value;
-			break;
-		case 's':
-			if (kmst_watchdog_parse_bound(optarg, &stall_bound_ns))
-				return KMST_EXIT_BAD_INPUT;
-			break;
-		case 'h':
-			usage(stdout);
-			return KMST_EXIT_OK;
-		default:
-			usage(stderr);
-			return KMST_EXIT_BAD_INPUT;
-		}
-	}
-	if (!output) {
-		kmst_err("record: -o TRACE is required");
-		usage(stderr);
+	kmst_shared_opts_init(&so, gopts);
+	if (parse_args(argc, argv, &so, &opts))
 		return KMST_EXIT_BAD_INPUT;
-	}
+	output = so.output;
+	duration = so.duration_s;
+	stall_bound_ns = so.stall_bound_ns;
+	if (kmst_mkdir_parents(output))
+		return KMST_EXIT_BAD_INPUT;
+	kmst_progress_init(&progress);
 
 	if (stall_bound_ns) {
 		watchdog = kmst_watchdog_new(stall_bound_ns);
@@ -205,6 +209,9 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		}
 		if (duration && now_s() - start >= duration)
 			break;
+		if (duration)
+			kmst_progress_show(&progress, "recording %s: %.0f of %g s, %llu records", output,
+					   now_s() - start, duration, (unsigned long long)writer.records);
 		if (watchdog) {
 			n = kmst_watchdog_poll(watchdog, &writer);
 			if (n < 0) {
@@ -217,6 +224,7 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 			}
 		}
 	}
+	kmst_progress_clear(&progress);
 	if (stalled && child > 0) {
 		/* CMD may be blocked in the kernel for good: never wait for it. */
 		kill(child, SIGKILL);
@@ -243,6 +251,8 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		goto out;
 	kmst_info("%s: %d records, %llu dropped", output, n, dropped);
 	ret = KMST_EXIT_OK;
+	if (so.json)
+		print_json_head(output, n, dropped, stalled);
 	if (stalled) {
 		struct kmst_check_opts check = {
 			.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT,
@@ -250,17 +260,46 @@ int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 		};
 
 		/* The stall is in the trace: the checker's verdict names it. */
-		ret = kmst_check_file(output, &check, gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT,
-				      NULL, stdout);
+		if (so.json)
+			printf(",\"check\":");
 		fflush(stdout);
+		ret = kmst_check_file(output, &check, so.json ? KMST_REPORT_JSON : KMST_REPORT_TEXT,
+				      NULL, stdout);
 	}
+	if (so.json)
+		printf("}\n");
+	fflush(stdout);
 out:
 	free(meta);
 	kmst_tracer_close(t);
 	kmst_watchdog_free(watchdog);
 	return ret;
-
-bad_value:
-	kmst_err("record: bad value '%s' for -%c", optarg, opt);
-	return KMST_EXIT_BAD_INPUT;
 }
+
+const struct kmst_command kmst_cmd_record = {
+	.name = "record",
+	.synopsis = "-o TRACE [options] [-- CMD ARGS...]",
+	.summary = "trace the atomic commit path while CMD runs",
+	.help = "Trace the atomic commit path of every KMS driver while CMD runs (or until\n"
+		"SIGINT/SIGTERM, or --duration) and write the events to TRACE. A commit that\n"
+		"stalls stops the recording; the trace is then checked and the verdict is the\n"
+		"exit status.\n\n"
+		"  -o, --output TRACE       trace file to write (required; directories created)\n"
+		"  -p, --pid PID            only commits and ioctls of process PID\n"
+		"  -c, --comm COMM          only commits and ioctls of tasks named COMM\n"
+		"  -m, --minor N            only DRM minor N (/dev/dri/cardN, 0 to 255)\n"
+		"  -k, --kprobe             kprobe/kretprobe for every function (no fentry)\n"
+		"      --ringbuf-size BYTES  ring buffer size, a power of two >= 4096\n"
+		"                           (default 4194304); reserve failures are counted\n"
+		"                           per event type in the trace's END record\n"
+		"  -n, --no-recorder        do not copy ioctl arguments (REC_* records)\n"
+		"      --duration SECONDS   stop after this long (at most 86400; default: CMD's\n"
+		"                           end or a signal); a progress line on a terminal\n"
+		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
+		"                           after SEC seconds (0.5 to 3600) stops the recording,\n"
+		"                           which is then checked (default 10, DRM's own wait;\n"
+		"                           0: off)\n"
+		"  -j, --json               one JSON object: trace, records, dropped, stalled,\n"
+		"                           and check (the report) when stalled\n",
+	.run = do_record,
+};

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR]
- *                 [--no-check] [--no-trace] [--stall-timeout SEC] [check options]
+ *                 [--no-check] [--no-trace] [--stall-timeout SEC] [check options] [-j]
  *
  * Replays each sequence with the tracers attached (one session for all;
  * --before-each CMD runs CMD with KMSTRACE_SEQ=FILE.seq before each one),
  * writes one trace per sequence (with one REPLAY_COMMIT record per
- * commit; -o names a directory when there are several), then checks it.
+ * commit; -o names a directory when there are several, or when it ends
+ * in '/' or is one; missing directories are created), then checks it.
  *
  * The commits are issued by a child process (replay_child.h); this one
  * keeps the tracer and the stall watchdog. A commit that stalls ends the
@@ -28,7 +29,10 @@
 #include "check/check_file.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "common/path.h"
+#include "common/progress.h"
 #include "replay/replay.h"
 #include "replay/replay_child.h"
 #include "seq/seq.h"
@@ -150,110 +154,72 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 struct replay_args {
 	char **seq_paths;
 	int seq_count;
-	const char *trace_path, *rules;
+	struct kmst_shared_opts so;	/* -o, --device, --stall-timeout, check options, -j */
+	bool out_dir;			/* -o names a directory: one trace per sequence in it */
 	const char *before_each;	/* shell command run before each sequence */
 	struct kmst_replay_opts replay;
-	struct kmst_check_opts check;
 	enum kmst_report_format format;
 	bool no_check, no_trace;
-	uint64_t stall_bound_ns;	/* 0: no watchdog */
 };
 
-static void usage(void)
-{
-	kmst_err("usage: kmstrace replay FILE.seq... [--device /dev/dri/cardN | --driver NAME] [-o TRACE|DIR] "
-		 "[--no-check] [--no-trace] [--before-each CMD] [--stall-timeout SEC] "
-		 "[-f text|json|junit|tap] [--rules LIST] "
-		 "[--vblank-tolerance PCT] [--vblank-slack-us US]");
-}
+enum {
+	OPT_DRIVER = KMST_OPT_COMMAND_BASE,
+	OPT_NO_CHECK,
+	OPT_NO_TRACE,
+	OPT_BEFORE_EACH,
+};
 
 static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopts,
 		      struct replay_args *a)
 {
 	static const struct option long_opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "driver", required_argument, NULL, 'D' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-check", no_argument, NULL, 'n' },
-		{ "no-trace", no_argument, NULL, 'N' },
-		{ "before-each", required_argument, NULL, 'b' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "vblank-tolerance", required_argument, NULL, 't' },
-		{ "vblank-slack-us", required_argument, NULL, 's' },
-		{ "stall-timeout", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
+		KMST_LONG_DEVICE,
+		{ "driver", required_argument, NULL, OPT_DRIVER },
+		KMST_LONG_OUTPUT,
+		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
+		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+		{ "before-each", required_argument, NULL, OPT_BEFORE_EACH },
+		KMST_LONG_CHECK,
+		KMST_LONG_STALL_TIMEOUT,
+		KMST_LONG_JSON,
 		{ 0 },
 	};
-	int opt, value;
+	struct kmst_shared_opts *so = &a->so;
+	int opt;
 
-	a->format = gopts->json ? KMST_REPORT_JSON : KMST_REPORT_TEXT;
-	a->check.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT;
-	a->check.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US;
-	a->stall_bound_ns = KMST_WATCHDOG_DEFAULT_S * 1000000000ull;
-	while ((opt = getopt_long(argc, argv, "d:o:f:h", long_opts, NULL)) != -1) {
-		char *end;
-
+	kmst_shared_opts_init(so, gopts);
+	while ((opt = getopt_long(argc, argv, ":d:o:s:j" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'd':
-			a->replay.device = optarg;
-			break;
-		case 'D':
+		case OPT_DRIVER:
 			a->replay.driver = optarg;
 			break;
-		case 'o':
-			a->trace_path = optarg;
-			break;
-		case 'n':
+		case OPT_NO_CHECK:
 			a->no_check = true;
 			break;
-		case 'N':
+		case OPT_NO_TRACE:
 			a->no_trace = true;
 			break;
-		case 'b':
+		case OPT_BEFORE_EACH:
 			a->before_each = optarg;
 			break;
-		case 'f':
-			value = kmst_report_format_from_name(optarg);
-			if (value < 0) {
-				kmst_err("-f: unknown format '%s': expected text, json, junit or tap", optarg);
-				return -1;
-			}
-			a->format = (enum kmst_report_format)value;
-			break;
-		case 'r':
-			a->rules = optarg;
-			break;
-		case 'S':
-			if (kmst_watchdog_parse_bound(optarg, &a->stall_bound_ns))
-				return -1;
-			break;
-		case 't':
-		case 's':
-			value = (int)strtol(optarg, &end, 10);
-			if (!*optarg || *end || value < 0) {
-				kmst_err("%s: expected a number, got '%s'",
-					 opt == 't' ? "--vblank-tolerance" : "--vblank-slack-us", optarg);
-				return -1;
-			}
-			if (opt == 't')
-				a->check.vblank_tolerance_pct = (unsigned int)value;
-			else
-				a->check.vblank_slack_us = (unsigned int)value;
-			break;
 		default:
-			usage();
-			return -1;
+			if (!kmst_opt_shared(so, "replay", opt, optarg, argv))
+				return -1;
 		}
 	}
 	if (optind >= argc) {
-		usage();
+		kmst_opt_usage_error("replay", "expected at least one FILE.seq");
 		return -1;
 	}
 	a->seq_paths = argv + optind;
 	a->seq_count = argc - optind;
-	if (a->rules && !kmst_opt_rules(a->rules, &a->check.rules))
-		return -1;
+	a->replay.device = so->device;
+	a->format = kmst_opt_report_format(so);
+	if (so->output && !a->no_trace) {
+		a->out_dir = a->seq_count > 1 || kmst_path_is_dir(so->output);
+		if (a->out_dir ? kmst_mkdir_p(so->output) : kmst_mkdir_parents(so->output))
+			return -1;
+	}
 	return 0;
 }
 
@@ -455,14 +421,32 @@ static int worst(int a, int b)
 	return a > b ? a : b;
 }
 
+/* A sequence the device cannot run (e.g. no second CRTC): in the report's format. */
+static void print_skipped(const struct replay_args *a, const char *seq_path, const char *reason)
+{
+	if (a->format == KMST_REPORT_TEXT) {
+		printf("%s: skipped: %s\n", seq_path, reason);
+	} else if (a->format == KMST_REPORT_JSON) {
+		fputs("{\"seq\":", stdout);
+		kmst_json_string(stdout, seq_path);
+		fputs(",\"skipped\":", stdout);
+		kmst_json_string(stdout, reason);
+		fputs("}\n", stdout);
+	} else {
+		/* JUnit and TAP documents have no place for it: a diagnostic. */
+		kmst_info("%s: skipped: %s", seq_path, reason);
+	}
+	fflush(stdout);
+}
+
 /* *STOP: a commit stalled, the device is no longer usable for the next sequences. */
 static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
-		      int index, bool *stop)
+		      int index, struct kmst_progress *progress, bool *stop)
 {
 	char temp_trace[4096], trace_buf[4096];
 	const struct kmst_replay_stats *stats;
 	struct kmst_replay_stats child_stats;
-	const char *trace_path = a->trace_path;
+	const char *trace_path = a->so.output;
 	struct kmst_replay *r = NULL;
 	struct kmst_seq seq;
 	bool temp = false;
@@ -489,7 +473,7 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 		goto out_seq;
 	stats = kmst_replay_stats(r);
 	if (stats->skipped) {
-		printf("%s: skipped: %s\n", seq_path, stats->skip_reason);
+		print_skipped(a, seq_path, stats->skip_reason);
 		ret = KMST_EXIT_OK;
 		goto out;
 	}
@@ -498,11 +482,15 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 			ret = KMST_EXIT_BAD_INPUT;
 			goto out;
 		}
-		if (trace_path && a->seq_count > 1) {
+		if (trace_path && a->out_dir) {
 			const char *base = strrchr(seq_path, '/');
+			char name[512];
 
-			snprintf(trace_buf, sizeof(trace_buf), "%s/%s.kmst", trace_path,
-				 base ? base + 1 : seq_path);
+			snprintf(name, sizeof(name), "%s.kmst", base ? base + 1 : seq_path);
+			if (kmst_path_join(trace_buf, sizeof(trace_buf), trace_path, name)) {
+				ret = KMST_EXIT_BAD_INPUT;
+				goto out;
+			}
 			trace_path = trace_buf;
 		} else if (!trace_path) {
 			const char *tmpdir = getenv("TMPDIR");
@@ -526,7 +514,11 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 			goto out;
 		}
 	}
+	if (a->seq_count > 1)
+		kmst_progress_show(progress, "replay %d of %d: %s", index + 1, a->seq_count,
+				   seq_path);
 	err = run_in_child(a, rt, r, &child_stats);
+	kmst_progress_clear(progress);
 	if (err < 0) {
 		kmst_err("%s: replay on %s stopped: %s", seq_path, stats->device, strerror(-err));
 		ret = KMST_EXIT_BAD_INPUT;
@@ -556,7 +548,7 @@ check:
 
 		if (index && a->format == KMST_REPORT_TEXT)
 			putchar('\n');
-		verdict = kmst_check_file(trace_path, &a->check, a->format, seq_path, stdout);
+		verdict = kmst_check_file(trace_path, &a->so.check, a->format, seq_path, stdout);
 		ret = *stop ? verdict : worst(ret, verdict);
 		fflush(stdout);
 	}
@@ -569,24 +561,52 @@ out_seq:
 	return ret;
 }
 
-int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
+static int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	struct replay_args a = { 0 };
 	struct replay_trace rt = { 0 };
+	struct kmst_progress progress;	/* which sequence, on a terminal, when there are several */
 	int ret = KMST_EXIT_OK, i;
 	bool stop = false;
 
 	if (parse_args(argc, argv, gopts, &a))
 		return KMST_EXIT_BAD_INPUT;
-	if (!a.no_trace && a.stall_bound_ns) {
-		rt.watchdog = kmst_watchdog_new(a.stall_bound_ns);
+	kmst_progress_init(&progress);
+	if (!a.no_trace && a.so.stall_bound_ns) {
+		rt.watchdog = kmst_watchdog_new(a.so.stall_bound_ns);
 		if (!rt.watchdog)
 			return KMST_EXIT_BAD_INPUT;
 	}
 	/* One tracer session for every sequence: attaching is the expensive part. */
 	for (i = 0; i < a.seq_count && ret != KMST_EXIT_BAD_INPUT && !stop; i++)
-		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i, &stop));
+		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i, &progress, &stop));
 	kmst_tracer_close(rt.tracer);
 	kmst_watchdog_free(rt.watchdog);
 	return ret;
 }
+
+const struct kmst_command kmst_cmd_replay = {
+	.name = "replay",
+	.synopsis = "FILE.seq... [-d DEV | --driver NAME] [-o TRACE|DIR/] [options]",
+	.summary = "replay commit sequences with the tracers attached, then check each trace",
+	.help = "Replays each sequence through libdrm from a child process, in one tracer\n"
+		"session, writes one trace per sequence and checks it; the worst verdict is the\n"
+		"exit status. A commit that stalls ends the replay (its verdict: commit-stall).\n\n"
+		"  -d, --device DEV         the DRM device, e.g. /dev/dri/card0\n"
+		"      --driver NAME        the first device whose driver is NAME\n"
+		"  -o, --output TRACE|DIR   where traces go: a directory (one NAME.seq.kmst per\n"
+		"                           sequence) when several sequences are given, or when it\n"
+		"                           ends in '/' or is a directory; created as needed.\n"
+		"                           Default: a temporary trace, removed after the check\n"
+		"      --no-check           write the traces, do not check them\n"
+		"      --no-trace           replay only: no tracers, no trace, no check\n"
+		"      --before-each CMD    run the shell command CMD before each sequence, with\n"
+		"                           KMSTRACE_SEQ=FILE.seq in its environment\n"
+		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
+		"                           after SEC seconds (0.5 to 3600) ends the replay\n"
+		"                           (default 10; 0: off)\n"
+		KMST_HELP_CHECK
+		"  -j, --json               each sequence's report (or skip) as one JSON object\n"
+		"\nWith several sequences, a progress line is shown on stderr when it is a terminal.\n",
+	.run = do_replay,
+};
