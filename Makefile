@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kmstrace: this Makefile only delegates to the parts and to ci/.
 #
-#   make           build module/ (per kernel), bpf/, harness/
+#   make           build module/ (per kernel), bpf/, harness/, doc/ (the man page)
+#   make install   the tool, its man page and the corpus under $(DESTDIR)$(PREFIX)
 #   make mutants   build tvkms's mutants (module/MUTANTS.md), per kernel
 #   make run       install deps, build, boot $(KERNEL), run the demo
 #   make check     install deps, build, host tests, VM tests per kernel
@@ -13,12 +14,13 @@
 KERNELS ?= 6.1 6.12
 KERNEL ?= $(lastword $(KERNELS))
 PYTHON ?= /usr/bin/python3
+PREFIX ?= /usr/local
 V ?= 0
-export KERNELS PYTHON V
+export KERNELS PYTHON PREFIX DESTDIR V
 
-.PHONY: all module mutants bpf harness vkms deps run check check-host check-vm check-knobs check-mutants bench clean
+.PHONY: all module mutants bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants bench clean
 
-all: module bpf harness vkms
+all: module bpf harness doc vkms
 
 module:
 	@$(MAKE) --no-print-directory -C module
@@ -32,6 +34,19 @@ bpf:
 
 harness: bpf
 	@$(MAKE) --no-print-directory -C harness
+
+doc:
+	@$(MAKE) --no-print-directory -C doc
+
+install: harness doc
+	@$(MAKE) --no-print-directory -C harness install
+	@$(MAKE) --no-print-directory -C doc install
+	@$(MAKE) --no-print-directory -C traces install
+
+uninstall:
+	@$(MAKE) --no-print-directory -C harness uninstall
+	@$(MAKE) --no-print-directory -C doc uninstall
+	@$(MAKE) --no-print-directory -C traces uninstall
 
 # Upstream VKMS, the peer driver, built from Debian's linux-source-6.1 for
 # the 6.1 kernel (its sources do not build against newer headers).
