@@ -44,7 +44,7 @@ const struct kmst_command kmst_cmd_check = {
 	.help = "Judge every selected rule on TRACE and print the report; the verdict is the\n"
 		"exit status (0 PASS, 1 FAIL, 3 INCOMPLETE, 2 unreadable trace).\n\n"
 		KMST_HELP_CHECK
-		"      --seq FILE.seq        the sequence TRACE replayed: violations name its lines\n"
-		"  -j, --json                the report as JSON\n",
+		"      --seq FILE.seq       the sequence TRACE replayed: violations name its lines\n"
+		"  -j, --json               the report as JSON\n",
 	.run = do_check,
 };

@@ -39,8 +39,8 @@ static void usage(FILE *out)
 
 void kmst_command_help(FILE *out, const struct kmst_command *cmd)
 {
-	fprintf(out, "usage: kmstrace [-j] %s %s\n\n%s.\n\n%s", cmd->name, cmd->synopsis,
-		cmd->summary, cmd->help);
+	fprintf(out, "usage: kmstrace [-j] %s%s%s\n\n%s.\n\n%s", cmd->name,
+		cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->summary, cmd->help);
 }
 
 static const struct kmst_command *find_command(const char *name)

@@ -63,13 +63,13 @@ enum kmst_opt_code {
 #define KMST_SHORT_CHECK "r:f:"
 /* The checker's options, in the help of every command that checks. */
 #define KMST_HELP_CHECK                                                                        \
-	"  -r, --rules LIST          rules to judge: ids, groups (ordering, events, timing,\n"        \
-	"                            lifetime, all) and -id exclusions, e.g. all,-timing\n"           \
-	"  -f, --format FORMAT       report as text, json, junit or tap (-j: json)\n"                  \
+	"  -r, --rules LIST         rules to judge: ids, groups (ordering, events, timing,\n"        \
+	"                           lifetime, all) and -id exclusions, e.g. all,-timing\n"           \
+	"  -f, --format FORMAT      report as text, json, junit or tap (-j: json)\n"                  \
 	"      --vblank-tolerance PCT  allowed VBLANK interval deviation, % of the frame\n"            \
-	"                            (0 to 1000, default 20)\n"                                        \
+	"                           (0 to 1000, default 20)\n"                                        \
 	"      --vblank-slack-us US  ... but never less than US microseconds (0 to 10000000,\n"       \
-	"                            default 500)\n"
+	"                           default 500)\n"
 
 /* Bounds, the same in every command (and in the man page). */
 #define KMST_OPT_MINOR_MAX 255
