@@ -3,7 +3,7 @@
  * The rule table (rules_table.c): what each rule means, its group, and
  * the traced functions it cannot be judged without. Rule ids and numbers
  * come from bpf/kmstrace_event.h; this is the only other place a rule is
- * described. `kmstrace check --list-rules [-j]` prints it.
+ * described. `kmstrace list [-j]` prints whether each can be judged.
  */
 #ifndef KMSTRACE_RULES_H
 #define KMSTRACE_RULES_H
