@@ -276,8 +276,8 @@ static void emit_flows(struct json_out *o, struct tl_timeline *tl)
 			 * to the next slice, the delivery itself, a nanosecond
 			 * ahead so that no viewer sorts the flow after it.
 			 */
-			emit_flow(o, "ioctl to event", id, 'f', item->start_ns - 1, pid_of(item->crtc),
-				  tid_of(item->crtc, TID_EVENTS), false);
+			emit_flow(o, "ioctl to event", id, 'f', item->start_ns ? item->start_ns - 1 : 0,
+				  pid_of(item->crtc), tid_of(item->crtc, TID_EVENTS), false);
 		}
 	}
 }
