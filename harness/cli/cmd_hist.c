@@ -15,15 +15,17 @@
 #include "cli/commands.h"
 #include "trace/meta.h"
 #include "hist/hist.h"
+#include "hist/plot.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: kmstrace [-j] hist TRACE | kmstrace [-j] hist --live SECONDS [--minor N]\n"
+	fprintf(out, "usage: kmstrace [-j] hist TRACE [--plot OUT.png] | kmstrace [-j] hist --live SECONDS [--minor N]\n"
 		     "VBLANK interval (log2 and linear around the nominal frame duration),\n"
 		     "event latency (armed -> delivered) and flip latency (atomic ioctl ->\n"
-		     "event delivered) histograms per CRTC.\n");
+		     "event delivered) histograms per CRTC. --plot: also draw, per CRTC, the\n"
+		     "VBLANK interval histogram and the flip latency CDF with gnuplot.\n");
 }
 
 /* Traits the trace records, e.g. a driver without VBLANK support. */
@@ -85,13 +87,15 @@ int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
 	static const struct option long_opts[] = {
 		{ "live", required_argument, NULL, 'l' },
 		{ "minor", required_argument, NULL, 'm' },
+		{ "plot", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kmst_hist_set set = { 0 };
+	const char *plot_path = NULL;
 	double seconds = 0;
 	char *meta = NULL, *end;
-	int opt, minor = -1;
+	int opt, minor = -1, ret = KMST_EXIT_OK;
 
 	while ((opt = getopt_long(argc, argv, "l:m:h", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -109,6 +113,9 @@ int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
 				return KMST_EXIT_BAD_INPUT;
 			}
 			break;
+		case 'p':
+			plot_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return KMST_EXIT_OK;
@@ -117,17 +124,29 @@ int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
 			return KMST_EXIT_BAD_INPUT;
 		}
 	}
+	if (seconds && plot_path) {
+		kmst_err("hist: --plot needs a TRACE: the in-kernel histograms of --live keep no samples");
+		return KMST_EXIT_BAD_INPUT;
+	}
 	if (seconds)
 		return live(gopts, seconds, minor);
 	if (optind != argc - 1) {
 		usage(stderr);
 		return KMST_EXIT_BAD_INPUT;
 	}
-	if (kmst_hist_set_from_trace(&set, argv[optind], &meta))
+	/* A plot needs each value, not only the histogram slots. */
+	set.keep_samples = plot_path != NULL;
+	if (kmst_hist_set_from_trace(&set, argv[optind], &meta)) {
+		kmst_hist_set_free(&set);
 		return KMST_EXIT_BAD_INPUT;
+	}
 	print_traits(stdout, meta, gopts->json);
 	kmst_hist_print(stdout, &set, gopts->json);
+	/* The text is printed first, so that it is there even when the plot cannot be. */
+	fflush(stdout);
+	if (plot_path && kmst_hist_plot(&set, plot_path))
+		ret = KMST_EXIT_BAD_INPUT;
 	free(meta);
 	kmst_hist_set_free(&set);
-	return KMST_EXIT_OK;
+	return ret;
 }

@@ -25,5 +25,6 @@ int do_hist(const struct kmst_global_opts *opts, int argc, char **argv);
 int do_replay(const struct kmst_global_opts *opts, int argc, char **argv);
 int do_check(const struct kmst_global_opts *opts, int argc, char **argv);
 int do_seq(const struct kmst_global_opts *opts, int argc, char **argv);
+int do_export(const struct kmst_global_opts *opts, int argc, char **argv);
 
 #endif

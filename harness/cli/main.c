@@ -17,6 +17,7 @@ static const struct kmst_command commands[] = {
 	{ "check", "TRACE [--rules LIST] [-f text|json|junit|tap]", "check a trace against the DRM commit rules", do_check },
 	{ "replay", "FILE.seq [--device DEV] [-o TRACE] [--no-check]", "replay a commit sequence with the tracers, then check it", do_replay },
 	{ "seq", "--parse FILE.seq | TRACE [-o FILE.seq]", "validate a sequence, or make one from a recording", do_seq },
+	{ "export", "--perfetto TRACE -o OUT.json", "the trace as a timeline for ui.perfetto.dev", do_export },
 };
 
 static void usage(FILE *out)
