@@ -103,6 +103,31 @@ def test_truncated_record_is_bad_input(kmstrace, tmp_path, clean_session):
     assert "truncated record at byte" in result.stderr
 
 
+def test_data_after_the_end_record_is_bad_input(kmstrace, tmp_path, clean_session):
+    trace = clean_session.write(tmp_path / "tail.kmst")
+    with open(trace, "ab") as f:
+        f.write(b"\0" * 8)
+    result = check(kmstrace, trace)
+    assert result.returncode == 2
+    assert "data after the END record" in result.stderr
+
+
+def test_a_trace_larger_than_the_read_chunk_is_read_whole(kmstrace, tmp_path):
+    """The reader refills a 1 MiB buffer: records that straddle a refill
+    are read whole, and every commit is counted."""
+    s = Synth()
+    s.commit(modeset=True)
+    commits = 1
+    while sum(len(r) for r in s.records) < 3 * (1 << 20):
+        s.commit()
+        s.idle_vblanks(0, 1)
+        commits += 1
+    trace = s.write(tmp_path / "big.kmst")
+    result = check(kmstrace, trace, "-f", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["commits"] == commits
+
+
 def test_corrupt_record_is_bad_input(kmstrace, tmp_path, clean_session):
     trace = clean_session.write(tmp_path / "c.kmst")
     with open(trace, "r+b") as f:

@@ -13,6 +13,7 @@ static int do_check(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		KMST_LONG_CHECK,
+		KMST_LONG_FORMAT,
 		KMST_LONG_JSON,
 		{ "seq", required_argument, NULL, OPT_SEQ },
 		{ 0 },
@@ -22,7 +23,7 @@ static int do_check(const struct kmst_global_opts *gopts, int argc, char **argv)
 	int opt;
 
 	kmst_shared_opts_init(&so, gopts);
-	while ((opt = getopt_long(argc, argv, ":j" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jf:" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_SEQ:
 			seq_path = optarg;
@@ -44,6 +45,7 @@ const struct kmst_command kmst_cmd_check = {
 	.help = "Judge every selected rule on TRACE and print the report; the verdict is the\n"
 		"exit status (0 PASS, 1 FAIL, 3 INCOMPLETE, 2 unreadable trace).\n\n"
 		KMST_HELP_CHECK
+		KMST_HELP_FORMAT
 		"      --seq FILE.seq       the sequence TRACE replayed: violations name its lines\n"
 		"  -j, --json               the report as JSON\n",
 	.run = do_check,

@@ -16,6 +16,7 @@
 #include "cli/options.h"
 #include "trace/meta.h"
 #include "hist/hist.h"
+#include "hist/plot.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 
@@ -74,53 +75,71 @@ out:
 }
 
 #define OPT_LIVE 'l'
+#define OPT_PLOT 'p'
 
 static int do_hist(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{ "live", required_argument, NULL, OPT_LIVE },
+		{ "plot", required_argument, NULL, OPT_PLOT },
 		KMST_LONG_MINOR,
 		KMST_LONG_JSON,
 		{ 0 },
 	};
 	struct kmst_hist_set set = { 0 };
 	struct kmst_shared_opts so;
+	const char *plot_path = NULL;
 	double seconds = 0;
 	char *meta = NULL;
-	int opt;
+	int opt, ret = KMST_EXIT_OK;
 
 	kmst_shared_opts_init(&so, gopts);
-	while ((opt = getopt_long(argc, argv, ":l:m:j", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":l:p:m:j", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_LIVE:
 			if (!kmst_opt_seconds("--live", optarg, KMST_OPT_DURATION_MAX_S, &seconds))
 				return KMST_EXIT_BAD_INPUT;
+			break;
+		case OPT_PLOT:
+			plot_path = optarg;
 			break;
 		default:
 			if (!kmst_opt_shared(&so, "hist", opt, optarg, argv))
 				return KMST_EXIT_BAD_INPUT;
 		}
 	}
+	if (seconds && plot_path)
+		return kmst_opt_usage_error("hist", "--plot needs a TRACE: the in-kernel histograms of --live keep no samples");
 	if (seconds && optind == argc)
 		return live(&so, seconds);
 	if (seconds || optind != argc - 1)
 		return kmst_opt_usage_error("hist", "expected one TRACE, or --live SECONDS");
-	if (kmst_hist_set_from_trace(&set, argv[optind], &meta))
+	/* A plot needs each value, not only the histogram slots. */
+	set.keep_samples = plot_path != NULL;
+	if (kmst_hist_set_from_trace(&set, argv[optind], &meta)) {
+		kmst_hist_set_free(&set);
 		return KMST_EXIT_BAD_INPUT;
+	}
 	print_traits(stdout, meta, so.json);
 	kmst_hist_print(stdout, &set, so.json);
+	/* The text is printed first, so that it is there even when the plot cannot be. */
+	fflush(stdout);
+	if (plot_path && kmst_hist_plot(&set, plot_path))
+		ret = KMST_EXIT_BAD_INPUT;
 	free(meta);
 	kmst_hist_set_free(&set);
-	return KMST_EXIT_OK;
+	return ret;
 }
 
 const struct kmst_command kmst_cmd_hist = {
 	.name = "hist",
-	.synopsis = "TRACE | --live SECONDS [-m N]",
+	.synopsis = "TRACE [--plot OUT.png] | --live SECONDS [-m N]",
 	.summary = "VBLANK interval, event latency and flip latency histograms per CRTC",
 	.help = "VBLANK interval (log2, and linear around the nominal frame duration), event\n"
 		"latency (armed -> delivered) and flip latency (atomic ioctl -> event delivered)\n"
 		"per CRTC, from TRACE's events or from the in-kernel histograms of a live run.\n\n"
+		"  -p, --plot OUT.png  also draw, per CRTC, the VBLANK interval histogram and\n"
+		"                      the flip latency CDF with gnuplot (a TRACE only)\n"
 		"  -l, --live SECONDS  trace for SECONDS (at most 86400), then print\n"
 		"  -m, --minor N       --live: only DRM minor N (/dev/dri/cardN, 0 to 255)\n"
 		"  -j, --json          the histograms as JSON\n",

@@ -162,7 +162,7 @@ static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv
 	output = so.output;
 	duration = so.duration_s;
 	stall_bound_ns = so.stall_bound_ns;
-	if (kmst_mkdir_parents(output))
+	if (kmst_make_parent_dirs(output))
 		return KMST_EXIT_BAD_INPUT;
 	kmst_progress_init(&progress);
 

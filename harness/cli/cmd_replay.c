@@ -180,6 +180,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 		{ "before-each", required_argument, NULL, OPT_BEFORE_EACH },
 		KMST_LONG_CHECK,
+		KMST_LONG_FORMAT,
 		KMST_LONG_STALL_TIMEOUT,
 		KMST_LONG_JSON,
 		{ 0 },
@@ -188,7 +189,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	int opt;
 
 	kmst_shared_opts_init(so, gopts);
-	while ((opt = getopt_long(argc, argv, ":d:o:s:j" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:o:s:jf:" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DRIVER:
 			a->replay.driver = optarg;
@@ -217,7 +218,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	a->format = kmst_opt_report_format(so);
 	if (so->output && !a->no_trace) {
 		a->out_dir = a->seq_count > 1 || kmst_path_is_dir(so->output);
-		if (a->out_dir ? kmst_mkdir_p(so->output) : kmst_mkdir_parents(so->output))
+		if (a->out_dir ? kmst_mkdir_p(so->output) : kmst_make_parent_dirs(so->output))
 			return -1;
 	}
 	return 0;
@@ -606,6 +607,7 @@ const struct kmst_command kmst_cmd_replay = {
 		"                           after SEC seconds (0.5 to 3600) ends the replay\n"
 		"                           (default 10; 0: off)\n"
 		KMST_HELP_CHECK
+		KMST_HELP_FORMAT
 		"  -j, --json               each sequence's report (or skip) as one JSON object\n"
 		"\nWith several sequences, a progress line is shown on stderr when it is a terminal.\n",
 	.run = do_replay,

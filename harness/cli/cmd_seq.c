@@ -79,7 +79,7 @@ static int write_file(const struct kmst_seq *seq, const char *out_path)
 	FILE *out;
 	int ret;
 
-	if (kmst_mkdir_parents(out_path))
+	if (kmst_make_parent_dirs(out_path))
 		return KMST_EXIT_BAD_INPUT;
 	out = fopen(out_path, "w");
 	if (!out) {

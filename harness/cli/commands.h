@@ -33,6 +33,7 @@ extern const struct kmst_command kmst_cmd_hist;
 extern const struct kmst_command kmst_cmd_check;
 extern const struct kmst_command kmst_cmd_replay;
 extern const struct kmst_command kmst_cmd_seq;
+extern const struct kmst_command kmst_cmd_export;
 extern const struct kmst_command kmst_cmd_list;
 extern const struct kmst_command kmst_cmd_version;
 

@@ -72,7 +72,7 @@ bool kmst_opt_seconds(const char *opt, const char *arg, double max, double *out)
 
 int kmst_opt_usage_error(const char *cmd, const char *what)
 {
-	kmst_err("%s: %s (see 'kmstrace %s --help')", cmd, what, cmd);
+	kmst_err("%s: %s (see 'kmstrace %s --help' for its usage)", cmd, what, cmd);
 	return KMST_EXIT_BAD_INPUT;
 }
 
@@ -90,7 +90,7 @@ static int opt_error(const char *cmd, int opt, char **argv)
 		snprintf(name, sizeof(name), "-%c", optopt);
 	else
 		snprintf(name, sizeof(name), "%s", optind > 0 ? argv[optind - 1] : "?");
-	kmst_err("%s: %s '%s' (see 'kmstrace %s --help')", cmd,
+	kmst_err("%s: %s '%s' (see 'kmstrace %s --help' for its usage)", cmd,
 		 opt == ':' ? "missing value for option" : "unknown option", name, cmd);
 	return 0;
 }

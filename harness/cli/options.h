@@ -58,18 +58,18 @@ enum kmst_opt_code {
 #define KMST_LONG_CHECK                                                             \
 	{ "rules", required_argument, NULL, KMST_OPT_RULES },                        \
 	{ "vblank-tolerance", required_argument, NULL, KMST_OPT_VBLANK_TOLERANCE },  \
-	{ "vblank-slack-us", required_argument, NULL, KMST_OPT_VBLANK_SLACK },       \
-	KMST_LONG_FORMAT
-#define KMST_SHORT_CHECK "r:f:"
+	{ "vblank-slack-us", required_argument, NULL, KMST_OPT_VBLANK_SLACK }
+#define KMST_SHORT_CHECK "r:"
 /* The checker's options, in the help of every command that checks. */
 #define KMST_HELP_CHECK                                                                        \
 	"  -r, --rules LIST         rules to judge: ids, groups (ordering, events, timing,\n"        \
 	"                           lifetime, all) and -id exclusions, e.g. all,-timing\n"           \
-	"  -f, --format FORMAT      report as text, json, junit or tap (-j: json)\n"                  \
 	"      --vblank-tolerance PCT  allowed VBLANK interval deviation, % of the frame\n"            \
 	"                           (0 to 1000, default 20)\n"                                        \
 	"      --vblank-slack-us US  ... but never less than US microseconds (0 to 10000000,\n"       \
 	"                           default 500)\n"
+
+#define KMST_HELP_FORMAT "  -f, --format FORMAT      report as text, json, junit or tap (-j: json)\n"
 
 /* Bounds, the same in every command (and in the man page). */
 #define KMST_OPT_MINOR_MAX 255

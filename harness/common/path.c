@@ -1,75 +1,85 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/log.h"
 #include "common/path.h"
 
-/* mkdir that accepts an existing directory (and only a directory). FOR: the file it is for. */
-static int make_one(const char *dir, const char *for_path)
+/* mkdir DIR unless it is there already as a folder. */
+static int make_dir(const char *dir)
 {
 	struct stat st;
 
-	if (!mkdir(dir, 0777))
+	if (mkdir(dir, 0755) == 0)
 		return 0;
-	if (errno == EEXIST && !stat(dir, &st) && S_ISDIR(st.st_mode))
+	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
 	if (errno == EEXIST)
 		errno = ENOTDIR;
-	if (for_path)
-		kmst_err("%s: cannot create directory %s: %s", for_path, dir, strerror(errno));
-	else
-		kmst_err("%s: cannot create directory: %s", dir, strerror(errno));
+	kmst_err("%s: cannot create folder: %s", dir, strerror(errno));
 	return -1;
 }
 
-static int mkdir_p(const char *dir, const char *for_path)
+/* DIR (which this may write to) and every folder above it. */
+static int make_dirs(char *dir)
 {
-	char buf[PATH_MAX];
-	size_t len = strlen(dir), i;
+	char *slash;
+	int err;
 
-	if (!len)
+	if (!*dir)
 		return 0;
-	if (len >= sizeof(buf)) {
-		kmst_err("%s: path too long", dir);
+	/* Each prefix in turn, skipping the leading '/' of an absolute path. */
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		if (slash[-1] == '/')
+			continue; /* "a//b" */
+		*slash = '\0';
+		err = make_dir(dir);
+		*slash = '/';
+		if (err)
+			return err;
+	}
+	return make_dir(dir);
+}
+
+int kmst_make_parent_dirs(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash;
+	int err = 0;
+
+	if (!dir) {
+		kmst_err("%s: out of memory", path);
 		return -1;
 	}
-	memcpy(buf, dir, len + 1);
-	/* Each prefix ending before a '/', then the whole path. */
-	for (i = 1; i < len; i++) {
-		if (buf[i] != '/' || buf[i - 1] == '/')
-			continue;
-		buf[i] = '\0';
-		if (make_one(buf, for_path))
-			return -1;
-		buf[i] = '/';
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0'; /* else the current folder, or / */
+		err = make_dirs(dir);
 	}
-	return make_one(buf, for_path);
+	free(dir);
+	return err;
 }
 
 int kmst_mkdir_p(const char *dir)
 {
-	return mkdir_p(dir, NULL);
-}
+	char *copy = strdup(dir);
+	size_t len;
+	int err;
 
-int kmst_mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	char *slash;
-
-	if (strlen(path) >= sizeof(buf)) {
-		kmst_err("%s: path too long", path);
+	if (!copy) {
+		kmst_err("%s: out of memory", dir);
 		return -1;
 	}
-	snprintf(buf, sizeof(buf), "%s", path);
-	slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return 0;
-	*slash = '\0';
-	return mkdir_p(buf, path);
+	/* "out/" is the folder "out". */
+	len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	err = make_dirs(copy);
+	free(copy);
+	return err;
 }
 
 bool kmst_path_is_dir(const char *path)

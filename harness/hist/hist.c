@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hist/hist.h"
+#include "common/grow.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
 
@@ -20,7 +21,8 @@ static const char *const kind_titles[KMST_HIST_KIND_MAX] = {
 	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl or page flip -> event delivered)",
 };
 
-struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind, int minor, int crtc)
+static struct kmst_hist_entry *entry_get(struct kmst_hist_set *set, unsigned int kind, int minor,
+					 int crtc)
 {
 	struct kmst_hist_entry *entry;
 	size_t i;
@@ -28,7 +30,7 @@ struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind
 	for (i = 0; i < set->count; i++) {
 		entry = &set->entries[i];
 		if (entry->key.kind == kind && entry->key.minor == minor && entry->key.crtc == crtc)
-			return &entry->hist;
+			return entry;
 	}
 	if (set->count == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 8;
@@ -44,11 +46,22 @@ struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind
 	entry->key.kind = kind;
 	entry->key.minor = minor;
 	entry->key.crtc = crtc;
-	return &entry->hist;
+	return entry;
+}
+
+struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind, int minor, int crtc)
+{
+	struct kmst_hist_entry *entry = entry_get(set, kind, minor, crtc);
+
+	return entry ? &entry->hist : NULL;
 }
 
 void kmst_hist_set_free(struct kmst_hist_set *set)
 {
+	size_t i;
+
+	for (i = 0; i < set->count; i++)
+		free(set->entries[i].samples_ns);
 	free(set->entries);
 	memset(set, 0, sizeof(*set));
 }
@@ -64,6 +77,27 @@ void kmst_hist_add(struct kmst_hist *hist, unsigned long long ns, unsigned long 
 	hist->sum_ns += ns;
 	if (ns > hist->max_ns)
 		hist->max_ns = ns;
+}
+
+/* Count NS in (KIND, MINOR, CRTC), and keep it if the set keeps samples; NULL on ENOMEM. */
+static struct kmst_hist *count_value(struct kmst_hist_set *set, unsigned int kind, int minor,
+				     int crtc, unsigned long long ns, unsigned long long nominal_ns)
+{
+	struct kmst_hist_entry *entry = entry_get(set, kind, minor, crtc);
+	unsigned long long *slot;
+
+	if (!entry)
+		return NULL;
+	kmst_hist_add(&entry->hist, ns, nominal_ns);
+	if (!set->keep_samples)
+		return &entry->hist;
+	slot = kmst_grow((void **)&entry->samples_ns, &entry->sample_cap, entry->sample_count,
+			 sizeof(*slot));
+	if (!slot)
+		return NULL;
+	*slot = ns;
+	entry->sample_count++;
+	return &entry->hist;
 }
 
 /* Per-commit timestamps, indexed by commit id (ids are small and dense). */
@@ -138,16 +172,12 @@ int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char *
 			vs = ev->aux >> 16;
 			if (!ev->commit_id || ((vs & KMST_VS_VALID) && !(vs & KMST_VS_CLIENT)))
 				break;
-			if (ct.arm_ts[ev->commit_id] && ev->ts_ns >= ct.arm_ts[ev->commit_id]) {
-				hist = kmst_hist_set_get(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc);
-				if (hist)
-					kmst_hist_add(hist, ev->ts_ns - ct.arm_ts[ev->commit_id], 0);
-			}
-			if (ct.ioctl_ts[ev->commit_id] && ev->ts_ns >= ct.ioctl_ts[ev->commit_id]) {
-				hist = kmst_hist_set_get(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc);
-				if (hist)
-					kmst_hist_add(hist, ev->ts_ns - ct.ioctl_ts[ev->commit_id], 0);
-			}
+			if (ct.arm_ts[ev->commit_id] && ev->ts_ns >= ct.arm_ts[ev->commit_id])
+				count_value(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc,
+					    ev->ts_ns - ct.arm_ts[ev->commit_id], 0);
+			if (ct.ioctl_ts[ev->commit_id] && ev->ts_ns >= ct.ioctl_ts[ev->commit_id])
+				count_value(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc,
+					    ev->ts_ns - ct.ioctl_ts[ev->commit_id], 0);
 			break;
 		case KMST_EV_HANDLE_VBLANK:
 			for (i = 0; i < nlast; i++)
@@ -159,9 +189,9 @@ int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char *
 				last[nlast++] = (struct vblank_last){ ev->minor, ev->crtc, 0, 0 };
 			}
 			if (last[i].ts && ev->ts_ns > last[i].ts) {
-				hist = kmst_hist_set_get(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc);
+				hist = count_value(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc,
+						   ev->ts_ns - last[i].ts, ev->arg1);
 				if (hist) {
-					kmst_hist_add(hist, ev->ts_ns - last[i].ts, ev->arg1);
 					if (ev->arg0 > last[i].seq + 1)
 						hist->missed += ev->arg0 - last[i].seq - 1;
 				}

@@ -16,11 +16,14 @@
 struct kmst_hist_entry {
 	struct kmst_hist_key key;
 	struct kmst_hist hist;
+	unsigned long long *samples_ns; /* every value, when the set keeps them (plots) */
+	unsigned int sample_count, sample_cap;
 };
 
 struct kmst_hist_set {
 	struct kmst_hist_entry *entries;
 	size_t count, cap;
+	bool keep_samples; /* set before filling from a trace: keep each value, not only the slots */
 };
 
 /* The histogram of (kind, minor, crtc), created empty if new; NULL on ENOMEM. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "trace/tracefile.h"
@@ -95,18 +97,46 @@ void kmst_writer_abort(struct kmst_writer *w)
 	w->file = NULL;
 }
 
+/* One read() fills this much; a record larger than it grows the buffer. */
+#define KMST_READ_CHUNK (1u << 20)
+
+/* read() all of LEN bytes unless the file ends first; returns the count or -1. */
+static ssize_t read_full(int fd, void *dst, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)dst + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
 int kmst_reader_open(struct kmst_reader *r, const char *path)
 {
 	struct kmst_file_header hdr;
+	ssize_t got;
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	r->file = fopen(path, "rb");
-	if (!r->file) {
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
 		kmst_err("%s: cannot open trace: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fread(&hdr, sizeof(hdr), 1, r->file) != 1) {
+	got = read_full(r->fd, &hdr, sizeof(hdr));
+	if (got < 0) {
+		kmst_err("%s: cannot read trace: %s", path, strerror(errno));
+		goto err_close;
+	}
+	if ((size_t)got != sizeof(hdr)) {
 		kmst_err("%s: not a kmstrace trace (file shorter than its header)", path);
 		goto err_close;
 	}
@@ -133,12 +163,12 @@ int kmst_reader_open(struct kmst_reader *r, const char *path)
 		kmst_err("%s: out of memory", path);
 		goto err_close;
 	}
-	if (hdr.meta_len && fread(r->meta, hdr.meta_len, 1, r->file) != 1) {
+	if (hdr.meta_len && read_full(r->fd, r->meta, hdr.meta_len) != (ssize_t)hdr.meta_len) {
 		kmst_err("%s: truncated in the header metadata", path);
 		goto err_free;
 	}
 	r->offset = sizeof(hdr) + hdr.meta_len;
-	r->buf_cap = 4096;
+	r->buf_cap = KMST_READ_CHUNK;
 	r->buf = malloc(r->buf_cap);
 	if (!r->buf) {
 		kmst_err("%s: out of memory", path);
@@ -150,53 +180,99 @@ err_free:
 	free(r->meta);
 	r->meta = NULL;
 err_close:
-	fclose(r->file);
-	r->file = NULL;
+	close(r->fd);
+	r->fd = -1;
 	return -1;
 }
 
-int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+/*
+ * Make at least NEED bytes available at buf_pos, unless the file ends
+ * first. Returns the bytes available (less than NEED only at the end of
+ * the file), or -1 after printing the error.
+ */
+static ssize_t reader_fill(struct kmst_reader *r, size_t need)
 {
-	struct kmst_event *head = (struct kmst_event *)r->buf;
-	size_t got;
+	size_t avail = r->buf_len - r->buf_pos;
 
-	if (r->ended)
-		return 0;
-	got = fread(head, 1, sizeof(*head), r->file);
-	if (got == 0 && feof(r->file)) {
-		kmst_err("%s: incomplete trace: no END record after %llu records (byte %llu); "
-			 "the recording was cut short",
-			 r->path, r->records, r->offset);
-		return -1;
+	if (avail >= need || r->eof)
+		return avail;
+	if (r->buf_pos) {
+		memmove(r->buf, r->buf + r->buf_pos, avail);
+		r->buf_pos = 0;
+		r->buf_len = avail;
 	}
-	if (got != sizeof(*head)) {
-		kmst_err("%s: truncated record at byte %llu (record %llu)", r->path,
-			 r->offset, r->records + 1);
-		return -1;
-	}
-	if (head->size < sizeof(*head) || head->size % 8 ||
-	    head->type == KMST_EV_NONE || head->type >= KMST_EV_MAX) {
-		kmst_err("%s: corrupt record at byte %llu (record %llu: type %u, size %u)",
-			 r->path, r->offset, r->records + 1, head->type, head->size);
-		return -1;
-	}
-	if (head->size > r->buf_cap) {
-		unsigned char *bigger = realloc(r->buf, head->size);
+	if (need > r->buf_cap) {
+		unsigned char *bigger = realloc(r->buf, need);
 
 		if (!bigger) {
 			kmst_err("%s: out of memory", r->path);
 			return -1;
 		}
 		r->buf = bigger;
-		r->buf_cap = head->size;
-		head = (struct kmst_event *)r->buf;
+		r->buf_cap = need;
 	}
-	if (head->size > sizeof(*head) &&
-	    fread(r->buf + sizeof(*head), head->size - sizeof(*head), 1, r->file) != 1) {
-		kmst_err("%s: truncated record at byte %llu (record %llu, %u bytes expected)",
-			 r->path, r->offset, r->records + 1, head->size);
+	while (r->buf_len < need) {
+		ssize_t n = read(r->fd, r->buf + r->buf_len, r->buf_cap - r->buf_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kmst_err("%s: cannot read trace at byte %llu: %s", r->path,
+				 r->offset + r->buf_len, strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			r->eof = true;
+			break;
+		}
+		r->buf_len += n;
+	}
+	return r->buf_len - r->buf_pos;
+}
+
+int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+{
+	const struct kmst_event *head;
+	ssize_t avail;
+
+	if (r->ended)
+		return 0;
+	avail = reader_fill(r, sizeof(*head));
+	if (avail < 0)
+		return -1;
+	if (avail == 0) {
+		kmst_err("%s: incomplete trace: no END record after %llu records (byte %llu); "
+			 "the recording was cut short",
+			 r->path, r->records, r->offset);
 		return -1;
 	}
+	if ((size_t)avail < sizeof(*head)) {
+		kmst_err("%s: truncated record at byte %llu (record %llu)", r->path,
+			 r->offset, r->records + 1);
+		return -1;
+	}
+	head = (const struct kmst_event *)(r->buf + r->buf_pos);
+	if (head->size < sizeof(*head) || head->size % 8 ||
+	    head->type == KMST_EV_NONE || head->type >= KMST_EV_MAX) {
+		kmst_err("%s: corrupt record at byte %llu (record %llu: type %u, size %u)",
+			 r->path, r->offset, r->records + 1, head->type, head->size);
+		return -1;
+	}
+	if ((size_t)avail < head->size) {
+		unsigned int size = head->size;
+
+		/* The fill may move the buffer: take the record from its new place. */
+		avail = reader_fill(r, size);
+		if (avail < 0)
+			return -1;
+		if ((size_t)avail < size) {
+			kmst_err("%s: truncated record at byte %llu (record %llu, %u bytes expected)",
+				 r->path, r->offset, r->records + 1, size);
+			return -1;
+		}
+		head = (const struct kmst_event *)(r->buf + r->buf_pos);
+	}
+	r->buf_pos += head->size;
 	r->offset += head->size;
 	if (head->type == KMST_EV_END) {
 		if (head->size < sizeof(r->end)) {
@@ -204,16 +280,18 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 				 r->offset - head->size);
 			return -1;
 		}
-		memcpy(&r->end, r->buf, sizeof(r->end));
+		memcpy(&r->end, head, sizeof(r->end));
 		if (r->end.records != r->records) {
 			kmst_err("%s: corrupt trace: END record counts %llu records, file has %llu",
 				 r->path, (unsigned long long)r->end.records, r->records);
 			return -1;
 		}
 		r->ended = true;
-		if (fgetc(r->file) != EOF) {
-			kmst_err("%s: corrupt trace: data after the END record (byte %llu)",
-				 r->path, r->offset);
+		avail = reader_fill(r, 1);
+		if (avail != 0) {
+			if (avail > 0)
+				kmst_err("%s: corrupt trace: data after the END record (byte %llu)",
+					 r->path, r->offset);
 			return -1;
 		}
 		return 0;
@@ -225,11 +303,12 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 
 void kmst_reader_close(struct kmst_reader *r)
 {
-	if (r->file)
-		fclose(r->file);
+	if (r->fd >= 0)
+		close(r->fd);
 	free(r->meta);
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 }
 
 /*

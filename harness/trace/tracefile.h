@@ -31,16 +31,23 @@ int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops);
 void kmst_writer_abort(struct kmst_writer *w);
 
 struct kmst_reader {
-	FILE *file;
+	int fd;
 	const char *path;
 	unsigned int version;
 	char *meta;		 /* NUL-terminated metadata text */
 	unsigned long long offset; /* byte offset of the next record */
 	unsigned long long records;
 	bool ended;		 /* the END record was read */
+	bool eof;		 /* read() returned 0 */
 	struct kmst_end_record end;
-	unsigned char *buf;	 /* the current record */
-	size_t buf_cap;
+	/*
+	 * Records are handed out in place from one large buffer, refilled by
+	 * read() a chunk at a time: no copy or library call per record. Every
+	 * record's size is a multiple of 8 and the buffer is 8-aligned, so
+	 * each record stays aligned.
+	 */
+	unsigned char *buf;
+	size_t buf_cap, buf_pos, buf_len;
 };
 
 /*
