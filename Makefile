@@ -58,7 +58,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@ci/vm -k $(KERNEL) --qemu-arg -vga --qemu-arg std -- ci/demo
+	@ci/vm -k $(KERNEL) --qemu-arg -vga --qemu-arg std -- ci/demo $(DEMO_ARGS)
 
 check: deps
 	@$(MAKE) --no-print-directory all mutants

@@ -16,6 +16,7 @@
 #include "cli/options.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "replay/drm_summary.h"
 #include "trace/meta.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
@@ -190,6 +191,7 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		KMST_LONG_MINOR,
+		KMST_LONG_DEVICE,
 		{ "kprobe", no_argument, NULL, OPT_KPROBE },
 		KMST_LONG_JSON,
 		{ 0 },
@@ -202,7 +204,7 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 	int opt;
 
 	kmst_shared_opts_init(&so, gopts);
-	while ((opt = getopt_long(argc, argv, ":m:kj", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":m:d:kj", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_KPROBE:
 			force_kprobe = true;
@@ -218,6 +220,11 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 		trace = argv[optind];
 		if (so.minor >= 0 || force_kprobe)
 			return kmst_opt_usage_error("list", "--minor and --kprobe are for the running kernel, not a TRACE");
+	}
+	if (so.device) {
+		if (trace || so.minor >= 0 || force_kprobe)
+			return kmst_opt_usage_error("list", "--device takes no TRACE, --minor or --kprobe");
+		return kmst_drm_summary(so.device, so.json, stdout) ? KMST_EXIT_BAD_INPUT : KMST_EXIT_OK;
 	}
 	text = trace ? trace_meta(trace) : live_meta(&so, force_kprobe);
 	if (!text)
@@ -240,13 +247,15 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 
 const struct kmst_command kmst_cmd_list = {
 	.name = "list",
-	.synopsis = "[TRACE] [-m N] [-k]",
+	.synopsis = "[TRACE] [-m N] [-k] | -d DEV",
 	.summary = "what can be traced and judged: programs, driver callbacks, rules",
 	.help = "Loads and attaches the tracers on the running kernel (then detaches them), or\n"
 		"reads TRACE's metadata, and lists each traced function with how it is attached\n"
 		"(fentry, kprobe, tracepoint) or why not, each DRM device's driver callbacks and\n"
 		"their functions, its traits (e.g. no-vblank), and which rules can be judged.\n\n"
 		"  -m, --minor N  only DRM minor N (/dev/dri/cardN, 0 to 255)\n"
+		"  -d, --device DEV  instead, the device's KMS objects in one screen: CRTCs,\n"
+		"                 planes (type, CRTCs, formats counted), connectors and modes\n"
 		"  -k, --kprobe   as record --kprobe: kprobe/kretprobe for every function\n"
 		"  -j, --json     one JSON object: source, kernel, programs, missing, devices\n"
 		"                 (minor, driver, callbacks, traits), rules (judgeable or the\n"
