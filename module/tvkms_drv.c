@@ -22,6 +22,8 @@
 #include "tvkms_drv.h"
 
 #define TVKMS_DESC "Traceable virtual KMS driver"
+/* The DKMS package version too (module/dkms.conf). */
+#define TVKMS_VERSION "0.1.0"
 
 static unsigned int crtcs = 1;
 module_param(crtcs, uint, 0444);
@@ -341,3 +343,4 @@ module_exit(tvkms_exit);
 MODULE_AUTHOR("kmstrace developers");
 MODULE_DESCRIPTION(TVKMS_DESC);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(TVKMS_VERSION);

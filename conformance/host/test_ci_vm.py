@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """ci/vm, the VM runner: what it promises to every other test."""
+import os
+import pathlib
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -69,3 +72,71 @@ def test_kernel_warn_fails_the_run(tmp_path):
     assert result.returncode == 125, result.stderr
     assert "kernel splat" in result.stderr
     assert "WARNING:" in result.stderr and "kmst_warn_on_init" in result.stderr
+
+
+# ---- a work tree anywhere ----
+# ci/vm needs only ci/ of a tree, so each odd place gets a copy of ci/ and
+# one cheap boot: the command prints where it ran, leaves a file there and
+# exits 3. The guest's /tmp and /run are its own tmpfs; a tree there used
+# to be hidden behind them.
+
+def tree_at(parent, prefix="kmst-tree-"):
+    """A work tree made of ci/ only, in a new directory under PARENT. It
+    shares this tree's initramfs and KVM probe result, which cost more than
+    the boot itself when made afresh."""
+    tree = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    shutil.copytree(ROOT / "ci", tree / "ci", symlinks=True)
+    made = ROOT / ".output" / "vm"
+    (tree / ".output" / "vm").mkdir(parents=True)
+    for name in ["accel", f"initramfs-{kernel_release(FIRST)}.cpio.gz"]:
+        if (made / name).exists():
+            shutil.copy2(made / name, tree / ".output" / "vm" / name)
+    return tree
+
+
+def run_vm_in(tree, cwd):
+    """ci/vm of TREE run from CWD, with $PWD as a shell there would set it."""
+    script = "pwd; echo guest > ran-here; exit 3"
+    return subprocess.run([str(tree / "ci" / "vm"), "-k", FIRST, "--",
+                           "sh", "-c", script], capture_output=True, text=True,
+                          timeout=600, cwd=cwd, env={**os.environ, "PWD": str(cwd)})
+
+
+def assert_ran_in(result, shown, real):
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.strip() == str(shown), result.stderr
+    assert (real / "ran-here").read_text().strip() == "guest"
+
+
+@pytest.mark.parametrize("parent", ["/tmp", "/run"])
+def test_work_tree_under_a_guest_tmpfs_is_reached(parent):
+    """/tmp and /run are the guest's own tmpfs: the tree still shows there."""
+    tree = tree_at(parent)
+    try:
+        assert_ran_in(run_vm_in(tree, tree), tree, tree)
+    finally:
+        shutil.rmtree(tree)
+
+
+def test_work_tree_under_var_tmp_with_spaces_and_a_comma_is_reached():
+    """/var/tmp, and a path no kernel command line or qemu option takes as is
+    (one boot for both: neither case needs a guest of its own)."""
+    tree = tree_at("/var/tmp", prefix="kmst tree, with spaces ")
+    try:
+        assert_ran_in(run_vm_in(tree, tree), tree, tree)
+    finally:
+        shutil.rmtree(tree)
+
+
+def test_work_tree_through_a_symlink_runs_where_the_user_is():
+    """The tree is reached through a symlink in /tmp, which the guest does not
+    have: the command still runs in the path the user sees."""
+    tree = tree_at("/var/tmp")
+    links = pathlib.Path(tempfile.mkdtemp(prefix="kmst-links-", dir="/tmp"))
+    shown = links / "tree"
+    shown.symlink_to(tree)
+    try:
+        assert_ran_in(run_vm_in(shown, shown / "ci"), shown / "ci", tree / "ci")
+    finally:
+        shutil.rmtree(tree)
+        shutil.rmtree(links)
