@@ -455,9 +455,9 @@ static __always_inline int on_kretprobe(struct pt_regs *regs, __u32 fn)
 
 /* Slot a*8+b: kmst_fentry_<a>_<b>, kmst_fexit_..., kmst_kprobe_..., kmst_kretprobe_... */
 #define KMST_SLOT(a, b)                                                                  \
-	SEC("fentry")                                                                    \
+	SEC("kmst_fentry")                                                               \
 	int kmst_fentry_##a##_##b(__u64 *ctx) { return on_fentry(ctx, a * 8 + b, KMST_PH_ENTER); } \
-	SEC("fexit")                                                                     \
+	SEC("kmst_fexit")                                                                \
 	int kmst_fexit_##a##_##b(__u64 *ctx) { return on_fentry(ctx, a * 8 + b, KMST_PH_EXIT); } \
 	SEC("kprobe")                                                                    \
 	int kmst_kprobe_##a##_##b(struct pt_regs *regs) { return on_kprobe(regs, a * 8 + b); } \

@@ -66,6 +66,7 @@ def knob_run(request, kmstrace, tmp_path_factory):
     reports = {}
     for line in run.stdout.splitlines():
         report = json.loads(line)
+        assert "skipped" not in report, report
         reports[report["trace"].rsplit("/", 1)[-1][:-len(".kmst")]] = report
     return knob, run, reports
 

@@ -226,6 +226,7 @@ def replay(sequences, device, out):
     reports = {}
     for line in run.stdout.splitlines():
         report = json.loads(line)
+        assert "skipped" not in report, report
         reports[pathlib.Path(report["trace"]).name.split(".seq")[0]] = report
     return run, reports
 

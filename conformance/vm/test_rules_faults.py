@@ -131,6 +131,7 @@ def fault_reports(kmstrace, tmp_path_factory):
     reports = {}
     for line in run.stdout.splitlines():
         report = json.loads(line)
+        assert "skipped" not in report, report
         name = report["trace"].rsplit("/", 1)[-1][:-len(".seq.kmst")]
         reports[name.split("-", 1)[1]] = report
     yield run, reports

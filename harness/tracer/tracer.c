@@ -25,7 +25,6 @@
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
 #define MAX_LINKS (KMST_FN_MAX * 2 + 8)
-#define MAX_BTFS 16
 
 /* Tracepoints: optional everywhere (drm's exist once drm.ko is loaded). */
 static const struct {
@@ -63,15 +62,6 @@ struct kmst_tracer {
 	int write_err;
 };
 
-struct btf_cache {
-	struct btf *vmlinux;
-	struct {
-		char module[64];
-		struct btf *btf;
-	} mods[MAX_BTFS];
-	int count;
-};
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's chatter only with -v; our own lines say what failed. */
@@ -106,45 +96,6 @@ static int meta_add(struct kmst_tracer *t, const char *fmt, ...)
 	t->meta[t->meta_len++] = '\n';
 	t->meta[t->meta_len] = '\0';
 	return 0;
-}
-
-/* Whether NAME has BTF in its module (or vmlinux): fentry needs it. */
-static bool has_btf_func(struct btf_cache *cache, const char *name, const char *module)
-{
-	struct btf *btf = NULL;
-	int i;
-
-	if (!cache->vmlinux) {
-		cache->vmlinux = btf__load_vmlinux_btf();
-		if (!cache->vmlinux) {
-			cache->vmlinux = NULL;
-			return false;
-		}
-	}
-	if (!module[0]) {
-		btf = cache->vmlinux;
-	} else {
-		for (i = 0; i < cache->count; i++)
-			if (!strcmp(cache->mods[i].module, module))
-				btf = cache->mods[i].btf;
-		if (!btf && cache->count < MAX_BTFS) {
-			btf = btf__load_module_btf(module, cache->vmlinux);
-			if (!btf)
-				btf = NULL;
-			snprintf(cache->mods[cache->count].module, sizeof(cache->mods[0].module), "%s", module);
-			cache->mods[cache->count++].btf = btf;
-		}
-	}
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-}
-
-static void btf_cache_free(struct btf_cache *cache)
-{
-	int i;
-
-	for (i = 0; i < cache->count; i++)
-		btf__free(cache->mods[i].btf);
-	btf__free(cache->vmlinux);
 }
 
 static const char *const crtc_cb_names[KMST_CRTC_CB_COUNT] = {
@@ -252,9 +203,13 @@ static void add_callbacks(struct kmst_tracer *t, const struct kmst_ksyms *ks)
 /* fentry where the function has BTF, else kprobe. */
 static int decide_modes(struct kmst_tracer *t, const struct kmst_ksyms *ks, bool force_kprobe)
 {
-	struct btf_cache cache = { 0 };
+	struct kmst_btf_index *btf = force_kprobe ? NULL : kmst_btf_index_new();
 	int i;
 
+	if (!force_kprobe && !btf) {
+		kmst_err("failed to allocate the BTF index: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	for (i = 0; i < t->fn_count; i++) {
 		struct kmst_fn *fn = &t->fns[i];
 		const struct kmst_ksym *sym = kmst_ksyms_by_name(ks, fn->name);
@@ -265,19 +220,20 @@ static int decide_modes(struct kmst_tracer *t, const struct kmst_ksyms *ks, bool
 			if (fn->required) {
 				kmst_err("failed to find %s on %s: not in /proc/kallsyms (no fentry or kprobe possible; is drm.ko loaded?)",
 					 fn->name, t->release);
-				btf_cache_free(&cache);
+				kmst_btf_index_free(btf);
 				return -ENOENT;
 			}
 			snprintf(fn->missing, sizeof(fn->missing), "not-in-kallsyms");
 			continue;
 		}
 		snprintf(fn->module, sizeof(fn->module), "%s", sym->module);
-		if (!force_kprobe && has_btf_func(&cache, fn->name, fn->module))
+		fn->btf_type_id = fn->btf_obj_id = 0;
+		if (btf && kmst_btf_func(btf, fn->name, fn->module, &fn->btf_type_id, &fn->btf_obj_id))
 			fn->mode = KMST_MODE_FENTRY;
 		else
 			fn->mode = KMST_MODE_KPROBE;
 	}
-	btf_cache_free(&cache);
+	kmst_btf_index_free(btf);
 	return 0;
 }
 
@@ -298,15 +254,20 @@ static struct bpf_program *slot_prog(struct kmst_commit *skel, const char *kind,
 /* Open and load commit.bpf.o with the modes decided in t->fns. */
 static int load_skel(struct kmst_tracer *t)
 {
+	struct kmst_fentry_load fentry_load;
 	struct kmst_commit *skel;
 	struct bpf_program *prog;
 	unsigned long ringbuf_size;
 	int i, err;
 
+	err = kmst_fentry_load_begin(&fentry_load, t->fns, t->fn_count);
+	if (err)
+		return err;
 	skel = kmst_commit__open();
 	if (!skel) {
 		err = -errno;
 		kmst_err("failed to open commit.bpf.o: %s", strerror(-err));
+		kmst_fentry_load_end(&fentry_load);
 		return err;
 	}
 	/* Only the slots of traced functions are loaded (and verified). */
@@ -322,18 +283,11 @@ static int load_skel(struct kmst_tracer *t)
 		memcpy((void *)&skel->rodata->fn_specs[i], &fn->spec, sizeof(fn->spec));
 		if (fn->mode == KMST_MODE_NONE)
 			continue;
-		prog = slot_prog(skel, fentry ? "fentry" : "kprobe", i);
-		bpf_program__set_autoload(prog, true);
-		err = fentry ? bpf_program__set_attach_target(prog, 0, fn->name) : 0;
-		if (!err && fn_needs_exit(fn)) {
-			prog = slot_prog(skel, fentry ? "fexit" : "kretprobe", i);
-			bpf_program__set_autoload(prog, true);
-			err = fentry ? bpf_program__set_attach_target(prog, 0, fn->name) : 0;
-		}
-		if (err) {
-			kmst_err("failed to set fentry target %s: %s", fn->name, strerror(-err));
-			goto err_destroy;
-		}
+		/* An fentry slot's target is its fn's btf_type_id (kmst_fentry_load_begin). */
+		bpf_program__set_autoload(slot_prog(skel, fentry ? "fentry" : "kprobe", i), true);
+		if (fn_needs_exit(fn))
+			bpf_program__set_autoload(slot_prog(skel, fentry ? "fexit" : "kretprobe", i),
+						  true);
 	}
 	skel->rodata->filter_tgid = t->opts.pid;
 	if (t->opts.comm)
@@ -353,11 +307,13 @@ static int load_skel(struct kmst_tracer *t)
 	err = kmst_commit__load(skel);
 	if (err)
 		goto err_destroy;
+	kmst_fentry_load_end(&fentry_load);
 	t->skel = skel;
 	return 0;
 
 err_destroy:
 	kmst_commit__destroy(skel);
+	kmst_fentry_load_end(&fentry_load);
 	return err;
 }
 

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <linux/types.h>
+
 #include "kmstrace_tracer.h"
 
 /* How one function ended up being traced. */
@@ -25,6 +27,8 @@ struct kmst_fn {
 	struct kmst_fn_spec spec; /* fn_specs[N] of commit.bpf.c; N is also its program slot */
 	bool required;
 	enum kmst_fn_mode mode;
+	__u32 btf_type_id;	/* fentry: the function's BTF FUNC id */
+	__u32 btf_obj_id;	/* fentry: its module's BTF object id; 0 for vmlinux */
 	char missing[160];	/* why it is not traced; "" if it is */
 };
 
@@ -55,6 +59,34 @@ int kmst_ksyms_load(struct kmst_ksyms *ks);
 const struct kmst_ksym *kmst_ksyms_by_addr(const struct kmst_ksyms *ks, unsigned long long addr);
 const struct kmst_ksym *kmst_ksyms_by_name(const struct kmst_ksyms *ks, const char *name);
 void kmst_ksyms_free(struct kmst_ksyms *ks);
+
+/* ---- Kernel BTF and the fentry slots' loading (tracer_btf.c) ---- */
+
+struct kmst_btf_index;
+
+struct kmst_btf_index *kmst_btf_index_new(void);
+/*
+ * Whether NAME in MODULE ("" for vmlinux) has a BTF FUNC, so fentry can
+ * attach: then its type id and the module's BTF object id (0 for vmlinux).
+ */
+bool kmst_btf_func(struct kmst_btf_index *ix, const char *name, const char *module,
+		   __u32 *type_id, __u32 *obj_id);
+void kmst_btf_index_free(struct kmst_btf_index *ix);
+
+/*
+ * While one object loads: SEC("kmst_fentry")/SEC("kmst_fexit") programs
+ * load with their slot's btf_type_id, and the module BTF fds it needs are
+ * held. begin() before the skeleton is opened, end() once it is loaded.
+ */
+struct kmst_fentry_load {
+	const struct kmst_fn *fns;
+	int fn_count;
+	int btf_fds[KMST_FN_MAX]; /* per slot; 0 for vmlinux */
+	int fentry_handler, fexit_handler;
+};
+
+int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count);
+void kmst_fentry_load_end(struct kmst_fentry_load *load);
 
 /* ---- Device discovery (tracer_discover.c) ---- */
 
