@@ -11,6 +11,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / ".output"
 
 
+def corpus_verdicts():
+    """traces/verdicts.txt: {sequence file name: (VERDICT, {rules it exercises})}."""
+    lines = (ROOT / "traces" / "verdicts.txt").read_text().splitlines()
+    return {name: (verdict, set(rules)) for name, verdict, *rules in
+            (line.split() for line in lines if line.strip() and not line.startswith("#"))}
+
+
 def kernels():
     """The kernel matrix, as `make check` passes it."""
     return os.environ.get("KERNELS", "6.1 6.12").split()

@@ -15,15 +15,13 @@ import sys
 import pytest
 
 import tvkms_util as tv
-from conftest import ROOT
+from conftest import ROOT, corpus_verdicts
 
 sys.path.insert(0, str(ROOT / "bpf"))
 import kmstrace_event as K  # noqa: E402
 
 TRACES = ROOT / "traces"
-EXPECTED = {name: (verdict, set(rules)) for name, verdict, *rules in
-            (line.split() for line in (TRACES / "verdicts.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#"))}
+EXPECTED = corpus_verdicts()
 SHORT = ["back-to-back.seq", "disable-enable.seq", "modeset-flips.seq", "nonblock-ebusy.seq", "test-only.seq"]
 FULL = os.environ.get("KMST_KNOB_MATRIX") == "full"
 SEQS = sorted(EXPECTED) if FULL else SHORT

@@ -12,13 +12,11 @@ import subprocess
 import pytest
 
 import tvkms_util as tv
-from conftest import ROOT
+from conftest import ROOT, corpus_verdicts
 
 TRACES = ROOT / "traces"
 CORPUS = sorted(TRACES.glob("*.seq"))
-EXPECTED = {name: (verdict, set(rules)) for name, verdict, *rules in
-            (line.split() for line in (TRACES / "verdicts.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#"))}
+EXPECTED = corpus_verdicts()
 
 
 @pytest.fixture(scope="module")
