@@ -9,19 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, kernel_release, kernels
-
-CORPUS = sorted((ROOT / "traces").glob("*.seq"))
-KMSTRACE = ROOT / ".output" / "harness" / "kmstrace"
-
-# name as drmGetVersion reports it: (how to load it, qemu device arguments, kernels)
-DRIVERS = {
-    "bochs-drm": ("modprobe bochs", ["-vga", "std"], None),
-    "virtio_gpu": ("modprobe virtio-gpu", ["-vga", "none", "-device", "virtio-gpu-pci"], None),
-    # upstream VKMS, built out of tree from Debian's linux-source-6.1 (ci/vkms-peer)
-    "vkms": ("modprobe drm_kms_helper && (modprobe drm_shmem_helper || true) && insmod {vkms}",
-             [], ["6.1"]),
-}
+import foreign_drivers as fd
 
 # Without VBLANK the flip completes inside the commit, so a second
 # nonblocking flip may or may not find the first one pending: EBUSY is a
@@ -30,33 +18,11 @@ TIMING_DEPENDENT = {"nonblock-ebusy.seq"}
 CAPABILITY = "the driver has no"
 
 
-def cases():
-    for driver, (_, _, only) in sorted(DRIVERS.items()):
-        for alias in kernels():
-            if only is None or alias in only:
-                yield alias, driver
-
-
-def replay_in_vm(alias, driver, out):
-    load, qemu, _ = DRIVERS[driver]
-    load = load.format(vkms=ROOT / ".output" / "vkms" / kernel_release(alias) / "vkms.ko")
-    qemu_args = [arg for q in qemu for arg in ("--qemu-arg", q)]
-    script = (f"{load} && sleep 1 && {KMSTRACE} replay "
-              + " ".join(str(p) for p in CORPUS)
-              + f" --driver {driver} -o {out} -f json")
-    return subprocess.run([str(ROOT / "ci" / "vm"), "-k", alias, "-t", "900", *qemu_args, "--",
-                           "sh", "-c", script], capture_output=True, text=True, timeout=1000,
-                          cwd=ROOT)
-
-
-@pytest.mark.parametrize("alias,driver", list(cases()), ids=lambda p: p)
+@pytest.mark.parametrize("alias,driver", list(fd.cases()), ids=lambda p: p)
 def test_corpus_on_foreign_driver_judges_every_rule_it_allows(alias, driver):
     if driver == "vkms":
-        assert (ROOT / ".output" / "vkms" / kernel_release(alias) / "vkms.ko").exists(), \
-            "the vkms peer is built by `make` (ci/vkms-peer)"
-    out = ROOT / ".output" / "replay-drivers" / f"{driver}-{alias}"
-    out.mkdir(parents=True, exist_ok=True)
-    result = replay_in_vm(alias, driver, out)
+        assert fd.vkms_module(alias).exists(), "the vkms peer is built by `make` (ci/vkms-peer)"
+    result, _, _ = fd.run(alias, driver)
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-3000:]
     assert "{" in result.stdout, f"no report: {result.stdout[-2000:]}{result.stderr[-3000:]}"
     reports, skipped = {}, {}
@@ -70,7 +36,7 @@ def test_corpus_on_foreign_driver_judges_every_rule_it_allows(alias, driver):
             skipped[report["seq"].rsplit("/", 1)[-1]] = report["skipped"]
         else:
             reports[report["trace"].rsplit("/", 1)[-1][:-len(".kmst")]] = report
-    assert set(reports) | set(skipped) == {p.name for p in CORPUS}, result.stderr[-3000:]
+    assert set(reports) | set(skipped) == {p.name for p in fd.CORPUS}, result.stderr[-3000:]
     assert reports, "at least the single-CRTC sequences run"
     for name, reason in skipped.items():
         assert "has no such" in reason, (name, reason)
