@@ -56,20 +56,23 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
 
 /*
  * How long after its programmed expiry the hrtimer whose callback runs on
- * this CPU got to this point (drm_handle_vblank's exit), in ns (saturated),
+ * this CPU got to NOW (drm_handle_vblank's exit), in ns (saturated),
  * or KMST_HOST_LATENESS_UNKNOWN outside any callback. That is the host's
  * lateness in running the timer plus the callback's own run up to here,
  * which an emulator stretches too: the record's time minus it is the
  * timer's programmed expiry, the instant the driver meant for this VBLANK.
+ * NOW must be the record's own time: an emulator can stall the guest
+ * between two clock reads, and a lateness read before the record's time
+ * was taken then misses that stall (a false 1 ms jitter under TCG).
  * A real interrupt handler nested in a soft hrtimer's callback would be
  * credited with that timer's lateness; hrtimer-driven VBLANK of virtual
  * drivers runs in hard interrupt context, where nothing nests.
  */
-static __always_inline __u32 host_lateness(void)
+static __always_inline __u32 host_lateness(__u64 now)
 {
 	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
-	__u64 now = bpf_ktime_get_ns(), late;
+	__u64 late;
 
 	if (!slot || !slot->timer)
 		return KMST_HOST_LATENESS_UNKNOWN;

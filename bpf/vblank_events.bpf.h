@@ -416,7 +416,14 @@ static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool r
 	crtc_info = crtc_lookup(c.commit.minor, c.crtc, true);
 	if (!crtc_info)
 		return;
-	EMIT(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, ret, host_lateness(), seq, framedur);
+	{
+		/* Lateness and the record's time from one clock read (host_lateness). */
+		__u64 now = bpf_ktime_get_ns();
+		struct kmst_out out = { .ret = ret, .aux = host_lateness(now), .arg0 = seq,
+					.arg1 = framedur, .ts_ns = now };
+
+		emit(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, &out);
+	}
 
 	if (crtc_info->last_vblank_ts && ts > crtc_info->last_vblank_ts) {
 		struct kmst_hist_key key = { KMST_HIST_VBLANK_INTERVAL, c.commit.minor, c.crtc };
