@@ -42,7 +42,6 @@ struct kmst_out {
 	__u32 aux;
 	__u64 arg0;
 	__u64 arg1;
-	__u64 ts_ns; /* the record's time when AUX was measured against it; 0 = now */
 };
 
 static __always_inline __u64 submit_flags(void)
@@ -99,8 +98,6 @@ static __noinline void emit(__u16 type, __u8 phase, __u8 source, const struct km
 		return;
 	}
 	fill_head(ev, type, sizeof(*ev), phase, source, c);
-	if (out->ts_ns)
-		ev->ts_ns = out->ts_ns;
 	ev->ret = out->ret;
 	ev->aux = out->aux;
 	ev->arg0 = out->arg0;

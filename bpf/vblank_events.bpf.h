@@ -390,6 +390,31 @@ static __always_inline void vblank_handling(struct drm_device *dev, __u32 pipe)
 	vctx->armed_commit = crtc_info ? crtc_info->armed_commit : 0;
 }
 
+/*
+ * The HANDLE_VBLANK record: its aux is the host's lateness measured
+ * against the record's own time (host_lateness), so the two come from one
+ * clock read; a guest stall between two reads would show as jitter. Its
+ * own function, not emit(): a struct kmst_out with the time in it grew
+ * every emit() caller's frame past 6.1's 512-byte combined stack limit.
+ */
+static __noinline void emit_handle_vblank(__u8 source, const struct kmst_ectx *c, __s32 ret,
+					  __u64 seq, __u64 framedur)
+{
+	struct kmst_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_drop(KMST_EV_HANDLE_VBLANK);
+		return;
+	}
+	fill_head(ev, KMST_EV_HANDLE_VBLANK, sizeof(*ev), KMST_PH_POINT, source, c);
+	ev->ret = ret;
+	ev->aux = host_lateness(ev->ts_ns);
+	ev->arg0 = seq;
+	ev->arg1 = framedur;
+	bpf_ringbuf_submit(ev, submit_flags());
+}
+
 /* Exit: the new count, the nominal frame, the host's lateness, the interval. */
 static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool ret, __u8 source)
 {
@@ -416,14 +441,7 @@ static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool r
 	crtc_info = crtc_lookup(c.commit.minor, c.crtc, true);
 	if (!crtc_info)
 		return;
-	{
-		/* Lateness and the record's time from one clock read (host_lateness). */
-		__u64 now = bpf_ktime_get_ns();
-		struct kmst_out out = { .ret = ret, .aux = host_lateness(now), .arg0 = seq,
-					.arg1 = framedur, .ts_ns = now };
-
-		emit(KMST_EV_HANDLE_VBLANK, KMST_PH_POINT, source, &c, &out);
-	}
+	emit_handle_vblank(source, &c, ret, seq, framedur);
 
 	if (crtc_info->last_vblank_ts && ts > crtc_info->last_vblank_ts) {
 		struct kmst_hist_key key = { KMST_HIST_VBLANK_INTERVAL, c.commit.minor, c.crtc };
