@@ -23,7 +23,8 @@ from conftest import ROOT, corpus_verdicts
 sys.path.insert(0, str(ROOT / "bpf"))
 import kmstrace_event as K  # noqa: E402
 
-HOLD_MS = 30000         # commit-stall: each commit's hw_done is held this long
+HOLD_MS = 15000         # commit-stall: each commit's hw_done is held this long (5x the
+                        # stall timeout: the verdict comes while the commit is held)
 STALL_TIMEOUT_S = 3     # --stall-timeout
 VERDICT_WITHIN_S = 60   # the promise: a verdict within a minute of the stall
 FLIPS = ROOT / "traces" / "modeset-flips.seq"
