@@ -271,6 +271,41 @@ def test_replay_result_differing_from_the_sequence_fails(kmstrace, tmp_path):
         {"line": 7, "ordinal": 2, "commit": 0, "expected": "EBUSY", "got": "ok"}]
 
 
+def test_expected_ebusy_is_not_owed_when_the_previous_flip_was_done(kmstrace, tmp_path):
+    """A nonblocking flip expected to find the previous one pending got ok:
+    the trace shows that flip's flip_done before this commit began, so EBUSY
+    was not owed (drm_atomic_helper_setup_commit's stall check) and the
+    sequence's expectation was timing, not the driver."""
+    s = Synth()
+    s.commit(modeset=True, line=3)
+    s.replay_record(3, commit=1, ordinal=1)
+    s.commit(flags=FLAGS["PAGE_FLIP_EVENT"] | FLAGS["NONBLOCK"], line=7)
+    s.replay_record(7, expected=16, got=0, commit=2, ordinal=2)
+    s.idle_vblanks(0, 3)  # enough of a run to judge the VBLANK timing: PASS, not INCOMPLETE
+    code, report = check_json(kmstrace, s.write(tmp_path / "busy-done.kmst"))
+    assert report["expectation_failures"] == []
+    assert report["busy_not_owed"] == 1
+    assert code == 0, report
+    text = check(kmstrace, tmp_path / "busy-done.kmst").stdout
+    assert "1 expected EBUSY not owed: the previous flip was done" in text
+
+
+def test_expected_ebusy_is_owed_while_the_previous_flip_is_pending(kmstrace, tmp_path):
+    """The same result while the previous flip's flip_done had not come when
+    the commit began: EBUSY was owed, so ok is an expectation failure (a
+    driver or core that skipped the stall check)."""
+    s = Synth()
+    s.commit(modeset=True, line=3)
+    s.replay_record(3, commit=1, ordinal=1)
+    _, second = s.nonblocking_overlap()
+    s.replay_record(9, expected=16, got=0, commit=second, ordinal=3)
+    code, report = check_json(kmstrace, s.write(tmp_path / "busy-pending.kmst"))
+    assert code == 1
+    assert report["busy_not_owed"] == 0
+    assert report["expectation_failures"] == [
+        {"line": 9, "ordinal": 3, "commit": second, "expected": "EBUSY", "got": "ok"}]
+
+
 def test_text_report_shows_rule_meaning_events_and_window(kmstrace, tmp_path):
     s = Synth()
     bad = FAULTS["cleanup-before-hw-done"](s)

@@ -90,6 +90,7 @@ struct kmst_check_result {
 	struct kmst_expect_failure *expect_failures;
 	unsigned int expect_failure_count;
 	unsigned long long replay_commits;
+	unsigned long long busy_not_owed;  /* expect=EBUSY got ok: the previous flip was done (check/expect.c) */
 	unsigned long long events;
 	unsigned long long commits;
 	unsigned long long joined;	   /* commits in flight when tracing began: not judged */

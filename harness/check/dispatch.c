@@ -51,30 +51,6 @@ void kmst_checker_free(struct kmst_checker *ck)
 	free(ck);
 }
 
-/* A REPLAY_COMMIT: the replayed commit's result against the sequence's expect=. */
-static void replay_commit(struct kmst_checker *ck, const struct kmst_event *ev)
-{
-	struct kmst_check_result *res = &ck->result;
-	struct kmst_expect_failure *f;
-
-	res->replay = true;
-	res->replay_commits++;
-	if ((int)ev->aux == ev->ret)
-		return;
-	if (res->expect_failure_count == KMST_CHECK_MAX_STORED * 4)
-		return;
-	f = kmst_grow((void **)&res->expect_failures, &ck->expect_cap, res->expect_failure_count,
-		      sizeof(*f));
-	if (!f)
-		return;
-	res->expect_failure_count++;
-	f->seq_line = (uint32_t)ev->arg0;
-	f->ordinal = (uint32_t)ev->arg1;
-	f->expected = ev->ret;
-	f->got = (int)ev->aux;
-	f->commit_id = ev->commit_id;
-}
-
 static void thread_event(struct ck_tid *t, const struct kmst_event *ev)
 {
 	int step = ev->phase == KMST_PH_ENTER ? 1 : ev->phase == KMST_PH_EXIT ? -1 : 0;
@@ -234,7 +210,7 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 		return; /* detail for the window, no rule */
 	case KMST_CLASS_USER:
 		if (ev->type == KMST_EV_REPLAY_COMMIT)
-			replay_commit(ck, ev);
+			ck_expect_replay_commit(ck, ev);
 		else if (ev->type == KMST_EV_STALL) {
 			struct ck_commit *stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
 
@@ -254,6 +230,12 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	crtc_event(ck, ev);
 	ck_rules_commit_event(ck, c, t, ev);
 	ck_rules_events_event(ck, c, t, ev);
+	if (c && ev->type == KMST_EV_SETUP_COMMIT && ev->phase == KMST_PH_ENTER && !c->setup_ns)
+		c->setup_ns = ev->ts_ns;
+	if (ev->type == KMST_EV_CRTC_STATE)
+		ck_expect_crtc_state(ck, c, ev);
+	else if (ev->type == KMST_EV_FLIP_DONE_COMPLETE)
+		ck_expect_flip_done(ck, c, ev);
 	if (ev->type == KMST_EV_HANDLE_VBLANK && ev->crtc >= 0) {
 		struct ck_crtc *cr = ck_crtc_get(ck, ev->minor, ev->crtc);
 

@@ -163,9 +163,14 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		passed += r->status == KMST_RULE_PASS;
 		unjudged += r->status == KMST_RULE_NOT_JUDGED;
 	}
-	if (res->replay)
-		fprintf(out, "  %-24s %-10s (%llu commits replayed)\n", "replay-expectations",
+	if (res->replay) {
+		fprintf(out, "  %-24s %-10s (%llu commits replayed", "replay-expectations",
 			res->expect_failure_count ? "fail" : "pass", res->replay_commits);
+		if (res->busy_not_owed)
+			fprintf(out, "; %llu expected EBUSY not owed: the previous flip was done",
+				res->busy_not_owed);
+		fputs(")\n", out);
+	}
 	if (res->host.late_vblanks)
 		fprintf(out, "\nhost noise (not judged): %llu VBLANKs ran late on the host, %llu frames merged, "
 			     "latest %.3f ms\n", res->host.late_vblanks, res->host.merged_frames,
@@ -255,7 +260,8 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 			i ? "," : "", f->seq_line, f->ordinal, f->commit_id, expected ? expected : "?",
 			got ? got : "?");
 	}
-	fprintf(out, "],\"replay_commits\":%llu}\n", res->replay_commits);
+	fprintf(out, "],\"replay_commits\":%llu,\"busy_not_owed\":%llu}\n", res->replay_commits,
+		res->busy_not_owed);
 }
 
 static void xml_text(FILE *out, const char *s)

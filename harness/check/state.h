@@ -20,6 +20,7 @@
 #define CK_OWED_MAX 8	  /* retired commits whose event may still come, per CRTC */
 #define CK_OWED_VBLANKS 3 /* VBLANKs after its state was freed an owed event may still take */
 #define CK_RING 256	  /* recent events kept to centre a violation's window */
+#define CK_BUSY_RING 32	  /* recent commits whose EBUSY was judged (check/expect.c) */
 #define CK_STALL_NS 10000000000ull /* DRM's own bound on a commit's completions */
 
 /* Tail stages in the order drm_atomic_helper_commit_tail runs them. */
@@ -41,6 +42,7 @@ struct ck_commit {
 	bool has_user_data;
 	uint64_t user_data;
 	uint64_t start_ns;
+	uint64_t setup_ns;		/* drm_atomic_helper_setup_commit entered (its stall check) */
 	struct kmst_event first_ev;	/* the event that opened it, for reports */
 
 	bool checked;			/* a DRM helper or driver check ran on it */
@@ -97,6 +99,8 @@ struct ck_crtc {
 	uint64_t last_raw_ts;		/* the record's own time of the previous VBLANK */
 	struct kmst_event last_vblank;
 	uint32_t last_swapped;		/* commit id that last swapped state on it */
+	uint32_t flip_done_commit;	/* the last commit whose flip_done was signalled on it, */
+	uint64_t flip_done_ns;		/* and when */
 	uint32_t armed[CK_ARMED_MAX];	/* armed commits awaiting their VBLANK send */
 	unsigned int armed_head, armed_count;
 	uint64_t pending_seq[CK_PENDING_SEQ]; /* sends from the VBLANK handler to match */
@@ -138,6 +142,12 @@ struct ck_caps {
 	unsigned int caps;		/* CK_CAP_* */
 };
 
+/* Whether a commit owed EBUSY: the previous flip on one of its CRTCs was pending. */
+struct ck_busy {
+	uint32_t commit, line;
+	bool judged, pending;
+};
+
 struct kmst_checker {
 	struct kmst_check_opts opts;
 	struct kmst_check_result result;
@@ -159,6 +169,8 @@ struct kmst_checker {
 	unsigned long long ring_pos;	/* events fed so far */
 	unsigned int open_violations[KMST_CHECK_MAX_STORED]; /* still collecting "after" events */
 	unsigned int open_count;
+	struct ck_busy busy[CK_BUSY_RING];
+	unsigned int busy_pos;
 };
 
 /* ---- tables ---- */

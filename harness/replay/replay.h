@@ -33,6 +33,7 @@ typedef void (*kmst_replay_commit_fn)(void *ctx, const struct kmst_replay_commit
 struct kmst_replay_stats {
 	unsigned long long commits;
 	unsigned long long mismatches;	   /* result differs from expect= */
+	unsigned long long busy_unmet;	   /* nonblocking, expect=EBUSY, got ok: the trace decides */
 	unsigned long long events;	   /* flip events read */
 	unsigned long long events_missing; /* owed but not read by a wait's timeout */
 	unsigned long long events_extra;   /* read but not owed */
