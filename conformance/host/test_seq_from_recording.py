@@ -95,3 +95,30 @@ def test_trace_without_recorder_records_is_refused(kmstrace, tmp_path):
                             timeout=30)
     assert result.returncode == 2
     assert "no recorded atomic commits" in result.stderr
+
+
+def seq_of(kmstrace, tmp_path, recs, name="r.kmst"):
+    path = tmp_path / name
+    K.write_trace(path, recs, meta="kernel=6.1\ndriver=tvkms\ntool=record\n")
+    return subprocess.run([str(kmstrace), "seq", str(path)], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_property_name_with_spaces_is_written_with_underscores(kmstrace, tmp_path):
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_prop_name(2, 9, "pixel blend mode"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1)]), (PRIMARY0, [(9, 2)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert "\tplane:0 pixel_blend_mode=2" in result.stdout.splitlines()
+
+
+def test_property_name_a_sequence_cannot_spell_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: "SRC=W" was written as `SRC=W=1`, which no parser reads back.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_prop_name(2, 7, "SRC=W"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1), (7, 1)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets property id 7, whose recorded name cannot "
+        "be written in a sequence (1 to 31 printable ASCII characters, no '=', no leading '#')"]

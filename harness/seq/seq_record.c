@@ -414,6 +414,35 @@ static int convert_value(struct recording *rec, unsigned int commit, const char 
 	return 0;
 }
 
+/*
+ * NAME as a sequence spells it (traces/FORMAT.md): a space becomes `_`.
+ * A name that cannot be written as one PROPERTY=VALUE word (empty, too
+ * long, with `=`, a leading `#` or a byte that is not printable ASCII) is
+ * refused: the kernel never names a property so, the file is damaged.
+ */
+static int spell_prop_name(const struct recording *rec, unsigned int commit, uint32_t prop_id,
+			   const char *name, char seq_name[KMST_SEQ_NAME_LEN])
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < len && len < KMST_SEQ_NAME_LEN; i++) {
+		if (name[i] == ' ')
+			seq_name[i] = '_';
+		else if (name[i] > ' ' && name[i] < 0x7f && name[i] != '=' && (i || name[i] != '#'))
+			seq_name[i] = name[i];
+		else
+			break;
+	}
+	if (!len || i < len) {
+		kmst_err("%s: commit %u sets property id %u, whose recorded name cannot be written in a "
+			 "sequence (1 to %d printable ASCII characters, no '=', no leading '#')",
+			 rec->trace, commit, prop_id, KMST_SEQ_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	seq_name[len] = '\0';
+	return 0;
+}
+
 static int build_steps(struct recording *rec, struct kmst_seq *seq)
 {
 	unsigned int i, o, p;
@@ -444,8 +473,11 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 		}
 		for_each_commit_prop(rec, c, o, p) {
 			const char *name = prop_name(rec, c->prop_ids[p]);
+			char seq_name[KMST_SEQ_NAME_LEN];
 			struct kmst_seq_value value;
 
+			if (spell_prop_name(rec, i + 1, c->prop_ids[p], name, seq_name))
+				return -EINVAL;
 			if (o != last_obj) {
 				obj = kmst_seq_add_object(seq, step, &object_get(rec, c->obj_ids[o])->ref);
 				if (!obj)
@@ -454,7 +486,7 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			}
 			if (convert_value(rec, i + 1, name, c->prop_values[p], &value))
 				return -EINVAL;
-			if (kmst_seq_add_prop(seq, obj, name, &value))
+			if (kmst_seq_add_prop(seq, obj, seq_name, &value))
 				return -ENOMEM;
 		}
 		if ((step->flags & KMST_SEQ_F_PAGE_FLIP_EVENT) && step->expect[0] == 0 &&
