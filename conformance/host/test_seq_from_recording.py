@@ -122,3 +122,23 @@ def test_property_name_a_sequence_cannot_spell_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets property id 7, whose recorded name cannot "
         "be written in a sequence (1 to 31 printable ASCII characters, no '=', no leading '#')"]
+
+
+def test_connector_only_ever_detached_is_still_a_connector(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: CRTC_ID=0 alone left the object nameless, written as `none`.
+    P = PROPS
+    recs = [K.rec_prop_name(1, P["CRTC_ID"], "CRTC_ID"), K.rec_prop_name(2, P["ACTIVE"], "ACTIVE"),
+            K.rec_atomic(3, MODE_FLAGS["ALLOW_MODESET"],
+                         [(CONN, [(P["CRTC_ID"], 0)]), (CRTC0, [(P["ACTIVE"], 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["\tconnector:0 CRTC_ID=none", "\tcrtc:0 ACTIVE=0"]
+
+
+def test_object_of_unknown_kind_is_refused(kmstrace, tmp_path):
+    recs = [K.rec_prop_name(1, 3, "max bpc"), K.rec_atomic(2, 0, [(CONN, [(3, 8)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets properties of object {CONN}, and no "
+        "property it was ever given says whether it is a CRTC, a plane or a connector"]

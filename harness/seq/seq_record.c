@@ -46,6 +46,7 @@ struct object {
 	uint32_t id;
 	enum obj_class class;
 	uint32_t crtc_id;	/* planes and connectors: last CRTC_ID seen (0 none) */
+	bool has_crtc_id;	/* CRTC_ID was set on it, 0 included */
 	bool big_fb;		/* a plane that showed a framebuffer larger than a cursor */
 	struct kmst_seq_ref ref;
 };
@@ -270,14 +271,15 @@ static int classify(struct recording *rec)
 				if (crtc)
 					crtc->class = OBJ_CRTC;
 				obj = object_get(rec, c->obj_ids[o]);
+				obj->has_crtc_id = true;
 				if (c->prop_values[p])
 					obj->crtc_id = (uint32_t)c->prop_values[p];
 			}
 		}
 	}
-	/* An object that only ever had CRTC_ID set is a connector. */
+	/* An object that only ever had CRTC_ID set is a connector, also one only ever detached (0). */
 	for (i = 0; i < rec->object_count; i++)
-		if (rec->objects[i].class == OBJ_UNKNOWN && rec->objects[i].crtc_id)
+		if (rec->objects[i].class == OBJ_UNKNOWN && rec->objects[i].has_crtc_id)
 			rec->objects[i].class = OBJ_CONNECTOR;
 	return 0;
 }
@@ -479,7 +481,15 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			if (spell_prop_name(rec, i + 1, c->prop_ids[p], name, seq_name))
 				return -EINVAL;
 			if (o != last_obj) {
-				obj = kmst_seq_add_object(seq, step, &object_get(rec, c->obj_ids[o])->ref);
+				const struct object *rec_obj = object_get(rec, c->obj_ids[o]);
+
+				if (rec_obj->class == OBJ_UNKNOWN) {
+					kmst_err("%s: commit %u sets properties of object %u, and no property it "
+						 "was ever given says whether it is a CRTC, a plane or a connector",
+						 rec->trace, i + 1, c->obj_ids[o]);
+					return -EINVAL;
+				}
+				obj = kmst_seq_add_object(seq, step, &rec_obj->ref);
 				if (!obj)
 					return -ENOMEM;
 				last_obj = o;
