@@ -142,3 +142,14 @@ def test_object_of_unknown_kind_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets properties of object {CONN}, and no "
         "property it was ever given says whether it is a CRTC, a plane or a connector"]
+
+
+def test_framebuffer_a_sequence_cannot_declare_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: `fb fb0 XRGB8888 20000x8` was written, and no parser reads it back.
+    recs = [K.rec_addfb2(1, 100, 20000, 8, XRGB8888), K.rec_prop_name(2, 3, "ACTIVE"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: record 1: framebuffer 100 is 20000x8; a sequence holds "
+        "1 to 16384 pixels each way"]

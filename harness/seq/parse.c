@@ -294,9 +294,9 @@ static int parse_fb(struct parser *p, const struct token *tokens, unsigned int c
 			    "XRGB16161616 or ARGB16161616", tokens[2].text);
 	if (sscanf(tokens[3].text, "%ux%u%c", &fb.width, &fb.height, &extra) != 2 ||
 	    !isdigit((unsigned char)tokens[3].text[0]) || !fb.width || !fb.height ||
-	    fb.width > 16384 || fb.height > 16384)
-		return fail(p, tokens[3].col, "bad size '%s': expected WIDTHxHEIGHT, 1 to 16384 each",
-			    tokens[3].text);
+	    fb.width > KMST_SEQ_MAX_FB_SIZE || fb.height > KMST_SEQ_MAX_FB_SIZE)
+		return fail(p, tokens[3].col, "bad size '%s': expected WIDTHxHEIGHT, 1 to %d each",
+			    tokens[3].text, KMST_SEQ_MAX_FB_SIZE);
 	for (i = 4; i < count; i++) {
 		const char *s = tokens[i].text;
 		unsigned int value;

@@ -190,6 +190,14 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 					 rec->trace, reader.records, r->fb_id, r->pixel_format);
 				goto err;
 			}
+			if (!r->width || !r->height || r->width > KMST_SEQ_MAX_FB_SIZE ||
+			    r->height > KMST_SEQ_MAX_FB_SIZE) {
+				kmst_err("%s: record %llu: framebuffer %u is %ux%u; a sequence holds 1 to %d "
+					 "pixels each way",
+					 rec->trace, reader.records, r->fb_id, r->width, r->height,
+					 KMST_SEQ_MAX_FB_SIZE);
+				goto err;
+			}
 			snprintf(fb.name, sizeof(fb.name), "fb%u", seq->fb_count);
 			fb.format = r->pixel_format;
 			fb.width = r->width;
