@@ -153,3 +153,11 @@ def test_framebuffer_a_sequence_cannot_declare_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: record 1: framebuffer 100 is 20000x8; a sequence holds "
         "1 to 16384 pixels each way"]
+
+
+def test_property_set_twice_in_one_commit_keeps_the_last_value(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: both were written on one line, which the parser refuses.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_atomic(2, 0, [(CRTC0, [(3, 1), (3, 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "\tcrtc:0 ACTIVE=0"

@@ -453,6 +453,22 @@ static int spell_prop_name(const struct recording *rec, unsigned int commit, uin
 	return 0;
 }
 
+/*
+ * OBJ's property NAME if this object line sets it already. DRM applies a
+ * property set twice in one ioctl in order, so the last value is the one
+ * that counts; a sequence may name a property once per object line.
+ */
+static struct kmst_seq_prop *find_prop(struct kmst_seq *seq, const struct kmst_seq_object *obj,
+				       const char *name)
+{
+	unsigned int i;
+
+	for (i = obj->first_prop; i < obj->first_prop + obj->prop_count; i++)
+		if (!strcmp(seq->props[i].name, name))
+			return &seq->props[i];
+	return NULL;
+}
+
 static int build_steps(struct recording *rec, struct kmst_seq *seq)
 {
 	unsigned int i, o, p;
@@ -485,6 +501,7 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			const char *name = prop_name(rec, c->prop_ids[p]);
 			char seq_name[KMST_SEQ_NAME_LEN];
 			struct kmst_seq_value value;
+			struct kmst_seq_prop *set;
 
 			if (spell_prop_name(rec, i + 1, c->prop_ids[p], name, seq_name))
 				return -EINVAL;
@@ -504,7 +521,10 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			}
 			if (convert_value(rec, i + 1, name, c->prop_values[p], &value))
 				return -EINVAL;
-			if (kmst_seq_add_prop(seq, obj, seq_name, &value))
+			set = find_prop(seq, obj, seq_name);
+			if (set)
+				set->value = value;
+			else if (kmst_seq_add_prop(seq, obj, seq_name, &value))
 				return -ENOMEM;
 		}
 		if ((step->flags & KMST_SEQ_F_PAGE_FLIP_EVENT) && step->expect[0] == 0 &&
