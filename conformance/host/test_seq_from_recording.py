@@ -161,3 +161,14 @@ def test_property_set_twice_in_one_commit_keeps_the_last_value(kmstrace, tmp_pat
     result = seq_of(kmstrace, tmp_path, recs)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "\tcrtc:0 ACTIVE=0"
+
+
+def test_object_used_as_two_kinds_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: a CRTC_ID naming a plane was written as `crtc:-1`.
+    recs = [K.rec_prop_name(1, 4, "CRTC_ID"), K.rec_prop_name(2, 5, "CRTC_X"),
+            K.rec_atomic(3, 0, [(CONN, [(4, CRTC0)]), (CRTC0, [(5, 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses object {CRTC0} as a plane after using it "
+        "as a CRTC"]

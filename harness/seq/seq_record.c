@@ -247,6 +247,28 @@ err:
 		for (unsigned int _n = 0; _n < (c)->obj_prop_counts[o] && p < KMST_REC_MAX_PROPS; \
 		     _n++, p++)
 
+/*
+ * An object keeps one kind: DRM's object ids are unique across CRTCs,
+ * planes and connectors, so a recording that uses one id as two kinds is
+ * damaged, and no name given to it could be replayed.
+ */
+static int set_class(const struct recording *rec, unsigned int commit, struct object *obj,
+		     enum obj_class class)
+{
+	static const char *const names[] = {
+		[OBJ_UNKNOWN] = "?", [OBJ_CRTC] = "CRTC", [OBJ_CONNECTOR] = "connector",
+		[OBJ_PLANE] = "plane",
+	};
+
+	if (obj->class != OBJ_UNKNOWN && obj->class != class) {
+		kmst_err("%s: commit %u uses object %u as a %s after using it as a %s", rec->trace,
+			 commit, obj->id, names[class], names[obj->class]);
+		return -1;
+	}
+	obj->class = class;
+	return 0;
+}
+
 static int classify(struct recording *rec)
 {
 	unsigned int i, o, p;
@@ -266,9 +288,11 @@ static int classify(struct recording *rec)
 				return -EINVAL;
 			}
 			if (is_plane_prop(name)) {
-				obj->class = OBJ_PLANE;
+				if (set_class(rec, i + 1, obj, OBJ_PLANE))
+					return -EINVAL;
 			} else if (is_crtc_prop(name)) {
-				obj->class = OBJ_CRTC;
+				if (set_class(rec, i + 1, obj, OBJ_CRTC))
+					return -EINVAL;
 			} else if (!strcmp(name, "CRTC_ID")) {
 				struct object *crtc = c->prop_values[p] ?
 							      object_get(rec, (uint32_t)c->prop_values[p]) :
@@ -276,8 +300,8 @@ static int classify(struct recording *rec)
 
 				if (c->prop_values[p] && !crtc)
 					return -ENOMEM;
-				if (crtc)
-					crtc->class = OBJ_CRTC;
+				if (crtc && set_class(rec, i + 1, crtc, OBJ_CRTC))
+					return -EINVAL;
 				obj = object_get(rec, c->obj_ids[o]);
 				obj->has_crtc_id = true;
 				if (c->prop_values[p])
