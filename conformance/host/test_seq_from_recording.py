@@ -172,3 +172,14 @@ def test_object_used_as_two_kinds_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses object {CRTC0} as a plane after using it "
         "as a CRTC"]
+
+
+def test_mode_a_sequence_cannot_name_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: a 1024x0 mode was written as blob:mode:1024x0@60.
+    recs = [K.rec_prop_name(1, 2, "MODE_ID"), K.rec_blob(2, 200, mode_blob(1024, 0, 60)),
+            K.rec_atomic(3, 0, [(CRTC0, [(2, 200)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses mode blob 200, a 1024x0 mode at 60 Hz, "
+        "which a sequence cannot name (blob:mode:WxH@R, none of them 0)"]

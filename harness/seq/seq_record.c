@@ -438,6 +438,12 @@ static int convert_value(struct recording *rec, unsigned int commit, const char 
 				 rec->trace, commit, (unsigned long long)raw);
 			return -EINVAL;
 		}
+		if (!mode->w || !mode->h || !mode->refresh) {
+			kmst_err("%s: commit %u uses mode blob %llu, a %ux%u mode at %u Hz, which a sequence "
+				 "cannot name (blob:mode:WxH@R, none of them 0)",
+				 rec->trace, commit, (unsigned long long)raw, mode->w, mode->h, mode->refresh);
+			return -EINVAL;
+		}
 		value->ref.kind = KMST_SEQ_MODE_BLOB;
 		value->ref.mode_w = mode->w;
 		value->ref.mode_h = mode->h;
