@@ -174,10 +174,12 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 			slot->w = mode.hdisplay;
 			slot->h = mode.vdisplay;
 			slot->refresh = mode.vrefresh;
-			if (!slot->refresh && mode.htotal && mode.vtotal)
-				slot->refresh = (unsigned int)((mode.clock * 1000ull +
-								mode.htotal * mode.vtotal / 2) /
-							       ((unsigned long long)mode.htotal * mode.vtotal));
+			if (!slot->refresh && mode.htotal && mode.vtotal) {
+				/* In 64 bits: two u16 totals multiply past an int. */
+				unsigned long long frame = (unsigned long long)mode.htotal * mode.vtotal;
+
+				slot->refresh = (unsigned int)((mode.clock * 1000ull + frame / 2) / frame);
+			}
 			rec->blob_count++;
 		} else if (ev->type == KMST_EV_REC_ADDFB2 && ev->size >= sizeof(struct kmst_rec_addfb2) &&
 			   ev->ret == 0) {
