@@ -183,3 +183,15 @@ def test_mode_a_sequence_cannot_name_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses mode blob 200, a 1024x0 mode at 60 Hz, "
         "which a sequence cannot name (blob:mode:WxH@R, none of them 0)"]
+
+
+def test_test_only_commit_with_flip_event_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: written as is, and the parser refuses the pair (DRM always does).
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"),
+            K.rec_atomic(2, MODE_FLAGS["TEST_ONLY"] | MODE_FLAGS["PAGE_FLIP_EVENT"],
+                         [(CRTC0, [(3, 1)])], ret=-22)]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 has TEST_ONLY with PAGE_FLIP_EVENT, which DRM "
+        "always refuses and a sequence cannot hold"]

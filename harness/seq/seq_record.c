@@ -522,6 +522,12 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			step->flags |= KMST_SEQ_F_ALLOW_MODESET;
 		if (c->flags & DRM_MODE_PAGE_FLIP_EVENT)
 			step->flags |= KMST_SEQ_F_PAGE_FLIP_EVENT;
+		if ((step->flags & KMST_SEQ_F_TEST_ONLY) && (step->flags & KMST_SEQ_F_PAGE_FLIP_EVENT)) {
+			kmst_err("%s: commit %u has TEST_ONLY with PAGE_FLIP_EVENT, which DRM always refuses "
+				 "and a sequence cannot hold",
+				 rec->trace, i + 1);
+			return -EINVAL;
+		}
 		step->expect_count = 1;
 		step->expect[0] = c->head.ret < 0 ? -c->head.ret : 0;
 		if (!kmst_errno_name(step->expect[0])) {
