@@ -195,3 +195,12 @@ def test_test_only_commit_with_flip_event_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 has TEST_ONLY with PAGE_FLIP_EVENT, which DRM "
         "always refuses and a sequence cannot hold"]
+
+
+def test_commit_result_that_is_no_errno_is_refused(kmstrace, tmp_path):
+    # UBSan in fuzz_seq_record: negating INT_MIN to make it an errno.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_atomic(2, 0, [(CRTC0, [(3, 1)])], ret=-2**31)]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 returned -2147483648, which is no errno"]

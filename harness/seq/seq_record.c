@@ -528,6 +528,12 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 				 rec->trace, i + 1);
 			return -EINVAL;
 		}
+		/* An ioctl fails with -errno, errno at most the kernel's MAX_ERRNO (4095). */
+		if (c->head.ret < -4095) {
+			kmst_err("%s: commit %u returned %d, which is no errno", rec->trace, i + 1,
+				 c->head.ret);
+			return -EINVAL;
+		}
 		step->expect_count = 1;
 		step->expect[0] = c->head.ret < 0 ? -c->head.ret : 0;
 		if (!kmst_errno_name(step->expect[0])) {
