@@ -204,3 +204,19 @@ def test_commit_result_that_is_no_errno_is_refused(kmstrace, tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 returned -2147483648, which is no errno"]
+
+
+def test_more_overlays_than_a_sequence_can_name_is_refused(kmstrace, tmp_path):
+    # A primary and 65 overlays on crtc:0; the parser reads overlay1 to overlay64.
+    P = PROPS
+    recs = [K.rec_prop_name(1, P["CRTC_ID"], "CRTC_ID"), K.rec_prop_name(2, P["FB_ID"], "FB_ID"),
+            K.rec_addfb2(3, 100, 1024, 768, XRGB8888)]
+    planes = range(1000, 1066)
+    for first in range(0, len(planes), K.REC_MAX_OBJS):
+        recs.append(K.rec_atomic(4, 0, [(plane, [(P["FB_ID"], 100), (P["CRTC_ID"], CRTC0)])
+                                        for plane in planes[first:first + K.REC_MAX_OBJS]]))
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: object 1065 would be plane:overlay65@crtc:0, beyond what "
+        "a sequence can name (indices up to 255, overlays up to 64)"]

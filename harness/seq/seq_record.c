@@ -406,6 +406,19 @@ static int name_objects(struct recording *rec, const struct kmst_seq *seq)
 			obj->ref.plane_nth = (int)overlays + 1;
 		}
 	}
+	for (i = 0; i < rec->object_count; i++) {
+		const struct object *obj = sorted[i];
+		char name[64];
+
+		if (obj->ref.index <= KMST_SEQ_MAX_INDEX && obj->ref.plane_nth <= KMST_SEQ_MAX_OVERLAY)
+			continue;
+		kmst_seq_ref_format(seq, &obj->ref, name, sizeof(name));
+		kmst_err("%s: object %u would be %s, beyond what a sequence can name (indices up to %d, "
+			 "overlays up to %d)",
+			 rec->trace, obj->id, name, KMST_SEQ_MAX_INDEX, KMST_SEQ_MAX_OVERLAY);
+		free(sorted);
+		return -EINVAL;
+	}
 	free(sorted);
 	return 0;
 }
