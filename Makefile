@@ -66,10 +66,10 @@ mutants-short:
 	@$(MAKE) --no-print-directory -C module mutants-short
 
 check: deps
-	@$(MAKE) --no-print-directory all mutants-short
+	@$(MAKE) --no-print-directory all mutants-short fuzz-targets
 	@ci/check
 
-check-host: all
+check-host: all fuzz-targets
 	@ci/check --host-only
 
 # Every fault knob on the whole corpus, per kernel (make check runs a short round).
