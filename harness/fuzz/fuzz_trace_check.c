@@ -14,8 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT,
 		.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US,
 	};
-	/* The report format follows the length, so every format is printed without a byte of the trace spent on it. */
-	enum kmst_report_format format = (enum kmst_report_format)(size % 4);
+	/*
+	 * The report format follows the length in 8-byte units (a whole trace
+	 * is always a multiple of 8), so every format is printed without a
+	 * byte of the trace spent on choosing it.
+	 */
+	enum kmst_report_format format = (enum kmst_report_format)(size / 8 % 4);
 
 	kmst_check_file(kmst_fuzz_input_path(data, size), &opts, format, NULL,
 			kmst_fuzz_null_output());
