@@ -7,6 +7,7 @@
 #   make run       install deps, build, boot $(KERNEL), run the demo
 #   make check     install deps, build, host tests, VM tests per kernel
 #   make bench     benchmarks (ratios measured side by side)
+#   make fuzz      each parser fuzz target for FUZZ_SECONDS (default 300)
 #   make check-knobs  every fault knob on the whole corpus (long)
 #   make check-mutants  every mutant driver (long)
 #
@@ -18,7 +19,7 @@ PREFIX ?= /usr/local
 V ?= 0
 export KERNELS PYTHON PREFIX DESTDIR V
 
-.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants bench clean
+.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants bench fuzz fuzz-targets clean
 
 all: module bpf harness doc vkms
 
@@ -65,10 +66,10 @@ mutants-short:
 	@$(MAKE) --no-print-directory -C module mutants-short
 
 check: deps
-	@$(MAKE) --no-print-directory all mutants-short
+	@$(MAKE) --no-print-directory all mutants-short fuzz-targets
 	@ci/check
 
-check-host: all
+check-host: all fuzz-targets
 	@ci/check --host-only
 
 # Every fault knob on the whole corpus, per kernel (make check runs a short round).
@@ -93,6 +94,16 @@ check-vm: all mutants-short
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@ci/bench
+
+# The libFuzzer targets of harness/fuzz/ (not in all: a second build with
+# the sanitizers), then each run for FUZZ_SECONDS; make check runs a short
+# round (conformance/host/test_fuzz.py).
+fuzz-targets: bpf
+	@$(MAKE) --no-print-directory -C harness fuzz
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-targets
+	@ci/fuzz
 
 clean:
 	@$(MAKE) --no-print-directory -C module clean

@@ -95,3 +95,128 @@ def test_trace_without_recorder_records_is_refused(kmstrace, tmp_path):
                             timeout=30)
     assert result.returncode == 2
     assert "no recorded atomic commits" in result.stderr
+
+
+def seq_of(kmstrace, tmp_path, recs, name="r.kmst"):
+    path = tmp_path / name
+    K.write_trace(path, recs, meta="kernel=6.1\ndriver=tvkms\ntool=record\n")
+    return subprocess.run([str(kmstrace), "seq", str(path)], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_property_name_with_spaces_is_written_with_underscores(kmstrace, tmp_path):
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_prop_name(2, 9, "pixel blend mode"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1)]), (PRIMARY0, [(9, 2)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert "\tplane:0 pixel_blend_mode=2" in result.stdout.splitlines()
+
+
+def test_property_name_a_sequence_cannot_spell_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: "SRC=W" was written as `SRC=W=1`, which no parser reads back.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_prop_name(2, 7, "SRC=W"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1), (7, 1)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets property id 7, whose recorded name cannot "
+        "be written in a sequence (1 to 31 printable ASCII characters, no '=', no leading '#')"]
+
+
+def test_connector_only_ever_detached_is_still_a_connector(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: CRTC_ID=0 alone left the object nameless, written as `none`.
+    P = PROPS
+    recs = [K.rec_prop_name(1, P["CRTC_ID"], "CRTC_ID"), K.rec_prop_name(2, P["ACTIVE"], "ACTIVE"),
+            K.rec_atomic(3, MODE_FLAGS["ALLOW_MODESET"],
+                         [(CONN, [(P["CRTC_ID"], 0)]), (CRTC0, [(P["ACTIVE"], 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["\tconnector:0 CRTC_ID=none", "\tcrtc:0 ACTIVE=0"]
+
+
+def test_object_of_unknown_kind_is_refused(kmstrace, tmp_path):
+    recs = [K.rec_prop_name(1, 3, "max bpc"), K.rec_atomic(2, 0, [(CONN, [(3, 8)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 sets properties of object {CONN}, and no "
+        "property it was ever given says whether it is a CRTC, a plane or a connector"]
+
+
+def test_framebuffer_a_sequence_cannot_declare_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: `fb fb0 XRGB8888 20000x8` was written, and no parser reads it back.
+    recs = [K.rec_addfb2(1, 100, 20000, 8, XRGB8888), K.rec_prop_name(2, 3, "ACTIVE"),
+            K.rec_atomic(3, 0, [(CRTC0, [(3, 1)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: record 1: framebuffer 100 is 20000x8; a sequence holds "
+        "1 to 16384 pixels each way"]
+
+
+def test_property_set_twice_in_one_commit_keeps_the_last_value(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: both were written on one line, which the parser refuses.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_atomic(2, 0, [(CRTC0, [(3, 1), (3, 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "\tcrtc:0 ACTIVE=0"
+
+
+def test_object_used_as_two_kinds_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: a CRTC_ID naming a plane was written as `crtc:-1`.
+    recs = [K.rec_prop_name(1, 4, "CRTC_ID"), K.rec_prop_name(2, 5, "CRTC_X"),
+            K.rec_atomic(3, 0, [(CONN, [(4, CRTC0)]), (CRTC0, [(5, 0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses object {CRTC0} as a plane after using it "
+        "as a CRTC"]
+
+
+def test_mode_a_sequence_cannot_name_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: a 1024x0 mode was written as blob:mode:1024x0@60.
+    recs = [K.rec_prop_name(1, 2, "MODE_ID"), K.rec_blob(2, 200, mode_blob(1024, 0, 60)),
+            K.rec_atomic(3, 0, [(CRTC0, [(2, 200)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 uses mode blob 200, a 1024x0 mode at 60 Hz, "
+        "which a sequence cannot name (blob:mode:WxH@R, none of them 0)"]
+
+
+def test_test_only_commit_with_flip_event_is_refused(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: written as is, and the parser refuses the pair (DRM always does).
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"),
+            K.rec_atomic(2, MODE_FLAGS["TEST_ONLY"] | MODE_FLAGS["PAGE_FLIP_EVENT"],
+                         [(CRTC0, [(3, 1)])], ret=-22)]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 has TEST_ONLY with PAGE_FLIP_EVENT, which DRM "
+        "always refuses and a sequence cannot hold"]
+
+
+def test_commit_result_that_is_no_errno_is_refused(kmstrace, tmp_path):
+    # UBSan in fuzz_seq_record: negating INT_MIN to make it an errno.
+    recs = [K.rec_prop_name(1, 3, "ACTIVE"), K.rec_atomic(2, 0, [(CRTC0, [(3, 1)])], ret=-2**31)]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: commit 1 returned -2147483648, which is no errno"]
+
+
+def test_more_overlays_than_a_sequence_can_name_is_refused(kmstrace, tmp_path):
+    # A primary and 65 overlays on crtc:0; the parser reads overlay1 to overlay64.
+    P = PROPS
+    recs = [K.rec_prop_name(1, P["CRTC_ID"], "CRTC_ID"), K.rec_prop_name(2, P["FB_ID"], "FB_ID"),
+            K.rec_addfb2(3, 100, 1024, 768, XRGB8888)]
+    planes = range(1000, 1066)
+    for first in range(0, len(planes), K.REC_MAX_OBJS):
+        recs.append(K.rec_atomic(4, 0, [(plane, [(P["FB_ID"], 100), (P["CRTC_ID"], CRTC0)])
+                                        for plane in planes[first:first + K.REC_MAX_OBJS]]))
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kmstrace: {tmp_path / 'r.kmst'}: object 1065 would be plane:overlay65@crtc:0, beyond what "
+        "a sequence can name (indices up to 255, overlays up to 64)"]

@@ -52,6 +52,16 @@ def test_fixed_point_and_negative_values_are_kept(kmstrace, tmp_path):
     assert line[1:] == ["FB_ID=fb:A", "SRC_X=32768", "SRC_W=64.0", "CRTC_X=-32", "zpos=16"]
 
 
+def test_source_beyond_the_fixed_point_range_is_printed_as_an_integer(kmstrace, tmp_path):
+    # Found by fuzz_seq_record: 0x100000000 was printed as 65536.0, which the parser refuses.
+    text = "kmstrace-seq 1\ncommit\n\tplane:0 SRC_W=0x100000000 SRC_H=0xffff0000\n"
+    result = parse(kmstrace, write(tmp_path, text))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "\tplane:0 SRC_W=4294967296 SRC_H=65535.0"
+    again = parse(kmstrace, write(tmp_path, result.stdout, "again.seq"))
+    assert again.returncode == 0, again.stderr
+
+
 def test_flags_expectations_waits_and_repeat_round_trip(kmstrace, tmp_path):
     text = ("kmstrace-seq 1\nrequire crtc:1 plane:cursor@crtc:0 blob:mode:any@1000\n"
             "repeat 2\ncommit NONBLOCK PAGE_FLIP_EVENT expect=EBUSY|ok\n"

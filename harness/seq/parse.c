@@ -100,7 +100,7 @@ static bool parse_indexed(const char *s, const char *prefix, unsigned int *index
 {
 	size_t len = strlen(prefix);
 
-	return !strncmp(s, prefix, len) && parse_uint(s + len, 255, index);
+	return !strncmp(s, prefix, len) && parse_uint(s + len, KMST_SEQ_MAX_INDEX, index);
 }
 
 static int parse_mode_blob(struct parser *p, const struct token *tok, const char *s,
@@ -146,7 +146,7 @@ static int parse_plane(struct parser *p, const struct token *tok, const char *s,
 
 	ref->kind = KMST_SEQ_PLANE;
 	if (!at) {
-		if (!parse_uint(s, 255, &index))
+		if (!parse_uint(s, KMST_SEQ_MAX_INDEX, &index))
 			return fail(p, base,
 				    "bad plane '%s': expected plane:primary@crtc:N, plane:overlayK@crtc:N, "
 				    "plane:cursor@crtc:N or plane:N", tok->text);
@@ -167,7 +167,7 @@ static int parse_plane(struct parser *p, const struct token *tok, const char *s,
 		ref->plane_type = KMST_SEQ_PLANE_PRIMARY;
 	} else if (!strcmp(head, "cursor")) {
 		ref->plane_type = KMST_SEQ_PLANE_CURSOR;
-	} else if (!strncmp(head, "overlay", 7) && parse_uint(head + 7, 64, &index) && index > 0) {
+	} else if (!strncmp(head, "overlay", 7) && parse_uint(head + 7, KMST_SEQ_MAX_OVERLAY, &index) && index > 0) {
 		ref->plane_type = KMST_SEQ_PLANE_OVERLAY;
 		ref->plane_nth = (int)index;
 	} else {
@@ -191,14 +191,14 @@ static int parse_ref(struct parser *p, const struct token *tok, const char *s,
 		return 0;
 	}
 	if (!strncmp(s, "crtc:", 5)) {
-		if (!parse_uint(s + 5, 255, &index))
+		if (!parse_uint(s + 5, KMST_SEQ_MAX_INDEX, &index))
 			return fail(p, base + 5, "bad CRTC index in '%s'", tok->text);
 		ref->kind = KMST_SEQ_CRTC;
 		ref->index = (int)index;
 		return 0;
 	}
 	if (!strncmp(s, "connector:", 10)) {
-		if (!parse_uint(s + 10, 255, &index))
+		if (!parse_uint(s + 10, KMST_SEQ_MAX_INDEX, &index))
 			return fail(p, base + 10, "bad connector index in '%s'", tok->text);
 		ref->kind = KMST_SEQ_CONNECTOR;
 		ref->index = (int)index;
@@ -294,9 +294,9 @@ static int parse_fb(struct parser *p, const struct token *tokens, unsigned int c
 			    "XRGB16161616 or ARGB16161616", tokens[2].text);
 	if (sscanf(tokens[3].text, "%ux%u%c", &fb.width, &fb.height, &extra) != 2 ||
 	    !isdigit((unsigned char)tokens[3].text[0]) || !fb.width || !fb.height ||
-	    fb.width > 16384 || fb.height > 16384)
-		return fail(p, tokens[3].col, "bad size '%s': expected WIDTHxHEIGHT, 1 to 16384 each",
-			    tokens[3].text);
+	    fb.width > KMST_SEQ_MAX_FB_SIZE || fb.height > KMST_SEQ_MAX_FB_SIZE)
+		return fail(p, tokens[3].col, "bad size '%s': expected WIDTHxHEIGHT, 1 to %d each",
+			    tokens[3].text, KMST_SEQ_MAX_FB_SIZE);
 	for (i = 4; i < count; i++) {
 		const char *s = tokens[i].text;
 		unsigned int value;

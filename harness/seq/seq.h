@@ -16,6 +16,9 @@
 #define KMST_SEQ_NAME_LEN 32	/* DRM_PROP_NAME_LEN, and fb names */
 #define KMST_SEQ_MAX_EXPECT 4	/* alternatives in one expect= */
 #define KMST_SEQ_MAX_DEPTH 8	/* nested repeat blocks */
+#define KMST_SEQ_MAX_FB_SIZE 16384 /* framebuffer width and height, in pixels */
+#define KMST_SEQ_MAX_INDEX 255	/* N in crtc:N, connector:N, plane:N, ...@crtc:N */
+#define KMST_SEQ_MAX_OVERLAY 64	/* K in plane:overlayK@crtc:N */
 
 enum kmst_seq_obj_kind {
 	KMST_SEQ_NONE = 0,	/* the value `none`: object id 0 */

@@ -46,6 +46,7 @@ struct object {
 	uint32_t id;
 	enum obj_class class;
 	uint32_t crtc_id;	/* planes and connectors: last CRTC_ID seen (0 none) */
+	bool has_crtc_id;	/* CRTC_ID was set on it, 0 included */
 	bool big_fb;		/* a plane that showed a framebuffer larger than a cursor */
 	struct kmst_seq_ref ref;
 };
@@ -173,10 +174,12 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 			slot->w = mode.hdisplay;
 			slot->h = mode.vdisplay;
 			slot->refresh = mode.vrefresh;
-			if (!slot->refresh && mode.htotal && mode.vtotal)
-				slot->refresh = (unsigned int)((mode.clock * 1000ull +
-								mode.htotal * mode.vtotal / 2) /
-							       ((unsigned long long)mode.htotal * mode.vtotal));
+			if (!slot->refresh && mode.htotal && mode.vtotal) {
+				/* In 64 bits: two u16 totals multiply past an int. */
+				unsigned long long frame = (unsigned long long)mode.htotal * mode.vtotal;
+
+				slot->refresh = (unsigned int)((mode.clock * 1000ull + frame / 2) / frame);
+			}
 			rec->blob_count++;
 		} else if (ev->type == KMST_EV_REC_ADDFB2 && ev->size >= sizeof(struct kmst_rec_addfb2) &&
 			   ev->ret == 0) {
@@ -187,6 +190,14 @@ static int collect(struct recording *rec, struct kmst_seq *seq)
 			if (!kmst_format_cpp(r->pixel_format)) {
 				kmst_err("%s: record %llu: framebuffer %u has a pixel format (0x%08x) replay cannot create",
 					 rec->trace, reader.records, r->fb_id, r->pixel_format);
+				goto err;
+			}
+			if (!r->width || !r->height || r->width > KMST_SEQ_MAX_FB_SIZE ||
+			    r->height > KMST_SEQ_MAX_FB_SIZE) {
+				kmst_err("%s: record %llu: framebuffer %u is %ux%u; a sequence holds 1 to %d "
+					 "pixels each way",
+					 rec->trace, reader.records, r->fb_id, r->width, r->height,
+					 KMST_SEQ_MAX_FB_SIZE);
 				goto err;
 			}
 			snprintf(fb.name, sizeof(fb.name), "fb%u", seq->fb_count);
@@ -238,6 +249,28 @@ err:
 		for (unsigned int _n = 0; _n < (c)->obj_prop_counts[o] && p < KMST_REC_MAX_PROPS; \
 		     _n++, p++)
 
+/*
+ * An object keeps one kind: DRM's object ids are unique across CRTCs,
+ * planes and connectors, so a recording that uses one id as two kinds is
+ * damaged, and no name given to it could be replayed.
+ */
+static int set_class(const struct recording *rec, unsigned int commit, struct object *obj,
+		     enum obj_class class)
+{
+	static const char *const names[] = {
+		[OBJ_UNKNOWN] = "?", [OBJ_CRTC] = "CRTC", [OBJ_CONNECTOR] = "connector",
+		[OBJ_PLANE] = "plane",
+	};
+
+	if (obj->class != OBJ_UNKNOWN && obj->class != class) {
+		kmst_err("%s: commit %u uses object %u as a %s after using it as a %s", rec->trace,
+			 commit, obj->id, names[class], names[obj->class]);
+		return -1;
+	}
+	obj->class = class;
+	return 0;
+}
+
 static int classify(struct recording *rec)
 {
 	unsigned int i, o, p;
@@ -257,9 +290,11 @@ static int classify(struct recording *rec)
 				return -EINVAL;
 			}
 			if (is_plane_prop(name)) {
-				obj->class = OBJ_PLANE;
+				if (set_class(rec, i + 1, obj, OBJ_PLANE))
+					return -EINVAL;
 			} else if (is_crtc_prop(name)) {
-				obj->class = OBJ_CRTC;
+				if (set_class(rec, i + 1, obj, OBJ_CRTC))
+					return -EINVAL;
 			} else if (!strcmp(name, "CRTC_ID")) {
 				struct object *crtc = c->prop_values[p] ?
 							      object_get(rec, (uint32_t)c->prop_values[p]) :
@@ -267,17 +302,18 @@ static int classify(struct recording *rec)
 
 				if (c->prop_values[p] && !crtc)
 					return -ENOMEM;
-				if (crtc)
-					crtc->class = OBJ_CRTC;
+				if (crtc && set_class(rec, i + 1, crtc, OBJ_CRTC))
+					return -EINVAL;
 				obj = object_get(rec, c->obj_ids[o]);
+				obj->has_crtc_id = true;
 				if (c->prop_values[p])
 					obj->crtc_id = (uint32_t)c->prop_values[p];
 			}
 		}
 	}
-	/* An object that only ever had CRTC_ID set is a connector. */
+	/* An object that only ever had CRTC_ID set is a connector, also one only ever detached (0). */
 	for (i = 0; i < rec->object_count; i++)
-		if (rec->objects[i].class == OBJ_UNKNOWN && rec->objects[i].crtc_id)
+		if (rec->objects[i].class == OBJ_UNKNOWN && rec->objects[i].has_crtc_id)
 			rec->objects[i].class = OBJ_CONNECTOR;
 	return 0;
 }
@@ -370,6 +406,19 @@ static int name_objects(struct recording *rec, const struct kmst_seq *seq)
 			obj->ref.plane_nth = (int)overlays + 1;
 		}
 	}
+	for (i = 0; i < rec->object_count; i++) {
+		const struct object *obj = sorted[i];
+		char name[64];
+
+		if (obj->ref.index <= KMST_SEQ_MAX_INDEX && obj->ref.plane_nth <= KMST_SEQ_MAX_OVERLAY)
+			continue;
+		kmst_seq_ref_format(seq, &obj->ref, name, sizeof(name));
+		kmst_err("%s: object %u would be %s, beyond what a sequence can name (indices up to %d, "
+			 "overlays up to %d)",
+			 rec->trace, obj->id, name, KMST_SEQ_MAX_INDEX, KMST_SEQ_MAX_OVERLAY);
+		free(sorted);
+		return -EINVAL;
+	}
 	free(sorted);
 	return 0;
 }
@@ -404,6 +453,12 @@ static int convert_value(struct recording *rec, unsigned int commit, const char 
 				 rec->trace, commit, (unsigned long long)raw);
 			return -EINVAL;
 		}
+		if (!mode->w || !mode->h || !mode->refresh) {
+			kmst_err("%s: commit %u uses mode blob %llu, a %ux%u mode at %u Hz, which a sequence "
+				 "cannot name (blob:mode:WxH@R, none of them 0)",
+				 rec->trace, commit, (unsigned long long)raw, mode->w, mode->h, mode->refresh);
+			return -EINVAL;
+		}
 		value->ref.kind = KMST_SEQ_MODE_BLOB;
 		value->ref.mode_w = mode->w;
 		value->ref.mode_h = mode->h;
@@ -412,6 +467,51 @@ static int convert_value(struct recording *rec, unsigned int commit, const char 
 		value->number = (int64_t)raw;
 	}
 	return 0;
+}
+
+/*
+ * NAME as a sequence spells it (traces/FORMAT.md): a space becomes `_`.
+ * A name that cannot be written as one PROPERTY=VALUE word (empty, too
+ * long, with `=`, a leading `#` or a byte that is not printable ASCII) is
+ * refused: the kernel never names a property so, the file is damaged.
+ */
+static int spell_prop_name(const struct recording *rec, unsigned int commit, uint32_t prop_id,
+			   const char *name, char seq_name[KMST_SEQ_NAME_LEN])
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < len && len < KMST_SEQ_NAME_LEN; i++) {
+		if (name[i] == ' ')
+			seq_name[i] = '_';
+		else if (name[i] > ' ' && name[i] < 0x7f && name[i] != '=' && (i || name[i] != '#'))
+			seq_name[i] = name[i];
+		else
+			break;
+	}
+	if (!len || i < len) {
+		kmst_err("%s: commit %u sets property id %u, whose recorded name cannot be written in a "
+			 "sequence (1 to %d printable ASCII characters, no '=', no leading '#')",
+			 rec->trace, commit, prop_id, KMST_SEQ_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	seq_name[len] = '\0';
+	return 0;
+}
+
+/*
+ * OBJ's property NAME if this object line sets it already. DRM applies a
+ * property set twice in one ioctl in order, so the last value is the one
+ * that counts; a sequence may name a property once per object line.
+ */
+static struct kmst_seq_prop *find_prop(struct kmst_seq *seq, const struct kmst_seq_object *obj,
+				       const char *name)
+{
+	unsigned int i;
+
+	for (i = obj->first_prop; i < obj->first_prop + obj->prop_count; i++)
+		if (!strcmp(seq->props[i].name, name))
+			return &seq->props[i];
+	return NULL;
 }
 
 static int build_steps(struct recording *rec, struct kmst_seq *seq)
@@ -435,6 +535,18 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 			step->flags |= KMST_SEQ_F_ALLOW_MODESET;
 		if (c->flags & DRM_MODE_PAGE_FLIP_EVENT)
 			step->flags |= KMST_SEQ_F_PAGE_FLIP_EVENT;
+		if ((step->flags & KMST_SEQ_F_TEST_ONLY) && (step->flags & KMST_SEQ_F_PAGE_FLIP_EVENT)) {
+			kmst_err("%s: commit %u has TEST_ONLY with PAGE_FLIP_EVENT, which DRM always refuses "
+				 "and a sequence cannot hold",
+				 rec->trace, i + 1);
+			return -EINVAL;
+		}
+		/* An ioctl fails with -errno, errno at most the kernel's MAX_ERRNO (4095). */
+		if (c->head.ret < -4095) {
+			kmst_err("%s: commit %u returned %d, which is no errno", rec->trace, i + 1,
+				 c->head.ret);
+			return -EINVAL;
+		}
 		step->expect_count = 1;
 		step->expect[0] = c->head.ret < 0 ? -c->head.ret : 0;
 		if (!kmst_errno_name(step->expect[0])) {
@@ -444,17 +556,32 @@ static int build_steps(struct recording *rec, struct kmst_seq *seq)
 		}
 		for_each_commit_prop(rec, c, o, p) {
 			const char *name = prop_name(rec, c->prop_ids[p]);
+			char seq_name[KMST_SEQ_NAME_LEN];
 			struct kmst_seq_value value;
+			struct kmst_seq_prop *set;
 
+			if (spell_prop_name(rec, i + 1, c->prop_ids[p], name, seq_name))
+				return -EINVAL;
 			if (o != last_obj) {
-				obj = kmst_seq_add_object(seq, step, &object_get(rec, c->obj_ids[o])->ref);
+				const struct object *rec_obj = object_get(rec, c->obj_ids[o]);
+
+				if (rec_obj->class == OBJ_UNKNOWN) {
+					kmst_err("%s: commit %u sets properties of object %u, and no property it "
+						 "was ever given says whether it is a CRTC, a plane or a connector",
+						 rec->trace, i + 1, c->obj_ids[o]);
+					return -EINVAL;
+				}
+				obj = kmst_seq_add_object(seq, step, &rec_obj->ref);
 				if (!obj)
 					return -ENOMEM;
 				last_obj = o;
 			}
 			if (convert_value(rec, i + 1, name, c->prop_values[p], &value))
 				return -EINVAL;
-			if (kmst_seq_add_prop(seq, obj, name, &value))
+			set = find_prop(seq, obj, seq_name);
+			if (set)
+				set->value = value;
+			else if (kmst_seq_add_prop(seq, obj, seq_name, &value))
 				return -ENOMEM;
 		}
 		if ((step->flags & KMST_SEQ_F_PAGE_FLIP_EVENT) && step->expect[0] == 0 &&

@@ -111,8 +111,11 @@ static void write_commit(const struct kmst_seq *seq, const struct kmst_seq_step 
 			if (prop->value.is_ref)
 				kmst_seq_ref_format(seq, &prop->value.ref, ref, sizeof(ref));
 			else if (!strncmp(prop->name, "SRC_", 4) && prop->value.number >= 0 &&
-				 !(prop->value.number & 0xffff))
-				/* Source rectangles are 16.16 fixed point: keep them readable. */
+				 prop->value.number < ((int64_t)65536 << 16) && !(prop->value.number & 0xffff))
+				/*
+				 * Source rectangles are 16.16 fixed point: keep them readable,
+				 * within the range the parser reads fixed point in.
+				 */
 				snprintf(ref, sizeof(ref), "%" PRId64 ".0", prop->value.number >> 16);
 			else
 				snprintf(ref, sizeof(ref), "%" PRId64, prop->value.number);
