@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "kmstrace_event.h"
 #include "kmstrace_tracer.h"
 
 struct kmst_hist_entry {
@@ -32,6 +33,34 @@ void kmst_hist_set_free(struct kmst_hist_set *set);
 
 /* Count one value of NS nanoseconds (nominal_ns: centre of the linear slots, or 0). */
 void kmst_hist_add(struct kmst_hist *hist, unsigned long long ns, unsigned long long nominal_ns);
+
+/* The last VBLANK of one CRTC, to measure the next interval from. */
+struct kmst_hist_vblank_last {
+	int minor, crtc;
+	unsigned long long ts, seq;
+};
+
+#define KMST_HIST_VBLANK_CRTCS (KMST_DISC_DEVS * KMST_DISC_CRTCS)
+
+/*
+ * Fills a set from a trace's events, one at a time: every command that
+ * reads a trace for more than its histograms (diff) measures the values
+ * exactly as `hist` does. Per-commit times are indexed by commit id (ids
+ * are small and dense).
+ */
+struct kmst_hist_builder {
+	struct kmst_hist_set *set;
+	unsigned long long *ioctl_ts;	/* the commit's atomic ioctl (or its state's birth) */
+	unsigned long long *arm_ts;	/* its event armed */
+	size_t times_cap;
+	struct kmst_hist_vblank_last last[KMST_HIST_VBLANK_CRTCS];
+	size_t nlast;
+};
+
+void kmst_hist_builder_init(struct kmst_hist_builder *b, struct kmst_hist_set *set);
+/* Count EV's value, if it ends one; 0, or -1 when out of memory. */
+int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event *ev);
+void kmst_hist_builder_free(struct kmst_hist_builder *b);
 
 /*
  * Fill SET from the events of the trace at PATH: VBLANK intervals from
