@@ -6,6 +6,7 @@
 #include "common/grow.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
+#include "trace/vblank.h"
 
 #define BAR_WIDTH 40
 
@@ -61,7 +62,7 @@ void kmst_hist_set_free(struct kmst_hist_set *set)
 	size_t i;
 
 	for (i = 0; i < set->count; i++)
-		free(set->entries[i].samples_ns);
+		free(set->entries[i].samples);
 	free(set->entries);
 	memset(set, 0, sizeof(*set));
 }
@@ -84,18 +85,19 @@ static struct kmst_hist *count_value(struct kmst_hist_set *set, unsigned int kin
 				     int crtc, unsigned long long ns, unsigned long long nominal_ns)
 {
 	struct kmst_hist_entry *entry = entry_get(set, kind, minor, crtc);
-	unsigned long long *slot;
+	struct kmst_hist_sample *slot;
 
 	if (!entry)
 		return NULL;
 	kmst_hist_add(&entry->hist, ns, nominal_ns);
 	if (!set->keep_samples)
 		return &entry->hist;
-	slot = kmst_grow((void **)&entry->samples_ns, &entry->sample_cap, entry->sample_count,
+	slot = kmst_grow((void **)&entry->samples, &entry->sample_cap, entry->sample_count,
 			 sizeof(*slot));
 	if (!slot)
 		return NULL;
-	*slot = ns;
+	slot->ns = ns;
+	slot->nominal_ns = nominal_ns;
 	entry->sample_count++;
 	return &entry->hist;
 }
@@ -140,6 +142,7 @@ int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event 
 {
 	struct kmst_hist_set *set = b->set;
 	struct kmst_hist_vblank_last *last = b->last;
+	unsigned long long now;
 	struct kmst_hist *hist;
 	unsigned int vs;
 	size_t i;
@@ -173,6 +176,7 @@ int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event 
 				    ev->ts_ns - b->ioctl_ts[ev->commit_id], 0);
 		break;
 	case KMST_EV_HANDLE_VBLANK:
+		now = kmst_vblank_driver_ts(ev);
 		for (i = 0; i < b->nlast; i++)
 			if (last[i].minor == ev->minor && last[i].crtc == ev->crtc)
 				break;
@@ -181,15 +185,15 @@ int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event 
 				break;
 			last[b->nlast++] = (struct kmst_hist_vblank_last){ ev->minor, ev->crtc, 0, 0 };
 		}
-		if (last[i].ts && ev->ts_ns > last[i].ts) {
+		if (last[i].ts && now > last[i].ts) {
 			hist = count_value(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc,
-					   ev->ts_ns - last[i].ts, ev->arg1);
+					   now - last[i].ts, ev->arg1);
 			if (hist) {
 				if (ev->arg0 > last[i].seq + 1)
 					hist->missed += ev->arg0 - last[i].seq - 1;
 			}
 		}
-		last[i].ts = ev->ts_ns;
+		last[i].ts = now;
 		last[i].seq = ev->arg0;
 		break;
 	}

@@ -14,10 +14,16 @@
 #include "kmstrace_event.h"
 #include "kmstrace_tracer.h"
 
+/* One value, as kept when the set keeps samples. */
+struct kmst_hist_sample {
+	unsigned long long ns;
+	unsigned long long nominal_ns; /* the frame it was measured against (VBLANK intervals), or 0 */
+};
+
 struct kmst_hist_entry {
 	struct kmst_hist_key key;
 	struct kmst_hist hist;
-	unsigned long long *samples_ns; /* every value, when the set keeps them (plots) */
+	struct kmst_hist_sample *samples; /* every value, when the set keeps them (plots, diff) */
 	unsigned int sample_count, sample_cap;
 };
 
@@ -64,7 +70,8 @@ void kmst_hist_builder_free(struct kmst_hist_builder *b);
 
 /*
  * Fill SET from the events of the trace at PATH: VBLANK intervals from
- * HANDLE_VBLANK, event latency from ARM_VBLANK_EVENT to delivery, flip
+ * HANDLE_VBLANK (between the instants the driver meant: the host's
+ * lateness taken out, kmst_vblank_driver_ts()), event latency from ARM_VBLANK_EVENT to delivery, flip
  * latency from ATOMIC_IOCTL entry to delivery. Returns 0, or -1 with one
  * line printed. *meta (if not NULL) gets the trace's metadata (free it).
  */
