@@ -22,6 +22,11 @@ static const char *const kind_titles[KMST_HIST_KIND_MAX] = {
 	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl or page flip -> event delivered)",
 };
 
+const char *kmst_hist_kind_name(unsigned int kind)
+{
+	return kind < KMST_HIST_KIND_MAX && kind_names[kind] ? kind_names[kind] : "?";
+}
+
 static struct kmst_hist_entry *entry_get(struct kmst_hist_set *set, unsigned int kind, int minor,
 					 int crtc)
 {

@@ -33,6 +33,9 @@ struct kmst_hist_set {
 	bool keep_samples; /* set before filling from a trace: keep each value, not only the slots */
 };
 
+/* A kind's id in JSON and reports ("vblank_interval"), "?" if unknown. */
+const char *kmst_hist_kind_name(unsigned int kind);
+
 /* The histogram of (kind, minor, crtc), created empty if new; NULL on ENOMEM. */
 struct kmst_hist *kmst_hist_set_get(struct kmst_hist_set *set, unsigned int kind, int minor, int crtc);
 void kmst_hist_set_free(struct kmst_hist_set *set);
