@@ -172,6 +172,21 @@ def test_a_commit_only_one_trace_has_is_a_regression(kmstrace, tmp_path):
     assert "6 commits only in A, 0 only in B" in last_line(result)
 
 
+def test_a_replayed_commit_replay_did_not_match_is_found_by_its_line(kmstrace, tmp_path):
+    """Replay names a commit it did not see yet as commit 0; its ioctl carried the line."""
+    def trace(path, fault=None):
+        s = Synth()
+        for ordinal, line in enumerate([MODESET, FLIP_B], 1):
+            cid = s.commit(modeset=line == MODESET, line=line, fault=fault if line == FLIP_B else None)
+            s.replay_record(line, commit=0 if line == FLIP_B else cid, ordinal=ordinal)
+        return s.write(path, meta=META)
+    code, report = diff_json(kmstrace, trace(tmp_path / "a.kmst"),
+                             trace(tmp_path / "b.kmst", fault="no-wait-dependencies"))
+    assert code == 1 and report["compared"] == 2
+    assert report["a"]["other_commits"] == 0
+    assert report["stage_differences"][0]["a"]["line"] == FLIP_B
+
+
 def test_recordings_without_lines_are_paired_by_commit_order(kmstrace, tmp_path):
     def recording(path, fault=None):
         s = Synth()

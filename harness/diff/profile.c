@@ -41,8 +41,9 @@ struct thread_calls {
 
 /* What is known of one commit id while the trace is read. */
 struct commit_build {
-	bool seen, joined, replayed, has_ioctl_ret;
+	bool seen, joined, replayed, has_ioctl_ret, has_user_data;
 	int ioctl_ret;
+	uint64_t user_data;	/* its atomic ioctl's: the sequence line, when replayed */
 	uint16_t flags;
 	uint32_t tids[KMST_DIFF_THREADS];
 	unsigned int tid_count;
@@ -191,6 +192,10 @@ static int commit_event(struct profile_build *b, const struct kmst_event *ev)
 		c->joined = (ev->commit_flags & KMST_CF_JOINED) || ev->commit_id <= b->p->meta->commit_base;
 	}
 	c->flags |= ev->commit_flags;
+	if (ev->type == KMST_EV_ATOMIC_IOCTL && ev->phase == KMST_PH_ENTER && !c->has_user_data) {
+		c->has_user_data = true;
+		c->user_data = ev->arg0;
+	}
 	if (ev->type == KMST_EV_ATOMIC_IOCTL && ev->phase == KMST_PH_EXIT) {
 		c->has_ioctl_ret = true;
 		c->ioctl_ret = ev->ret;
@@ -301,6 +306,24 @@ static int cmp_line_index(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/*
+ * The traced commit of a replayed one that replay did not match (its
+ * ioctl's records came after its REPLAY_COMMIT): the first one left whose
+ * ioctl carried the line as user_data, as replay issued it. 0 if none.
+ */
+static uint32_t unmatched_commit(const struct profile_build *b, uint32_t line)
+{
+	size_t id;
+
+	for (id = 1; id < b->commit_cap; id++) {
+		const struct commit_build *c = &b->commits[id];
+
+		if (c->seen && !c->joined && !c->replayed && c->has_user_data && c->user_data == line)
+			return (uint32_t)id;
+	}
+	return 0;
+}
+
 /* A replay's commits: the nth commit from each line, and each one's signature. */
 static int finish_replay(struct profile_build *b)
 {
@@ -323,10 +346,19 @@ static int finish_replay(struct profile_build *b)
 	}
 	free(order);
 	for (i = 0; i < p->commit_count; i++) {
+		id = p->commits[i].commit_id;
+		if (id < b->commit_cap && b->commits[id].seen)
+			b->commits[id].replayed = true;
+		else
+			p->commits[i].commit_id = 0;
+	}
+	for (i = 0; i < p->commit_count; i++) {
 		struct kmst_diff_commit *commit = &p->commits[i];
 
+		if (!commit->commit_id)
+			commit->commit_id = unmatched_commit(b, commit->seq_line);
 		id = commit->commit_id;
-		if (!id || id >= b->commit_cap || !b->commits[id].seen)
+		if (!id)
 			continue;
 		b->commits[id].replayed = true;
 		take_signature(commit, &b->commits[id]);

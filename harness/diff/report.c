@@ -214,7 +214,7 @@ static void text_header(FILE *out, const char *side, const struct kmst_diff_prof
 	fprintf(out, "%s: %s (driver %s, kernel %s)", side, p->path, *p->meta->driver ? p->meta->driver : "?",
 		*p->meta->kernel ? p->meta->kernel : "?");
 	if (p->other_commits)
-		fprintf(out, ", %llu kernel-internal commit%s not compared", p->other_commits,
+		fprintf(out, ", %llu commit%s not replayed (kernel-internal) not compared", p->other_commits,
 			p->other_commits == 1 ? "" : "s");
 	if (p->joined)
 		fprintf(out, ", %llu begun before the trace", p->joined);
@@ -298,6 +298,12 @@ static void text_side(FILE *out, const char *side, const struct kmst_diff_side *
 		s->values[KMST_DIFF_P99] / 1e6, s->values[KMST_DIFF_MAX] / 1e6);
 }
 
+/* What a latency's change at percentile Q was measured against (timing.h). */
+static const char *scale_name(const struct kmst_diff_timing *t, unsigned int q)
+{
+	return t->frame_ns > t->a.measure[q] ? "a frame" : "A's";
+}
+
 static void text_timing(FILE *out, const struct kmst_diff_result *res, const struct kmst_diff_timing *t)
 {
 	bool schedule = kmst_diff_measures_schedule(t->kind);
@@ -330,8 +336,8 @@ static void text_timing(FILE *out, const struct kmst_diff_result *res, const str
 			t->mw.p, t->a.measure[0] / 1e4, t->b.measure[0] / 1e4, t->a.measure[1] / 1e4,
 			t->b.measure[1] / 1e4);
 	else if (t->tested)
-		fprintf(out, " (p=%.2g; p50 %+.1f%%, p90 %+.1f%%%s)", t->mw.p, t->change[0] * 100,
-			t->change[1] * 100, t->frame_ns ? " of A's value or a frame, the larger" : " of A's value");
+		fprintf(out, " (p=%.2g; p50 %+.1f%% of %s, p90 %+.1f%% of %s)", t->mw.p, t->change[0] * 100,
+			scale_name(t, 0), t->change[1] * 100, scale_name(t, 1));
 	fputc('\n', out);
 	text_side(out, "A", &t->a);
 	text_side(out, "B", &t->b);
