@@ -407,7 +407,7 @@ static void print_text(FILE *out, const struct kmst_diff_result *res, const stru
 		res->compared, res->same_stages, res->only_a, res->only_b);
 	text_commits(out, res);
 	text_events(out, res);
-	fprintf(out, "\ntiming (a regression: Mann-Whitney p < %g and p50 and p90 both %g%% slower):\n",
+	fprintf(out, "\ntiming (a regression: Mann-Whitney p < %g, and p50 and p90 both more than %g%% slower):\n",
 		opts->alpha, opts->margin * 100);
 	if (!res->timing_count)
 		fputs("  nothing measured in either trace\n", out);
