@@ -204,6 +204,19 @@ def test_recordings_without_lines_are_paired_by_commit_order(kmstrace, tmp_path)
     assert "first at commit #3:" in differs.stdout
 
 
+def test_places_beyond_the_listed_ones_are_counted(kmstrace, tmp_path):
+    def recording(path, fault=None):
+        s = Synth()
+        s.commit(modeset=True)
+        for _ in range(12):
+            s.commit(fault=fault)
+        return s.write(path)
+    result = diff(kmstrace, recording(tmp_path / "a.kmst"),
+                  recording(tmp_path / "b.kmst", fault="no-wait-dependencies"))
+    assert result.returncode == 1
+    assert "STAGES DIFFER on 12 commits: #2, #3, #4, #5, #6, #7, #8, #9 and 4 more\n" in result.stdout
+
+
 # ---- results --------------------------------------------------------------------
 
 def test_another_errno_is_a_regression_at_its_line(kmstrace, tmp_path):

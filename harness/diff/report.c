@@ -171,7 +171,7 @@ static void text_group(FILE *out, const struct kmst_diff_result *res, const stru
 	uint8_t *ma = malloc(pair->a->stage_count + 1), *mb = malloc(pair->b->stage_count + 1);
 	struct merged_step *steps = malloc((pair->a->stage_count + pair->b->stage_count + 1) * sizeof(*steps));
 	struct stage_summary *s = malloc(sizeof(*s));
-	unsigned int i, count;
+	unsigned int i, count, listed = 0;
 	char place[320];
 	bool first = true;
 
@@ -183,7 +183,10 @@ static void text_group(FILE *out, const struct kmst_diff_result *res, const stru
 			fprintf(out, "%s #%u", i ? "," : "", g->where[i].ordinal);
 		if (g->where[i].count > 1)
 			fprintf(out, " (x%u)", g->where[i].count);
+		listed += g->where[i].count;
 	}
+	if (listed < g->count)
+		fprintf(out, " and %u more", g->count - listed);
 	if (res->by_line)
 		fprintf(out, " of %s", seq_path(res));
 	fputc('\n', out);
