@@ -217,6 +217,22 @@ def test_places_beyond_the_listed_ones_are_counted(kmstrace, tmp_path):
     assert "STAGES DIFFER on 12 commits: #2, #3, #4, #5, #6, #7, #8, #9 and 4 more\n" in result.stdout
 
 
+def test_a_function_one_side_could_not_trace_is_named_beside_its_difference(kmstrace, tmp_path):
+    a = replayed(tmp_path / "a.kmst")
+    s = Synth()
+    for ordinal, line in enumerate([MODESET, FLIP_B], 1):
+        cid = s.commit(modeset=line == MODESET, line=line, fault="no-wait-dependencies")
+        s.replay_record(line, commit=cid, ordinal=ordinal)
+    b = s.write(tmp_path / "b.kmst", meta=META + "missing=drm_atomic_helper_wait_for_dependencies "
+                "not found in BTF or kallsyms\n")
+    result = diff(kmstrace, a, b)
+    assert "   B could not trace drm_atomic_helper_wait_for_dependencies (not found in BTF or " \
+        "kallsyms): its stage differences may be that" in result.stdout
+    code, report = diff_json(kmstrace, a, b)
+    assert report["b"]["missing"] == ["drm_atomic_helper_wait_for_dependencies"]
+    assert report["a"]["missing"] == []
+
+
 # ---- results --------------------------------------------------------------------
 
 def test_another_errno_is_a_regression_at_its_line(kmstrace, tmp_path):

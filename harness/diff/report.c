@@ -214,6 +214,8 @@ out:
 
 static void text_header(FILE *out, const char *side, const struct kmst_diff_profile *p)
 {
+	unsigned int i;
+
 	fprintf(out, "%s: %s (driver %s, kernel %s)", side, p->path, *p->meta->driver ? p->meta->driver : "?",
 		*p->meta->kernel ? p->meta->kernel : "?");
 	if (p->other_commits)
@@ -222,6 +224,10 @@ static void text_header(FILE *out, const char *side, const struct kmst_diff_prof
 	if (p->joined)
 		fprintf(out, ", %llu begun before the trace", p->joined);
 	fputc('\n', out);
+	/* A stage of a function one side could not trace shows as a difference: say so. */
+	for (i = 0; i < p->meta->missing_count; i++)
+		fprintf(out, "   %s could not trace %s (%s): its stage differences may be that\n", side,
+			p->meta->missing[i].name, p->meta->missing[i].detail);
 }
 
 static void text_commits(FILE *out, const struct kmst_diff_result *res)
@@ -422,6 +428,8 @@ static void print_text(FILE *out, const struct kmst_diff_result *res, const stru
 
 static void json_profile(FILE *out, const struct kmst_diff_profile *p)
 {
+	unsigned int i;
+
 	fputs("{\"trace\":", out);
 	kmst_json_string(out, p->path);
 	fputs(",\"driver\":", out);
@@ -430,8 +438,13 @@ static void json_profile(FILE *out, const struct kmst_diff_profile *p)
 	kmst_json_string(out, p->meta->kernel);
 	fputs(",\"seq\":", out);
 	kmst_json_string(out, p->meta->seq);
-	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu}",
+	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu,\"missing\":[",
 		p->commit_count, p->other_commits, p->joined, p->drops);
+	for (i = 0; i < p->meta->missing_count; i++) {
+		fputs(i ? "," : "", out);
+		kmst_json_string(out, p->meta->missing[i].name);
+	}
+	fputs("]}", out);
 }
 
 static void json_commit(FILE *out, const struct kmst_diff_commit *c, const uint8_t *marks)
