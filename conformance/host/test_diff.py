@@ -187,6 +187,25 @@ def test_a_replayed_commit_replay_did_not_match_is_found_by_its_line(kmstrace, t
     assert report["stage_differences"][0]["a"]["line"] == FLIP_B
 
 
+def test_a_replayed_commit_replay_matched_to_the_previous_commit_is_found_by_its_line(
+        kmstrace, tmp_path):
+    """An interrupt delivered the previous flip's event on the replaying thread
+    during the ioctl, and replay took that commit for this line's."""
+    def trace(path, misnamed):
+        s = Synth()
+        previous = 0
+        for ordinal, line in enumerate([MODESET, FLIP_B, FLIP_A, FLIP_B], 1):
+            cid = s.commit(modeset=line == MODESET, line=line)
+            s.replay_record(line, commit=previous if misnamed and line == FLIP_A else cid,
+                            ordinal=ordinal)
+            previous = cid
+        return s.write(path, meta=META)
+    result = diff(kmstrace, trace(tmp_path / "a.kmst", False), trace(tmp_path / "b.kmst", True))
+    assert result.returncode == 0, result.stdout
+    assert "commits: 4 paired by sequence line, 4 compared, 4 with the same stages" in result.stdout
+    assert "not replayed" not in result.stdout
+
+
 def test_recordings_without_lines_are_paired_by_commit_order(kmstrace, tmp_path):
     def recording(path, fault=None):
         s = Synth()

@@ -307,9 +307,9 @@ static int cmp_line_index(const void *x, const void *y)
 }
 
 /*
- * The traced commit of a replayed one that replay did not match (its
- * ioctl's records came after its REPLAY_COMMIT): the first one left whose
- * ioctl carried the line as user_data, as replay issued it. 0 if none.
+ * The traced commit of a replayed one that replay did not match, or
+ * matched to another commit: the first one left whose ioctl carried the
+ * line as user_data, as replay issued it. 0 if none.
  */
 static uint32_t unmatched_commit(const struct profile_build *b, uint32_t line)
 {
@@ -345,9 +345,19 @@ static int finish_replay(struct profile_build *b)
 			same_line ? p->commits[order[i - 1].index].occurrence + 1 : 1;
 	}
 	free(order);
+	/*
+	 * Replay names the commit an ioctl's records named while it ran; an
+	 * interrupt that delivered an earlier commit's event on the replaying
+	 * thread can make that the earlier commit. A commit is the record's
+	 * only if its ioctl carried the record's line and no earlier record
+	 * took it; else it is the first commit left that carried the line.
+	 */
 	for (i = 0; i < p->commit_count; i++) {
+		const struct commit_build *c;
+
 		id = p->commits[i].commit_id;
-		if (id < b->commit_cap && b->commits[id].seen)
+		c = id && id < b->commit_cap ? &b->commits[id] : NULL;
+		if (c && c->seen && !c->replayed && (!c->has_user_data || c->user_data == p->commits[i].seq_line))
 			b->commits[id].replayed = true;
 		else
 			p->commits[i].commit_id = 0;
