@@ -61,10 +61,11 @@ def replayed(path, fault=None, at=None, got=None, drop_delivery=None):
     return s.write(path, meta=META)
 
 
-def latencies(path, event_latency_ns, frame_ns=None):
+def latencies(path, event_latency_ns, frame_ns=None, host_late_ns=None):
     """A recording of flips whose events arrive EVENT_LATENCY_NS (one value
     per flip) after they were armed. With FRAME_NS, VBLANKs run at that
-    frame, so the CRTC's frame is known."""
+    frame, so the CRTC's frame is known; HOST_LATE_NS is how late the host
+    ran each VBLANK timer (unknown without)."""
     s = Synth()
     for i, latency in enumerate(event_latency_ns, 1):
         c = dict(commit=i, flags=K.CF["PAGE_FLIP_EVENT"] | K.CF["FROM_IOCTL"], crtc=0)
@@ -74,7 +75,7 @@ def latencies(path, event_latency_ns, frame_ns=None):
         s.ev("ATOMIC_IOCTL", "EXIT", dt=1000, **c)
         if frame_ns:
             s.ev("HANDLE_VBLANK", tid=1, crtc=0, arg0=i, arg1=frame_ns, dt=1000,
-                 aux=K.HOST_LATENESS_UNKNOWN)
+                 aux=K.HOST_LATENESS_UNKNOWN if host_late_ns is None else host_late_ns)
     return s.write(path, meta="kernel=6.1.0-test\ndriver=tvkms\ntool=test\nminor=0\n")
 
 
@@ -321,6 +322,24 @@ def test_a_significant_shift_within_the_margin_is_not_a_regression(kmstrace, tmp
     # ... and a margin below the shift makes it one
     code, report = diff_json(kmstrace, a, b, "--margin", "3")
     assert code == 1 and timing(report, "event_latency")["verdict"] == "slower"
+
+
+def test_a_latency_shift_within_the_hosts_timer_lateness_is_the_hosts(kmstrace, tmp_path):
+    """+1 ms on 4 ms flips at 1000 Hz, while the host ran the VBLANK timers
+    2 ms late: a TCG host that got busier, not the driver."""
+    a = latencies(tmp_path / "a.kmst", spread(4_000_000), frame_ns=1_000_000, host_late_ns=0)
+    b = latencies(tmp_path / "b.kmst", spread(5_000_000), frame_ns=1_000_000,
+                  host_late_ns=2_000_000)
+    result = diff(kmstrace, a, b)
+    assert result.returncode == 0, result.stdout
+    assert "crtc 0 event_latency: same (the change is within the host's noise)" in result.stdout
+    assert "the host ran VBLANK timers up to 0.000 ms late in A, 2.000 ms in B" in result.stdout
+    code, report = diff_json(kmstrace, a, b)
+    t = timing(report, "event_latency")
+    assert t["host_noise_ns"] == 2_000_000 and t["within_host_noise"] and t["p"] < 1e-6
+    # the same shift with the host on time is the driver's
+    b = latencies(tmp_path / "c.kmst", spread(5_000_000), frame_ns=1_000_000, host_late_ns=0)
+    assert diff(kmstrace, a, b).returncode == 1
 
 
 def test_a_faster_distribution_is_reported_but_not_a_regression(kmstrace, tmp_path):

@@ -23,6 +23,7 @@
 #include "common/grow.h"
 #include "common/log.h"
 #include "diff/profile.h"
+#include "diff/stats.h"
 #include "trace/tracefile.h"
 
 #define THREAD_SLOTS 64 /* threads whose open calls are followed at once */
@@ -60,6 +61,8 @@ struct profile_build {
 	unsigned int thread_next; /* next slot to recycle */
 	unsigned int replay_cap;
 	struct kmst_hist_builder hist;
+	unsigned long long *lateness;	/* each VBLANK timer's measured lateness, ns */
+	unsigned int lateness_count, lateness_cap;
 };
 
 static struct commit_build *commit_get(struct profile_build *b, uint32_t id)
@@ -246,11 +249,27 @@ static int count_delivery(struct kmst_diff_profile *p, const struct kmst_event *
 	return 0;
 }
 
+static int count_lateness(struct profile_build *b, const struct kmst_event *ev)
+{
+	unsigned long long *slot;
+
+	if (ev->aux == KMST_HOST_LATENESS_UNKNOWN)
+		return 0;
+	slot = kmst_grow((void **)&b->lateness, &b->lateness_cap, b->lateness_count, sizeof(*slot));
+	if (!slot)
+		return -1;
+	*slot = ev->aux;
+	b->lateness_count++;
+	return 0;
+}
+
 static int feed(struct profile_build *b, const struct kmst_event *ev)
 {
 	enum kmst_event_class class = kmst_event_class(ev->type);
 
 	if (kmst_hist_builder_feed(&b->hist, ev))
+		return -1;
+	if (ev->type == KMST_EV_HANDLE_VBLANK && count_lateness(b, ev))
 		return -1;
 	if (ev->type == KMST_EV_REPLAY_COMMIT)
 		return replay_event(b, ev);
@@ -445,6 +464,7 @@ static void build_free(struct profile_build *b)
 	for (id = 0; id < b->commit_cap; id++)
 		free(b->commits[id].stages);
 	free(b->commits);
+	free(b->lateness);
 	kmst_hist_builder_free(&b->hist);
 }
 
@@ -475,6 +495,9 @@ int kmst_diff_profile_read(struct kmst_diff_profile *p, const char *path)
 	p->drops = reader.end.drops_total;
 	if (p->replay ? finish_replay(&build) : finish_recording(&build))
 		goto out_memory;
+	kmst_stats_sort(build.lateness, build.lateness_count);
+	p->host_late_p99_ns = kmst_stats_percentile(build.lateness, build.lateness_count, 99);
+	p->host_late_count = build.lateness_count;
 	for (i = 0; i < p->crtc_count; i++)
 		add_minor(p, p->crtcs[i].minor);
 	for (i = 0; i < p->hists.count; i++)

@@ -59,6 +59,13 @@ struct kmst_diff_profile {
 	struct kmst_hist_set hists;	   /* with every sample kept */
 	unsigned long long drops;	   /* events the recording dropped */
 	/*
+	 * How late the host ran the VBLANK timers (HANDLE_VBLANK's measured
+	 * lateness, where known): its p99, and how many were measured. Under
+	 * TCG it is milliseconds, and every step of a flip waits on the host.
+	 */
+	unsigned long long host_late_p99_ns;
+	unsigned int host_late_count;
+	/*
 	 * The cards its events and histograms name, ascending: the two traces'
 	 * cards are paired in this order (tvkms may be card0 in one guest and
 	 * card1 in another).

@@ -338,7 +338,7 @@ static void text_timing(FILE *out, const struct kmst_diff_result *res, const str
 		fputs("REGRESSION (measured in B only)", out);
 		break;
 	default:
-		fputs("same", out);
+		fputs(t->host_noise ? "same (the change is within the host's noise)" : "same", out);
 	}
 	if (t->tested && schedule)
 		fprintf(out, " (p=%.2g; off the frame's schedule: p50 %.1f%% -> %.1f%%, p90 %.1f%% -> %.1f%% of a frame)",
@@ -418,6 +418,10 @@ static void print_text(FILE *out, const struct kmst_diff_result *res, const stru
 	text_events(out, res);
 	fprintf(out, "\ntiming (a regression: Mann-Whitney p < %g, and p50 and p90 both more than %g%% slower):\n",
 		opts->alpha, opts->margin * 100);
+	if (res->a.host_late_p99_ns || res->b.host_late_p99_ns)
+		fprintf(out, "  (host noise: the host ran VBLANK timers up to %.3f ms late in A, %.3f ms in B, p99;\n"
+			     "   a latency change within the larger is the host's)\n",
+			res->a.host_late_p99_ns / 1e6, res->b.host_late_p99_ns / 1e6);
 	if (!res->timing_count)
 		fputs("  nothing measured in either trace\n", out);
 	for (i = 0; i < res->timing_count; i++)
@@ -438,8 +442,9 @@ static void json_profile(FILE *out, const struct kmst_diff_profile *p)
 	kmst_json_string(out, p->meta->kernel);
 	fputs(",\"seq\":", out);
 	kmst_json_string(out, p->meta->seq);
-	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu,\"missing\":[",
-		p->commit_count, p->other_commits, p->joined, p->drops);
+	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu,"
+		     "\"host_late_p99_ns\":%llu,\"missing\":[",
+		p->commit_count, p->other_commits, p->joined, p->drops, p->host_late_p99_ns);
 	for (i = 0; i < p->meta->missing_count; i++) {
 		fputs(i ? "," : "", out);
 		kmst_json_string(out, p->meta->missing[i].name);
@@ -577,8 +582,9 @@ static void print_json(FILE *out, const struct kmst_diff_result *res, const stru
 	for (i = 0; i < res->timing_count; i++) {
 		const struct kmst_diff_timing *t = &res->timings[i];
 
-		fprintf(out, "%s{\"kind\":\"%s\",\"crtc\":%d,\"frame_ns\":%llu,\"measure\":\"%s\",\"a\":", i ? "," : "",
-			kmst_hist_kind_name(t->kind), t->crtc, t->frame_ns,
+		fprintf(out, "%s{\"kind\":\"%s\",\"crtc\":%d,\"frame_ns\":%llu,\"host_noise_ns\":%llu,"
+			     "\"measure\":\"%s\",\"a\":", i ? "," : "",
+			kmst_hist_kind_name(t->kind), t->crtc, t->frame_ns, t->host_noise_ns,
 			kmst_diff_measures_schedule(t->kind) ? "off_schedule_ppm" : "ns");
 		json_side(out, &t->a);
 		fputs(",\"b\":", out);
@@ -586,7 +592,8 @@ static void print_json(FILE *out, const struct kmst_diff_result *res, const stru
 		if (t->tested)
 			fprintf(out, ",\"u\":%.1f,\"z\":%.10g,\"p\":%.10g,\"change_p50\":%.10g,\"change_p90\":%.10g",
 				t->mw.u, t->mw.z, t->mw.p, t->change[0], t->change[1]);
-		fprintf(out, ",\"verdict\":\"%s\",\"regression\":%s}", verdict_ids[t->verdict],
+		fprintf(out, ",\"verdict\":\"%s\",\"within_host_noise\":%s,\"regression\":%s}",
+			verdict_ids[t->verdict], t->host_noise ? "true" : "false",
 			kmst_diff_timing_regressed(t) ? "true" : "false");
 	}
 	fprintf(out, "],\"alpha\":%g,\"margin\":%g,\"regressions\":%u,\"verdict\":\"%s\"}\n", opts->alpha,

@@ -65,7 +65,7 @@ static int side_fill(struct kmst_diff_side *side, const struct kmst_hist_entry *
 static void judge(struct kmst_diff_timing *t, const unsigned long long *ma, unsigned int na,
 		  const unsigned long long *mb, unsigned int nb, const struct kmst_diff_opts *opts)
 {
-	bool slower = true, faster = true;
+	bool slower = true, faster = true, beyond_slower = true, beyond_faster = true;
 	unsigned int q;
 
 	if (!na || !nb) {
@@ -85,20 +85,28 @@ static void judge(struct kmst_diff_timing *t, const unsigned long long *ma, unsi
 	for (q = 0; q < 2; q++) {
 		double scale;
 
-		if (kmst_diff_measures_schedule(t->kind))
+		double delta = (double)t->b.measure[q] - (double)t->a.measure[q], noise = 0;
+
+		if (kmst_diff_measures_schedule(t->kind)) {
 			scale = 1e6; /* one frame, in ppm */
-		else
+		} else {
 			scale = t->a.measure[q] > t->frame_ns ? (double)t->a.measure[q] : (double)t->frame_ns;
+			noise = (double)t->host_noise_ns;
+		}
 		if (scale < 1)
 			scale = 1;
-		t->change[q] = ((double)t->b.measure[q] - (double)t->a.measure[q]) / scale;
-		slower &= t->change[q] > opts->margin;
-		faster &= t->change[q] < -opts->margin;
+		t->change[q] = delta / scale;
+		beyond_slower &= t->change[q] > opts->margin;
+		beyond_faster &= t->change[q] < -opts->margin;
+		slower &= t->change[q] > opts->margin && delta > noise;
+		faster &= t->change[q] < -opts->margin && -delta > noise;
 	}
 	if (t->mw.p >= opts->alpha)
 		t->verdict = KMST_DIFF_SAME;
 	else
 		t->verdict = slower ? KMST_DIFF_SLOWER : faster ? KMST_DIFF_FASTER : KMST_DIFF_SAME;
+	t->host_noise = t->mw.p < opts->alpha && t->verdict == KMST_DIFF_SAME &&
+			(beyond_slower || beyond_faster);
 }
 
 /* P's histogram of KIND on its CARD-th card's CRTC, or NULL. */
@@ -134,6 +142,8 @@ static int compare_one(struct kmst_diff_timing *t, const struct kmst_diff_profil
 	t->crtc = crtc;
 	t->frame_ns = frame_a && frame_a->hist.nominal_ns ? frame_a->hist.nominal_ns :
 		      frame_b ? frame_b->hist.nominal_ns : 0;
+	t->host_noise_ns = a->host_late_p99_ns > b->host_late_p99_ns ? a->host_late_p99_ns :
+								     b->host_late_p99_ns;
 	if (side_fill(&t->a, ea, &ma, &na) || side_fill(&t->b, eb, &mb, &nb))
 		goto out;
 	judge(t, ma, na, mb, nb, opts);

@@ -13,6 +13,13 @@
  *   each interval is from a whole number of frames (its own frame), since
  *   jitter spreads intervals both ways and leaves their median in place,
  *   and frames a late timer merged are whole frames.
+ *
+ * A latency must also have moved by more than the host's noise: the p99 of
+ * how late the host ran the VBLANK timers, the larger of the two traces'.
+ * Each step of a flip waits on the host, and under TCG a busier host moves
+ * a 1000 Hz burst's flip latency by a millisecond (34 % between two
+ * replays on one 6.1 guest) while its timers ran up to several ms late.
+ * VBLANK intervals are measured with that lateness already taken out.
  */
 #ifndef KMSTRACE_DIFF_TIMING_H
 #define KMSTRACE_DIFF_TIMING_H
@@ -53,10 +60,12 @@ struct kmst_diff_timing {
 	unsigned int kind;		/* enum kmst_hist_kind */
 	int crtc;
 	unsigned long long frame_ns;	/* the CRTC's nominal frame (A's, else B's), 0 unknown */
+	unsigned long long host_noise_ns; /* a latency change within it is the host's (0: none measured) */
 	struct kmst_diff_side a, b;
 	bool tested;			/* mw holds the test */
 	struct kmst_mann_whitney mw;
 	double change[2];		/* p50 and p90 of the measure, B - A over their scale */
+	bool host_noise;		/* significant, beyond the margin, but within the host's noise */
 	enum kmst_diff_verdict verdict;
 };
 
