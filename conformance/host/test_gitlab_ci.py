@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
+from checker_synth import Synth
 from conftest import OUTPUT, ROOT, kernels
 
 # Newer releases need Node 22 (Set.prototype.union); Debian 12 has 18.
@@ -66,15 +67,30 @@ def test_igt_jobs_exist_only_when_an_igt_build_is_given(gitlab_ci_local):
     assert {"igt: [6.1]", "igt: [6.12]"} <= with_igt
 
 
-def test_diff_job_is_an_allowed_failure_while_kmstrace_has_no_diff(gitlab_ci_local):
-    usage = subprocess.run([str(OUTPUT / "harness" / "kmstrace")], capture_output=True,
-                           text=True)
-    if any(line.split()[:1] == ["diff"] for line in (usage.stdout + usage.stderr).splitlines()):
-        pytest.skip("kmstrace has a diff command now: this job runs it for real")
-    result = gitlab_ci_local("diff-kernels")
-    assert "no diff command yet" in result.stdout, result.stdout[-2000:]
+def test_diff_job_reports_kernel_differences_as_an_allowed_failure(gitlab_ci_local):
+    """Two sequences, one the same on both kernels and one not: a warning
+    with a line each; a trace diff cannot read fails the job."""
+    old, new = OUTPUT / "gitlab-diff" / "old", OUTPUT / "gitlab-diff" / "new"
+    shutil.rmtree(OUTPUT / "gitlab-diff", ignore_errors=True)
+    for folder, fault in ((old, None), (new, "no-wait-dependencies")):
+        folder.mkdir(parents=True)
+        for name, bent in (("same.seq", None), ("bent.seq", fault)):
+            s = Synth()
+            s.commit(modeset=True)
+            s.commit(fault=bent)
+            s.write(folder / f"{name}.kmst")
+    where = ["--variable", f"DIFF_OLD={old.relative_to(ROOT)}",
+             "--variable", f"DIFF_NEW={new.relative_to(ROOT)}"]
+    result = gitlab_ci_local(*where, "diff-kernels")
+    assert "same.seq: SAME: " in result.stdout, result.stdout[-2000:]
+    assert "bent.seq: REGRESSION: stages differ on 1 commit" in result.stdout, result.stdout[-2000:]
     assert "WARN" in result.stdout and "FAIL" not in result.stdout, result.stdout[-2000:]
     assert result.returncode == 0, result.stdout[-2000:]
+    (new / "bent.seq.kmst").write_bytes(b"KMSTRACE but cut")
+    result = gitlab_ci_local(*where, "diff-kernels")
+    assert "bent.seq could not be compared (exit 2)" in result.stdout, result.stdout[-2000:]
+    assert "FAIL" in result.stdout and "WARN" not in result.stdout, result.stdout[-2000:]
+    shutil.rmtree(OUTPUT / "gitlab-diff", ignore_errors=True)
 
 
 def test_one_cell_replays_its_corpus_and_leaves_a_junit_report(gitlab_ci_local):

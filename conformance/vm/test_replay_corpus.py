@@ -5,8 +5,13 @@ rules each sequence exercises judged and passed; and bad input gets a
 clear error and exit 2.
 
 VBLANK timing is judged too: the tracers measure how late the host ran
-each VBLANK timer, and what TCG adds is host noise, not a violation."""
+each VBLANK timer, and what TCG adds is host noise, not a violation.
+
+The traces stay in .output/traces/<kernel alias>/: ci/check diffs the
+kernels' traces once every kernel ran."""
 import json
+import os
+import shutil
 import subprocess
 
 import pytest
@@ -34,11 +39,19 @@ def replay(kmstrace, *args, timeout=600):
                           text=True, timeout=timeout, cwd=ROOT)
 
 
+def corpus_trace_dir():
+    """Where this kernel's corpus traces stay after the boot, for ci/check's
+    diff of the kernels: .output/traces/<kernel alias>/<sequence>.seq.kmst."""
+    alias = os.environ.get("KMST_KERNEL_ALIAS") or os.uname().release
+    return ROOT / ".output" / "traces" / alias
+
+
 @pytest.fixture(scope="module")
-def corpus_reports(kmstrace, tvkms, tmp_path_factory):
+def corpus_reports(kmstrace, tvkms):
     """Replay the whole corpus in one tracer session: {sequence name: JSON report}."""
-    out = tmp_path_factory.mktemp("corpus")
-    result = replay(kmstrace, *CORPUS, "--device", tvkms, "-o", out, "-f", "json")
+    out = corpus_trace_dir()
+    shutil.rmtree(out, ignore_errors=True)
+    result = replay(kmstrace, *CORPUS, "--device", tvkms, "-o", f"{out}/", "-f", "json")
     reports = {}
     for line in result.stdout.splitlines():
         assert line.startswith("{"), f"not a report (a skipped sequence?): {line}"

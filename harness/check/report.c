@@ -11,6 +11,7 @@
 #include "trace/eventfmt.h"
 #include "check/report.h"
 #include "common/json.h"
+#include "common/xml.h"
 #include "check/rules.h"
 #include "seq/seq.h"
 #include "trace/tracefile.h"
@@ -264,29 +265,6 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 		res->busy_not_owed);
 }
 
-static void xml_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, out);
-		}
-	}
-}
-
 /* The text of every stored violation of RULE, for JUnit and TAP bodies. */
 static void rule_violations_text(FILE *out, const struct kmst_report_ctx *ctx,
 				 const struct kmst_check_result *res, unsigned int rule, bool xml,
@@ -307,7 +285,7 @@ static void rule_violations_text(FILE *out, const struct kmst_report_ctx *ctx,
 		text_violation(mem, &res->violations[i], ctx, indent);
 		fclose(mem);
 		if (xml)
-			xml_text(out, buf);
+			kmst_xml_text(out, buf);
 		else
 			fputs(buf, out);
 		free(buf);
@@ -334,11 +312,11 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 	fprintf(out, "tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", tests, failures,
 		errors, skipped);
 	fputs("  <properties><property name=\"trace\" value=\"", out);
-	xml_text(out, ctx->trace);
+	kmst_xml_text(out, ctx->trace);
 	fputs("\"/><property name=\"driver\" value=\"", out);
-	xml_text(out, ctx->driver);
+	kmst_xml_text(out, ctx->driver);
 	fputs("\"/><property name=\"kernel\" value=\"", out);
-	xml_text(out, ctx->kernel);
+	kmst_xml_text(out, ctx->kernel);
 	fputs("\"/></properties>\n", out);
 	for (i = 1; i < KMST_RULE_COUNT; i++) {
 		const struct kmst_rule_result *r = &res->rules[i];
@@ -348,16 +326,16 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 		fprintf(out, "  <testcase classname=\"kmstrace.check\" name=\"%s\">", kmst_rule_name(i));
 		if (r->status == KMST_RULE_NA) {
 			fputs("<skipped message=\"not applicable: ", out);
-			xml_text(out, r->reason);
+			kmst_xml_text(out, r->reason);
 			fputs("\"/>", out);
 		} else if (r->status == KMST_RULE_NOT_JUDGED) {
 			fputs("<error message=\"not judged: ", out);
-			xml_text(out, r->reason);
+			kmst_xml_text(out, r->reason);
 			fputs("\" type=\"not-judged\"/>", out);
 		} else if (r->status == KMST_RULE_FAIL) {
 			fprintf(out, "<failure message=\"%llu violation%s: ", r->violations,
 				r->violations == 1 ? "" : "s");
-			xml_text(out, kmst_rule_meaning(i));
+			kmst_xml_text(out, kmst_rule_meaning(i));
 			fputs("\" type=\"violation\">\n", out);
 			rule_violations_text(out, ctx, res, i, true, "");
 			fputs("</failure>", out);

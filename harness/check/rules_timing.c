@@ -13,6 +13,7 @@
 
 #include "check/rules.h"
 #include "check/state.h"
+#include "trace/vblank.h"
 
 void ck_rules_timing_reset(struct ck_crtc *cr)
 {
@@ -20,14 +21,6 @@ void ck_rules_timing_reset(struct ck_crtc *cr)
 	cr->chain_len = 0;
 	cr->have_send = false;
 	cr->pending_count = 0;
-}
-
-/* The handler's time with the host's lateness taken out. */
-static uint64_t driver_time(const struct kmst_event *ev)
-{
-	if (ev->aux == KMST_HOST_LATENESS_UNKNOWN || ev->aux > ev->ts_ns)
-		return ev->ts_ns;
-	return ev->ts_ns - ev->aux;
 }
 
 static uint64_t allowed_deviation(const struct kmst_checker *ck, uint64_t frame)
@@ -51,7 +44,7 @@ static void host_noise(struct kmst_checker *ck, const struct kmst_event *ev, uin
 
 void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const struct kmst_event *ev)
 {
-	uint64_t seq = ev->arg0, frame = ev->arg1, now = driver_time(ev);
+	uint64_t seq = ev->arg0, frame = ev->arg1, now = kmst_vblank_driver_ts(ev);
 	uint64_t interval, deviation, allowed, lateness, raw_interval, raw_deviation;
 	bool restart = false;	/* this VBLANK's time is the host's: judge from the next one */
 

@@ -137,7 +137,9 @@ const struct kmst_command kmst_cmd_hist = {
 	.summary = "VBLANK interval, event latency and flip latency histograms per CRTC",
 	.help = "VBLANK interval (log2, and linear around the nominal frame duration), event\n"
 		"latency (armed -> delivered) and flip latency (atomic ioctl -> event delivered)\n"
-		"per CRTC, from TRACE's events or from the in-kernel histograms of a live run.\n\n"
+		"per CRTC, from TRACE's events or from the in-kernel histograms of a live run.\n"
+		"VBLANK intervals run between the instants the driver meant: how late the host\n"
+		"ran its VBLANK timer (TCG) is taken out where the tracer measured it.\n\n"
 		"  -p, --plot OUT.png  also draw, per CRTC, the VBLANK interval histogram and\n"
 		"                      the flip latency CDF with gnuplot (a TRACE only)\n"
 		"  -l, --live SECONDS  trace for SECONDS (at most 86400), then print\n"

@@ -31,6 +31,7 @@ extern const struct kmst_command kmst_cmd_dump;
 extern const struct kmst_command kmst_cmd_record;
 extern const struct kmst_command kmst_cmd_hist;
 extern const struct kmst_command kmst_cmd_check;
+extern const struct kmst_command kmst_cmd_diff;
 extern const struct kmst_command kmst_cmd_replay;
 extern const struct kmst_command kmst_cmd_seq;
 extern const struct kmst_command kmst_cmd_export;

@@ -6,6 +6,7 @@
 #include "common/grow.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
+#include "trace/vblank.h"
 
 #define BAR_WIDTH 40
 
@@ -20,6 +21,11 @@ static const char *const kind_titles[KMST_HIST_KIND_MAX] = {
 	[KMST_HIST_EVENT_LATENCY] = "event latency (armed -> delivered)",
 	[KMST_HIST_FLIP_LATENCY] = "flip latency (atomic ioctl or page flip -> event delivered)",
 };
+
+const char *kmst_hist_kind_name(unsigned int kind)
+{
+	return kind < KMST_HIST_KIND_MAX && kind_names[kind] ? kind_names[kind] : "?";
+}
 
 static struct kmst_hist_entry *entry_get(struct kmst_hist_set *set, unsigned int kind, int minor,
 					 int crtc)
@@ -61,7 +67,7 @@ void kmst_hist_set_free(struct kmst_hist_set *set)
 	size_t i;
 
 	for (i = 0; i < set->count; i++)
-		free(set->entries[i].samples_ns);
+		free(set->entries[i].samples);
 	free(set->entries);
 	memset(set, 0, sizeof(*set));
 }
@@ -84,121 +90,135 @@ static struct kmst_hist *count_value(struct kmst_hist_set *set, unsigned int kin
 				     int crtc, unsigned long long ns, unsigned long long nominal_ns)
 {
 	struct kmst_hist_entry *entry = entry_get(set, kind, minor, crtc);
-	unsigned long long *slot;
+	struct kmst_hist_sample *slot;
 
 	if (!entry)
 		return NULL;
 	kmst_hist_add(&entry->hist, ns, nominal_ns);
 	if (!set->keep_samples)
 		return &entry->hist;
-	slot = kmst_grow((void **)&entry->samples_ns, &entry->sample_cap, entry->sample_count,
+	slot = kmst_grow((void **)&entry->samples, &entry->sample_cap, entry->sample_count,
 			 sizeof(*slot));
 	if (!slot)
 		return NULL;
-	*slot = ns;
+	slot->ns = ns;
+	slot->nominal_ns = nominal_ns;
 	entry->sample_count++;
 	return &entry->hist;
 }
 
-/* Per-commit timestamps, indexed by commit id (ids are small and dense). */
-struct commit_times {
-	unsigned long long *ioctl_ts;
-	unsigned long long *arm_ts;
-	size_t cap;
-};
-
-static bool times_reserve(struct commit_times *ct, size_t id)
+static bool times_reserve(struct kmst_hist_builder *b, size_t id)
 {
-	unsigned long long *a, *b;
+	unsigned long long *a, *c;
 	size_t cap;
 
-	if (id < ct->cap)
+	if (id < b->times_cap)
 		return true;
 	cap = id * 2 + 64;
-	a = realloc(ct->ioctl_ts, cap * sizeof(*a));
+	a = realloc(b->ioctl_ts, cap * sizeof(*a));
 	if (!a)
 		return false;
-	ct->ioctl_ts = a;
-	b = realloc(ct->arm_ts, cap * sizeof(*b));
-	if (!b)
+	b->ioctl_ts = a;
+	c = realloc(b->arm_ts, cap * sizeof(*c));
+	if (!c)
 		return false;
-	ct->arm_ts = b;
-	memset(a + ct->cap, 0, (cap - ct->cap) * sizeof(*a));
-	memset(b + ct->cap, 0, (cap - ct->cap) * sizeof(*b));
-	ct->cap = cap;
+	b->arm_ts = c;
+	memset(a + b->times_cap, 0, (cap - b->times_cap) * sizeof(*a));
+	memset(c + b->times_cap, 0, (cap - b->times_cap) * sizeof(*c));
+	b->times_cap = cap;
 	return true;
 }
 
-struct vblank_last {
-	int minor, crtc;
-	unsigned long long ts, seq;
-};
+void kmst_hist_builder_init(struct kmst_hist_builder *b, struct kmst_hist_set *set)
+{
+	memset(b, 0, sizeof(*b));
+	b->set = set;
+}
+
+void kmst_hist_builder_free(struct kmst_hist_builder *b)
+{
+	free(b->ioctl_ts);
+	free(b->arm_ts);
+	b->ioctl_ts = b->arm_ts = NULL;
+	b->times_cap = 0;
+}
+
+int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event *ev)
+{
+	struct kmst_hist_set *set = b->set;
+	struct kmst_hist_vblank_last *last = b->last;
+	unsigned long long now;
+	struct kmst_hist *hist;
+	unsigned int vs;
+	size_t i;
+
+	if (ev->commit_id && !times_reserve(b, ev->commit_id))
+		return -1;
+	switch (ev->type) {
+	case KMST_EV_ATOMIC_IOCTL:
+		if (ev->phase == KMST_PH_ENTER && ev->commit_id)
+			b->ioctl_ts[ev->commit_id] = ev->ts_ns;
+		break;
+	case KMST_EV_STATE_ALLOC:
+		/* A legacy page flip has no atomic ioctl: its commit starts with its state. */
+		if (ev->commit_id && !b->ioctl_ts[ev->commit_id])
+			b->ioctl_ts[ev->commit_id] = ev->ts_ns;
+		break;
+	case KMST_EV_ARM_VBLANK_EVENT:
+		if (ev->phase == KMST_PH_ENTER && ev->commit_id)
+			b->arm_ts[ev->commit_id] = ev->ts_ns;
+		break;
+	case KMST_EV_VBLANK_EVENT_DELIVERED:
+		/* Only a client's event is a flip someone waits for (not the helper's own). */
+		vs = ev->aux >> 16;
+		if (!ev->commit_id || ((vs & KMST_VS_VALID) && !(vs & KMST_VS_CLIENT)))
+			break;
+		if (b->arm_ts[ev->commit_id] && ev->ts_ns >= b->arm_ts[ev->commit_id])
+			count_value(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc,
+				    ev->ts_ns - b->arm_ts[ev->commit_id], 0);
+		if (b->ioctl_ts[ev->commit_id] && ev->ts_ns >= b->ioctl_ts[ev->commit_id])
+			count_value(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc,
+				    ev->ts_ns - b->ioctl_ts[ev->commit_id], 0);
+		break;
+	case KMST_EV_HANDLE_VBLANK:
+		now = kmst_vblank_driver_ts(ev);
+		for (i = 0; i < b->nlast; i++)
+			if (last[i].minor == ev->minor && last[i].crtc == ev->crtc)
+				break;
+		if (i == b->nlast) {
+			if (b->nlast == KMST_HIST_VBLANK_CRTCS)
+				break;
+			last[b->nlast++] = (struct kmst_hist_vblank_last){ ev->minor, ev->crtc, 0, 0 };
+		}
+		if (last[i].ts && now > last[i].ts) {
+			hist = count_value(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc,
+					   now - last[i].ts, ev->arg1);
+			if (hist) {
+				if (ev->arg0 > last[i].seq + 1)
+					hist->missed += ev->arg0 - last[i].seq - 1;
+			}
+		}
+		last[i].ts = now;
+		last[i].seq = ev->arg0;
+		break;
+	}
+	return 0;
+}
 
 int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char **meta)
 {
-	struct vblank_last last[KMST_DISC_DEVS * KMST_DISC_CRTCS];
-	struct commit_times ct = { 0 };
+	struct kmst_hist_builder builder;
 	const struct kmst_event *ev;
 	struct kmst_reader reader;
-	size_t nlast = 0, i;
 	int ret, err = -1;
 
 	if (kmst_reader_open(&reader, path))
 		return -1;
+	kmst_hist_builder_init(&builder, set);
 	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
-		struct kmst_hist *hist;
-		unsigned int vs;
-
-		if (ev->commit_id && !times_reserve(&ct, ev->commit_id)) {
+		if (kmst_hist_builder_feed(&builder, ev)) {
 			kmst_err("%s: out of memory", path);
 			goto out;
-		}
-		switch (ev->type) {
-		case KMST_EV_ATOMIC_IOCTL:
-			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
-				ct.ioctl_ts[ev->commit_id] = ev->ts_ns;
-			break;
-		case KMST_EV_STATE_ALLOC:
-			/* A legacy page flip has no atomic ioctl: its commit starts with its state. */
-			if (ev->commit_id && !ct.ioctl_ts[ev->commit_id])
-				ct.ioctl_ts[ev->commit_id] = ev->ts_ns;
-			break;
-		case KMST_EV_ARM_VBLANK_EVENT:
-			if (ev->phase == KMST_PH_ENTER && ev->commit_id)
-				ct.arm_ts[ev->commit_id] = ev->ts_ns;
-			break;
-		case KMST_EV_VBLANK_EVENT_DELIVERED:
-			/* Only a client's event is a flip someone waits for (not the helper's own). */
-			vs = ev->aux >> 16;
-			if (!ev->commit_id || ((vs & KMST_VS_VALID) && !(vs & KMST_VS_CLIENT)))
-				break;
-			if (ct.arm_ts[ev->commit_id] && ev->ts_ns >= ct.arm_ts[ev->commit_id])
-				count_value(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc,
-					    ev->ts_ns - ct.arm_ts[ev->commit_id], 0);
-			if (ct.ioctl_ts[ev->commit_id] && ev->ts_ns >= ct.ioctl_ts[ev->commit_id])
-				count_value(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc,
-					    ev->ts_ns - ct.ioctl_ts[ev->commit_id], 0);
-			break;
-		case KMST_EV_HANDLE_VBLANK:
-			for (i = 0; i < nlast; i++)
-				if (last[i].minor == ev->minor && last[i].crtc == ev->crtc)
-					break;
-			if (i == nlast) {
-				if (nlast == sizeof(last) / sizeof(last[0]))
-					break;
-				last[nlast++] = (struct vblank_last){ ev->minor, ev->crtc, 0, 0 };
-			}
-			if (last[i].ts && ev->ts_ns > last[i].ts) {
-				hist = count_value(set, KMST_HIST_VBLANK_INTERVAL, ev->minor, ev->crtc,
-						   ev->ts_ns - last[i].ts, ev->arg1);
-				if (hist) {
-					if (ev->arg0 > last[i].seq + 1)
-						hist->missed += ev->arg0 - last[i].seq - 1;
-				}
-			}
-			last[i].ts = ev->ts_ns;
-			last[i].seq = ev->arg0;
-			break;
 		}
 	}
 	if (ret == 0) {
@@ -207,8 +227,7 @@ int kmst_hist_set_from_trace(struct kmst_hist_set *set, const char *path, char *
 			*meta = strdup(reader.meta);
 	}
 out:
-	free(ct.ioctl_ts);
-	free(ct.arm_ts);
+	kmst_hist_builder_free(&builder);
 	kmst_reader_close(&reader);
 	return err;
 }

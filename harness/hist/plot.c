@@ -89,7 +89,7 @@ static void print_datablock(FILE *f, const char *name, unsigned int row,
 
 	fprintf(f, "$%s%u << EOD\n", name, row);
 	for (i = 0; e && i < e->sample_count; i++)
-		fprintf(f, "%.6f\n", e->samples_ns[i] / 1e6);
+		fprintf(f, "%.6f\n", e->samples[i].ns / 1e6);
 	fputs("EOD\n", f);
 }
 
@@ -125,10 +125,10 @@ static void print_vblank_panel(FILE *f, unsigned int row, const struct plot_row 
 		return;
 	}
 	for (i = 0; i < e->sample_count; i++) {
-		if (e->samples_ns[i] < lo)
-			lo = e->samples_ns[i];
-		if (e->samples_ns[i] > hi)
-			hi = e->samples_ns[i];
+		if (e->samples[i].ns < lo)
+			lo = e->samples[i].ns;
+		if (e->samples[i].ns > hi)
+			hi = e->samples[i].ns;
 	}
 	if (e->hist.nominal_ns && e->hist.nominal_ns > hi)
 		hi = e->hist.nominal_ns;
