@@ -526,6 +526,30 @@ def test_a_truncated_trace_is_one_line_naming_it_and_exit_2(kmstrace, tmp_path):
         assert "byte" in lines[0] and "record" in lines[0]
 
 
+def huge_commit_id(path, end=True):
+    """A recording whose one commit has an id near 2**32 (any id a damaged trace may name)."""
+    s = Synth()
+    s.ev("ATOMIC_IOCTL", "ENTER", commit=0xFFFFFFFF, flags=K.CF["FROM_IOCTL"])
+    s.ev("ATOMIC_IOCTL", "EXIT", commit=0xFFFFFFFF, flags=K.CF["FROM_IOCTL"])
+    return s.write(path, end=end)
+
+
+def test_a_commit_id_near_2_32_is_compared_like_any_other(kmstrace, tmp_path):
+    trace = huge_commit_id(tmp_path / "a.kmst")
+    result = diff(kmstrace, trace, trace)
+    assert result.returncode == 0, result.stderr
+    assert last_line(result).startswith("SAME: 1 commit with the same stages and results")
+
+
+def test_a_cut_trace_with_a_commit_id_near_2_32_names_its_byte_not_memory(kmstrace, tmp_path):
+    good = huge_commit_id(tmp_path / "a.kmst")
+    cut = huge_commit_id(tmp_path / "cut.kmst", end=False)
+    result = diff(kmstrace, good, cut)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and str(cut) in lines[0] and "byte" in lines[0], result.stderr
+
+
 def test_garbage_and_missing_files_are_one_line_and_exit_2(kmstrace, tmp_path):
     good = replayed(tmp_path / "a.kmst")
     garbage = tmp_path / "garbage.kmst"

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/grow.h"
+#include "common/id_index.h"
 #include "common/log.h"
 #include "diff/profile.h"
 #include "diff/stats.h"
@@ -42,6 +43,7 @@ struct thread_calls {
 
 /* What is known of one commit id while the trace is read. */
 struct commit_build {
+	uint32_t id;
 	bool seen, joined, replayed, has_ioctl_ret, has_user_data;
 	int ioctl_ret;
 	uint64_t user_data;	/* its atomic ioctl's: the sequence line, when replayed */
@@ -55,8 +57,10 @@ struct commit_build {
 
 struct profile_build {
 	struct kmst_diff_profile *p;
-	struct commit_build *commits; /* indexed by commit id (small and dense) */
+	struct kmst_id_index ids;
+	struct commit_build *commits; /* by the commit's index in ids */
 	size_t commit_cap;
+	uint32_t *by_id;	/* indices of commits, in order of id (once the trace is read) */
 	struct thread_calls threads[THREAD_SLOTS];
 	unsigned int thread_next; /* next slot to recycle */
 	unsigned int replay_cap;
@@ -67,11 +71,14 @@ struct profile_build {
 
 static struct commit_build *commit_get(struct profile_build *b, uint32_t id)
 {
+	uint32_t index = kmst_id_index_get(&b->ids, id);
 	struct commit_build *bigger;
 	size_t cap;
 
-	if (id >= b->commit_cap) {
-		cap = (size_t)id * 2 + 64;
+	if (index == KMST_ID_NONE)
+		return NULL;
+	if (index >= b->commit_cap) {
+		cap = (size_t)index * 2 + 64;
 		bigger = realloc(b->commits, cap * sizeof(*bigger));
 		if (!bigger)
 			return NULL;
@@ -79,7 +86,38 @@ static struct commit_build *commit_get(struct profile_build *b, uint32_t id)
 		b->commits = bigger;
 		b->commit_cap = cap;
 	}
-	return &b->commits[id];
+	b->commits[index].id = id;
+	return &b->commits[index];
+}
+
+/* ID's commit, or NULL if the trace has none. */
+static struct commit_build *commit_find(struct profile_build *b, uint32_t id)
+{
+	uint32_t index = kmst_id_index_find(&b->ids, id);
+
+	return index == KMST_ID_NONE ? NULL : &b->commits[index];
+}
+
+static int cmp_commit_id(const void *x, const void *y, void *commits)
+{
+	const struct commit_build *c = commits;
+	uint32_t a = c[*(const uint32_t *)x].id, b = c[*(const uint32_t *)y].id;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The commits in order of id (the order the kernel began them): b->by_id. */
+static int sort_by_id(struct profile_build *b)
+{
+	uint32_t i;
+
+	b->by_id = malloc((b->ids.count ? b->ids.count : 1) * sizeof(*b->by_id));
+	if (!b->by_id)
+		return -1;
+	for (i = 0; i < b->ids.count; i++)
+		b->by_id[i] = i;
+	qsort_r(b->by_id, b->ids.count, sizeof(*b->by_id), cmp_commit_id, b->commits);
+	return 0;
 }
 
 static struct thread_calls *thread_get(struct profile_build *b, uint32_t tid)
@@ -332,13 +370,13 @@ static int cmp_line_index(const void *x, const void *y)
  */
 static uint32_t unmatched_commit(const struct profile_build *b, uint32_t line)
 {
-	size_t id;
+	uint32_t i;
 
-	for (id = 1; id < b->commit_cap; id++) {
-		const struct commit_build *c = &b->commits[id];
+	for (i = 0; i < b->ids.count; i++) {
+		const struct commit_build *c = &b->commits[b->by_id[i]];
 
 		if (c->seen && !c->joined && !c->replayed && c->has_user_data && c->user_data == line)
-			return (uint32_t)id;
+			return c->id;
 	}
 	return 0;
 }
@@ -348,9 +386,11 @@ static int finish_replay(struct profile_build *b)
 {
 	struct kmst_diff_profile *p = b->p;
 	struct line_index *order;
+	struct commit_build *c;
 	unsigned int i;
-	size_t id;
 
+	if (sort_by_id(b))
+		return -1;
 	order = malloc((p->commit_count ? p->commit_count : 1) * sizeof(*order));
 	if (!order)
 		return -1;
@@ -372,12 +412,9 @@ static int finish_replay(struct profile_build *b)
 	 * took it; else it is the first commit left that carried the line.
 	 */
 	for (i = 0; i < p->commit_count; i++) {
-		const struct commit_build *c;
-
-		id = p->commits[i].commit_id;
-		c = id && id < b->commit_cap ? &b->commits[id] : NULL;
+		c = commit_find(b, p->commits[i].commit_id);
 		if (c && c->seen && !c->replayed && (!c->has_user_data || c->user_data == p->commits[i].seq_line))
-			b->commits[id].replayed = true;
+			c->replayed = true;
 		else
 			p->commits[i].commit_id = 0;
 	}
@@ -386,15 +423,14 @@ static int finish_replay(struct profile_build *b)
 
 		if (!commit->commit_id)
 			commit->commit_id = unmatched_commit(b, commit->seq_line);
-		id = commit->commit_id;
-		if (!id)
+		c = commit_find(b, commit->commit_id);
+		if (!c)
 			continue;
-		b->commits[id].replayed = true;
-		take_signature(commit, &b->commits[id]);
+		c->replayed = true;
+		take_signature(commit, c);
 	}
-	for (id = 1; id < b->commit_cap; id++) {
-		const struct commit_build *c = &b->commits[id];
-
+	for (i = 0; i < b->ids.count; i++) {
+		c = &b->commits[i];
 		p->joined += c->seen && c->joined && !c->replayed;
 		p->other_commits += c->seen && !c->joined && !c->replayed;
 	}
@@ -406,23 +442,25 @@ static int finish_recording(struct profile_build *b)
 {
 	struct kmst_diff_profile *p = b->p;
 	unsigned int count = 0, i = 0;
-	size_t id;
+	uint32_t n;
 
-	for (id = 1; id < b->commit_cap; id++) {
-		count += b->commits[id].seen && !b->commits[id].joined;
-		p->joined += b->commits[id].seen && b->commits[id].joined;
+	if (sort_by_id(b))
+		return -1;
+	for (n = 0; n < b->ids.count; n++) {
+		count += b->commits[n].seen && !b->commits[n].joined;
+		p->joined += b->commits[n].seen && b->commits[n].joined;
 	}
 	p->commits = calloc(count ? count : 1, sizeof(*p->commits));
 	if (!p->commits)
 		return -1;
-	for (id = 1; id < b->commit_cap; id++) {
-		struct commit_build *c = &b->commits[id];
+	for (n = 0; n < b->ids.count; n++) {
+		struct commit_build *c = &b->commits[b->by_id[n]];
 		struct kmst_diff_commit *commit;
 
 		if (!c->seen || c->joined)
 			continue;
 		commit = &p->commits[i++];
-		commit->commit_id = (uint32_t)id;
+		commit->commit_id = c->id;
 		commit->ordinal = i;
 		/* A failed ioctl returns -errno. */
 		commit->err = c->has_ioctl_ret && c->ioctl_ret < 0 ? -c->ioctl_ret : 0;
@@ -459,11 +497,13 @@ int kmst_diff_card_index(const struct kmst_diff_profile *p, int minor)
 
 static void build_free(struct profile_build *b)
 {
-	size_t id;
+	size_t i;
 
-	for (id = 0; id < b->commit_cap; id++)
-		free(b->commits[id].stages);
+	for (i = 0; i < b->commit_cap; i++)
+		free(b->commits[i].stages);
 	free(b->commits);
+	free(b->by_id);
+	kmst_id_index_free(&b->ids);
 	free(b->lateness);
 	kmst_hist_builder_free(&b->hist);
 }

@@ -107,14 +107,14 @@ static struct kmst_hist *count_value(struct kmst_hist_set *set, unsigned int kin
 	return &entry->hist;
 }
 
-static bool times_reserve(struct kmst_hist_builder *b, size_t id)
+static bool times_reserve(struct kmst_hist_builder *b, size_t index)
 {
 	unsigned long long *a, *c;
 	size_t cap;
 
-	if (id < b->times_cap)
+	if (index < b->times_cap)
 		return true;
-	cap = id * 2 + 64;
+	cap = index * 2 + 64;
 	a = realloc(b->ioctl_ts, cap * sizeof(*a));
 	if (!a)
 		return false;
@@ -141,6 +141,7 @@ void kmst_hist_builder_free(struct kmst_hist_builder *b)
 	free(b->arm_ts);
 	b->ioctl_ts = b->arm_ts = NULL;
 	b->times_cap = 0;
+	kmst_id_index_free(&b->ids);
 }
 
 int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event *ev)
@@ -149,36 +150,40 @@ int kmst_hist_builder_feed(struct kmst_hist_builder *b, const struct kmst_event 
 	struct kmst_hist_vblank_last *last = b->last;
 	unsigned long long now;
 	struct kmst_hist *hist;
+	uint32_t at = 0;	/* the commit's index in the times */
 	unsigned int vs;
 	size_t i;
 
-	if (ev->commit_id && !times_reserve(b, ev->commit_id))
-		return -1;
+	if (ev->commit_id) {
+		at = kmst_id_index_get(&b->ids, ev->commit_id);
+		if (at == KMST_ID_NONE || !times_reserve(b, at))
+			return -1;
+	}
 	switch (ev->type) {
 	case KMST_EV_ATOMIC_IOCTL:
 		if (ev->phase == KMST_PH_ENTER && ev->commit_id)
-			b->ioctl_ts[ev->commit_id] = ev->ts_ns;
+			b->ioctl_ts[at] = ev->ts_ns;
 		break;
 	case KMST_EV_STATE_ALLOC:
 		/* A legacy page flip has no atomic ioctl: its commit starts with its state. */
-		if (ev->commit_id && !b->ioctl_ts[ev->commit_id])
-			b->ioctl_ts[ev->commit_id] = ev->ts_ns;
+		if (ev->commit_id && !b->ioctl_ts[at])
+			b->ioctl_ts[at] = ev->ts_ns;
 		break;
 	case KMST_EV_ARM_VBLANK_EVENT:
 		if (ev->phase == KMST_PH_ENTER && ev->commit_id)
-			b->arm_ts[ev->commit_id] = ev->ts_ns;
+			b->arm_ts[at] = ev->ts_ns;
 		break;
 	case KMST_EV_VBLANK_EVENT_DELIVERED:
 		/* Only a client's event is a flip someone waits for (not the helper's own). */
 		vs = ev->aux >> 16;
 		if (!ev->commit_id || ((vs & KMST_VS_VALID) && !(vs & KMST_VS_CLIENT)))
 			break;
-		if (b->arm_ts[ev->commit_id] && ev->ts_ns >= b->arm_ts[ev->commit_id])
+		if (b->arm_ts[at] && ev->ts_ns >= b->arm_ts[at])
 			count_value(set, KMST_HIST_EVENT_LATENCY, ev->minor, ev->crtc,
-				    ev->ts_ns - b->arm_ts[ev->commit_id], 0);
-		if (b->ioctl_ts[ev->commit_id] && ev->ts_ns >= b->ioctl_ts[ev->commit_id])
+				    ev->ts_ns - b->arm_ts[at], 0);
+		if (b->ioctl_ts[at] && ev->ts_ns >= b->ioctl_ts[at])
 			count_value(set, KMST_HIST_FLIP_LATENCY, ev->minor, ev->crtc,
-				    ev->ts_ns - b->ioctl_ts[ev->commit_id], 0);
+				    ev->ts_ns - b->ioctl_ts[at], 0);
 		break;
 	case KMST_EV_HANDLE_VBLANK:
 		now = kmst_vblank_driver_ts(ev);

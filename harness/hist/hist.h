@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/id_index.h"
 #include "kmstrace_event.h"
 #include "kmstrace_tracer.h"
 
@@ -54,14 +55,15 @@ struct kmst_hist_vblank_last {
 /*
  * Fills a set from a trace's events, one at a time: every command that
  * reads a trace for more than its histograms (diff) measures the values
- * exactly as `hist` does. Per-commit times are indexed by commit id (ids
- * are small and dense).
+ * exactly as `hist` does. Per-commit times are indexed by the commit's
+ * place among the trace's commits (ids), not by its id.
  */
 struct kmst_hist_builder {
 	struct kmst_hist_set *set;
 	unsigned long long *ioctl_ts;	/* the commit's atomic ioctl (or its state's birth) */
 	unsigned long long *arm_ts;	/* its event armed */
 	size_t times_cap;
+	struct kmst_id_index ids;
 	struct kmst_hist_vblank_last last[KMST_HIST_VBLANK_CRTCS];
 	size_t nlast;
 };
