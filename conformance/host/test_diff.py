@@ -550,6 +550,19 @@ def test_a_cut_trace_with_a_commit_id_near_2_32_names_its_byte_not_memory(kmstra
     assert len(lines) == 1 and str(cut) in lines[0] and "byte" in lines[0], result.stderr
 
 
+def test_an_ioctl_result_that_is_no_errno_is_a_corrupt_record_named_by_its_byte(kmstrace, tmp_path):
+    s = Synth()
+    c = dict(commit=1, flags=K.CF["FROM_IOCTL"])
+    s.ev("ATOMIC_IOCTL", "ENTER", **c)
+    s.ev("ATOMIC_IOCTL", "EXIT", ret=-2**31, **c)
+    bad = s.write(tmp_path / "bad.kmst")
+    result = diff(kmstrace, replayed(tmp_path / "a.kmst"), bad)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"kmstrace: {bad}: corrupt record at byte "), lines
+    assert "(record 2: an atomic ioctl returned -2147483648, which is no errno)" in lines[0]
+
+
 def test_garbage_and_missing_files_are_one_line_and_exit_2(kmstrace, tmp_path):
     good = replayed(tmp_path / "a.kmst")
     garbage = tmp_path / "garbage.kmst"

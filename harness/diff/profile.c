@@ -27,6 +27,7 @@
 #include "diff/stats.h"
 #include "trace/tracefile.h"
 
+#define MAX_ERRNO 4095	/* the kernel's: a failed ioctl returns -1 to -MAX_ERRNO */
 #define THREAD_SLOTS 64 /* threads whose open calls are followed at once */
 #define THREAD_DEPTH 32 /* open calls followed per thread */
 
@@ -508,6 +509,20 @@ static void build_free(struct profile_build *b)
 	kmst_hist_builder_free(&b->hist);
 }
 
+/*
+ * Whether EV holds what no kernel records. An atomic ioctl's result is
+ * negated into its errno, and below -MAX_ERRNO it is no errno (INT_MIN
+ * would not even negate); like any damage, it is named by its place.
+ */
+static bool damaged(const struct kmst_reader *reader, const struct kmst_event *ev)
+{
+	if (ev->type != KMST_EV_ATOMIC_IOCTL || ev->phase != KMST_PH_EXIT || ev->ret >= -MAX_ERRNO)
+		return false;
+	kmst_err("%s: corrupt record at byte %llu (record %llu: an atomic ioctl returned %d, which is no errno)",
+		 reader->path, reader->offset - ev->size, reader->records, ev->ret);
+	return true;
+}
+
 int kmst_diff_profile_read(struct kmst_diff_profile *p, const char *path)
 {
 	struct profile_build build = { .p = p };
@@ -526,9 +541,12 @@ int kmst_diff_profile_read(struct kmst_diff_profile *p, const char *path)
 	if (!p->meta)
 		goto out_memory;
 	kmst_meta_parse(reader.meta, p->meta);
-	while ((ret = kmst_reader_next(&reader, &ev)) == 1)
+	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
+		if (damaged(&reader, ev))
+			goto out_reader;
 		if (feed(&build, ev))
 			goto out_memory;
+	}
 	/* The reader said what is wrong, naming the byte and the record. */
 	if (ret < 0)
 		goto out_reader;
