@@ -9,16 +9,41 @@ trace_check and seq_record, small real traces in the binary format, made
 by the host tests' own generators (checker_synth.Synth for the checker's
 traces, the recording of test_seq_from_recording for `kmstrace seq`).
 Each trace target gets the other's traces too: both read the same files.
+diff gets pairs of test_diff's traces (a replay against one with a stage,
+an errno or a flip event changed; latencies that moved) and each checker
+trace against itself, in fuzz_diff's input format (diff_input).
 """
 import pathlib
 import shutil
+import struct
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "conformance" / "host"))
 sys.path.insert(0, str(ROOT / "conformance"))
 from checker_synth import K, Synth  # noqa: E402
+from test_diff import FLIP_A, FLIP_B, latencies, replayed, spread  # noqa: E402
 from test_seq_from_recording import recording  # noqa: E402
+
+# fuzz_diff's input (harness/fuzz/fuzz_diff.c): the report format (% 3),
+# --margin in percent, A's length (little-endian), then A, then B.
+DIFF_HEADER = struct.Struct("<BBI")
+
+
+def diff_input(a, b=b"", format_index=0, margin_pct=10):
+    """fuzz_diff's input diffing trace bytes A with B (with A itself when B is empty)."""
+    return DIFF_HEADER.pack(format_index, margin_pct, len(a)) + a + b
+
+
+def diff_split(data):
+    """The traces A and B a fuzz_diff input holds, as fuzz_diff splits it (None if too short)."""
+    if len(data) < DIFF_HEADER.size:
+        return None
+    _, _, a_len = DIFF_HEADER.unpack_from(data)
+    rest = data[DIFF_HEADER.size:]
+    a, b = rest[:a_len], rest[a_len:]
+    return a, b or a
 
 
 def pad_to_format(path, index):
@@ -73,8 +98,31 @@ def checker_traces(out):
     s.write(out / "replay.kmst")
 
 
+def diff_pairs(out, checker):
+    """Pairs test_diff compares, and each trace of CHECKER (a folder) with itself."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        a = replayed(tmp / "a.kmst").read_bytes()
+        pairs = {
+            "replay-same": (a, replayed(tmp / "b.kmst").read_bytes()),
+            "replay-stage-missing": (a, replayed(tmp / "c.kmst", fault="no-wait-dependencies",
+                                                 at=(FLIP_A, 2)).read_bytes()),
+            "replay-errno": (a, replayed(tmp / "d.kmst", got={(FLIP_B, 3): 22}).read_bytes()),
+            "replay-event-dropped": (replayed(tmp / "e.kmst",
+                                              drop_delivery=(FLIP_A, 1)).read_bytes(), a),
+            "latency-slower": (latencies(tmp / "f.kmst", spread(5_000_000, n=12)).read_bytes(),
+                               latencies(tmp / "g.kmst", spread(6_000_000, n=12),
+                                         frame_ns=1_000_000, host_late_ns=0).read_bytes()),
+        }
+    for index, (name, (a, b)) in enumerate(sorted(pairs.items())):
+        (out / f"{name}.diff").write_bytes(diff_input(a, b, format_index=index % 3))
+    for index, trace in enumerate(sorted(checker.iterdir())):
+        (out / f"self-{trace.stem}.diff").write_bytes(
+            diff_input(trace.read_bytes(), format_index=index % 3))
+
+
 def write(outdir):
-    targets = {name: outdir / name for name in ("seq_parse", "trace_check", "seq_record")}
+    targets = {name: outdir / name for name in ("seq_parse", "trace_check", "seq_record", "diff")}
     for path in targets.values():
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
@@ -85,6 +133,7 @@ def write(outdir):
     for trace in targets["trace_check"].iterdir():
         shutil.copy(trace, targets["seq_record"] / trace.name)
     shutil.copy(targets["seq_record"] / "recording.kmst", targets["trace_check"])
+    diff_pairs(targets["diff"], targets["trace_check"])
 
 
 if __name__ == "__main__":

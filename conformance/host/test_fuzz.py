@@ -4,25 +4,31 @@
 Every regression input (conformance/fuzz/regress/TARGET/, an input a
 fuzzer once crashed on) runs clean through its target, and the command
 that reads such files answers it with a verdict or an error naming
-the file; then each target fuzzes for KMST_FUZZ_SECONDS (default 30, all
+the file (diff's inputs hold two traces, split as fuzz_diff splits them); then each target fuzzes for KMST_FUZZ_SECONDS (default 30, all
 targets at once) and must find no crash, leak or undefined behaviour.
 """
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
 from conftest import OUTPUT, ROOT
 
+sys.path.insert(0, str(ROOT / "conformance" / "fuzz"))
+from seeds import diff_split  # noqa: E402
+
 REGRESS = ROOT / "conformance" / "fuzz" / "regress"
 TARGETS = sorted(p.stem[len("fuzz_"):] for p in (ROOT / "harness" / "fuzz").glob("fuzz_*.c"))
 SECONDS = int(os.environ.get("KMST_FUZZ_SECONDS", "30"))
-# The kmstrace command that reads a target's inputs, FILE standing for the input.
+# The kmstrace command that reads a target's inputs, FILE standing for the
+# input, A and B for the two traces a diff input holds.
 COMMANDS = {
     "seq_parse": ["seq", "--parse", "FILE"],
     "trace_check": ["check", "FILE"],
     "seq_record": ["seq", "FILE"],
+    "diff": ["diff", "A", "B"],
 }
 REGRESS_INPUTS = sorted(p for p in REGRESS.glob("*/*") if p.is_file())
 
@@ -56,15 +62,23 @@ def test_regression_inputs_run_clean_through_their_target(fuzz_bin, target):
 
 
 @pytest.mark.parametrize("path", REGRESS_INPUTS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_regression_input_gets_a_verdict_or_an_error_naming_the_file(kmstrace, path):
+def test_regression_input_gets_a_verdict_or_an_error_naming_the_file(kmstrace, path, tmp_path):
     target = path.parent.name
     assert target in COMMANDS, f"name the kmstrace command that reads {target}'s inputs"
-    args = [str(path) if arg == "FILE" else arg for arg in COMMANDS[target]]
+    files = {"FILE": path}
+    if "A" in COMMANDS[target]:
+        traces = diff_split(path.read_bytes())
+        assert traces, f"{path}: shorter than fuzz_diff's header"
+        for name, trace in zip("AB", traces):
+            files[name] = tmp_path / f"{name.lower()}.kmst"
+            files[name].write_bytes(trace)
+    args = [str(files.get(arg, arg)) for arg in COMMANDS[target]]
     result = subprocess.run([str(kmstrace), *args], capture_output=True, text=True, timeout=60)
     assert result.returncode in (0, 1, 2, 3), result.stderr
     if result.returncode == 2:
+        named = tuple(f"kmstrace: {files[arg]}" for arg in COMMANDS[target] if arg in files)
         errors = result.stderr.splitlines()
-        assert errors and all(line.startswith(f"kmstrace: {path}") for line in errors), errors
+        assert len(errors) == 1 and errors[0].startswith(named), errors
         assert result.stdout == ""
 
 

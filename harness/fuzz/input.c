@@ -6,7 +6,7 @@
 
 #include "fuzz/input.h"
 
-static int input_fd = -1;
+static int input_fds[KMST_FUZZ_FILES];
 static FILE *fail_output;
 
 /* Before main, so before libFuzzer's -close_fd_mask closes stderr. */
@@ -30,28 +30,35 @@ void kmst_fuzz_fail(const char *fmt, ...)
 	fflush(out);
 	abort();
 }
-static char input_path[64];
+static char input_paths[KMST_FUZZ_FILES][64];
 
-const char *kmst_fuzz_input_path(const uint8_t *data, size_t size)
+const char *kmst_fuzz_input_file(unsigned int file, const uint8_t *data, size_t size)
 {
 	size_t done = 0;
 
-	if (input_fd < 0) {
-		input_fd = memfd_create("kmstrace-fuzz-input", MFD_CLOEXEC);
-		if (input_fd < 0)
+	if (file >= KMST_FUZZ_FILES)
+		kmst_fuzz_fail("no input file %u (there are %d)", file, KMST_FUZZ_FILES);
+	if (!input_paths[file][0]) {
+		input_fds[file] = memfd_create("kmstrace-fuzz-input", MFD_CLOEXEC);
+		if (input_fds[file] < 0)
 			kmst_fuzz_fail("memfd_create: %m");
-		snprintf(input_path, sizeof(input_path), "/proc/self/fd/%d", input_fd);
+		snprintf(input_paths[file], sizeof(input_paths[file]), "/proc/self/fd/%d", input_fds[file]);
 	}
-	if (ftruncate(input_fd, 0))
+	if (ftruncate(input_fds[file], 0))
 		kmst_fuzz_fail("ftruncate: %m");
 	while (done < size) {
-		ssize_t n = pwrite(input_fd, data + done, size - done, (off_t)done);
+		ssize_t n = pwrite(input_fds[file], data + done, size - done, (off_t)done);
 
 		if (n <= 0)
 			kmst_fuzz_fail("pwrite: %m");
 		done += (size_t)n;
 	}
-	return input_path;
+	return input_paths[file];
+}
+
+const char *kmst_fuzz_input_path(const uint8_t *data, size_t size)
+{
+	return kmst_fuzz_input_file(0, data, size);
 }
 
 FILE *kmst_fuzz_null_output(void)
