@@ -281,3 +281,20 @@ def test_missing_output_option_is_a_usage_error(tmp_path, kmstrace):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+@pytest.mark.parametrize("first_id", [0x80000000, 0xFFFFFFF0])
+def test_commit_ids_near_the_top_of_32_bits_export(tmp_path, kmstrace, first_id):
+    """Commit ids are any 32-bit value (a long-running kernel, or a damaged
+    trace): the timeline numbers them itself; an id of 2^31 used to overflow
+    its table size and write past the table."""
+    s = Synth()
+    s.next_commit = first_id
+    s.commit(modeset=True)
+    s.commit()
+    s.idle_vblanks(0, 2)
+    result = export(kmstrace, s.write(tmp_path / "high.kmst"), tmp_path / "high.json")
+    assert result.returncode == 0, result.stderr
+    events = json.loads((tmp_path / "high.json").read_text())["traceEvents"]
+    named = {e["name"] for e in events if e["ph"] == "X"}
+    assert "ATOMIC_IOCTL" in named or any("commit" in n for n in named), sorted(named)[:20]

@@ -135,7 +135,7 @@ static void emit_segment(struct json_out *o, const struct tl_timeline *tl,
 			 const struct tl_placement *p)
 {
 	const struct tl_segment *seg = &tl->segments[p->segment];
-	const struct tl_commit *c = &tl->commits[seg->commit_id];
+	const struct tl_commit *c = tl_commit(tl, seg->commit_id);
 	int pid = pid_of(p->crtc), tid = tid_of(p->crtc, TID_COMMITS + p->lane);
 	char name[48], flags[128];
 	unsigned int i;
@@ -245,7 +245,7 @@ static void emit_flows(struct json_out *o, struct tl_timeline *tl)
 
 	for (i = 0; i < tl->item_count; i++) {
 		const struct tl_item *item = &tl->items[i];
-		const struct tl_commit *c = &tl->commits[item->ev.commit_id];
+		const struct tl_commit *c = tl_commit(tl, item->ev.commit_id);
 		const struct tl_item *ioctl, *target;
 		unsigned int crtc, from_tid;
 

@@ -36,10 +36,18 @@ unsigned int tl_crtc_get(struct tl_timeline *tl, int minor, int crtc)
 
 static struct tl_commit *commit_get(struct tl_timeline *tl, uint32_t id)
 {
-	if (id >= tl->commit_cap) {
-		unsigned int cap = id * 2 + 64, i;
-		struct tl_commit *bigger = realloc(tl->commits, (size_t)cap * sizeof(*bigger));
+	uint32_t index = id ? kmst_id_index_get(&tl->ids, id) : 0;
 
+	if (index == KMST_ID_NONE)
+		return NULL;
+	index += id ? 1 : 0;
+	if (index >= tl->commit_cap) {
+		unsigned int cap = tl->commit_cap ? tl->commit_cap * 2 : 64, i;
+		struct tl_commit *bigger;
+
+		while (cap <= index)
+			cap *= 2;
+		bigger = realloc(tl->commits, (size_t)cap * sizeof(*bigger));
 		if (!bigger)
 			return NULL;
 		for (i = tl->commit_cap; i < cap; i++)
@@ -48,12 +56,22 @@ static struct tl_commit *commit_get(struct tl_timeline *tl, uint32_t id)
 		tl->commits = bigger;
 		tl->commit_cap = cap;
 	}
-	return &tl->commits[id];
+	return &tl->commits[index];
+}
+
+struct tl_commit *tl_commit(const struct tl_timeline *tl, uint32_t commit_id)
+{
+	uint32_t index = commit_id ? kmst_id_index_find(&tl->ids, commit_id) : 0;
+
+	if (index == KMST_ID_NONE)
+		return NULL;
+	index += commit_id ? 1 : 0;
+	return index < tl->commit_cap ? &tl->commits[index] : NULL;
 }
 
 unsigned int tl_commit_crtc(struct tl_timeline *tl, uint32_t commit_id, int minor)
 {
-	const struct tl_commit *c = commit_id < tl->commit_cap ? &tl->commits[commit_id] : NULL;
+	const struct tl_commit *c = tl_commit(tl, commit_id);
 
 	if (!c || !c->seen)
 		return tl_crtc_get(tl, minor, -1);
@@ -405,7 +423,7 @@ static void find_commit_links(struct tl_timeline *tl)
 
 	for (i = 0; i < tl->item_count; i++) {
 		const struct tl_item *item = &tl->items[i];
-		struct tl_commit *c = &tl->commits[item->ev.commit_id];
+		struct tl_commit *c = tl_commit(tl, item->ev.commit_id);
 
 		if (item->track != TL_TRACK_SEGMENT || !item->call)
 			continue;
@@ -430,7 +448,7 @@ static int place_segments(struct tl_timeline *tl)
 	int err = -ENOMEM;
 
 	for (i = 0; i < tl->segment_count; i++) {
-		const struct tl_commit *c = &tl->commits[tl->segments[i].commit_id];
+		const struct tl_commit *c = tl_commit(tl, tl->segments[i].commit_id);
 		uint32_t mask = c->crtc_mask;
 
 		do {
@@ -449,7 +467,7 @@ static int place_segments(struct tl_timeline *tl)
 	for (i = 0; i < tl->placement_count; i++) {
 		struct tl_placement *pl = &tl->placements[i];
 		struct tl_segment *seg = &tl->segments[pl->segment];
-		const struct tl_commit *c = &tl->commits[seg->commit_id];
+		const struct tl_commit *c = tl_commit(tl, seg->commit_id);
 
 		if (i == 0 || tl->placements[i - 1].crtc != pl->crtc)
 			lane_count = 0;
@@ -542,6 +560,7 @@ void tl_free(struct tl_timeline *tl)
 	free(tl->items);
 	free(tl->order);
 	free(tl->commits);
+	kmst_id_index_free(&tl->ids);
 	free(tl->open);
 	memset(tl, 0, sizeof(*tl));
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/id_index.h"
+
 #include "kmstrace_event.h"
 
 /* One (card, CRTC) of the trace: a process in the viewer. crtc -1: the card's commits that touched no CRTC. */
@@ -88,13 +90,16 @@ struct tl_timeline {
 	struct tl_item *items;	/* in file order */
 	unsigned int item_count, item_cap;
 	unsigned int *order;	/* segment items, grouped by segment, by start */
-	struct tl_commit *commits; /* indexed by commit id */
+	struct tl_commit *commits; /* [0] for commit id 0, then by tl->ids' index + 1 */
 	unsigned int commit_cap;
+	struct kmst_id_index ids;  /* dense numbers for commit ids (a trace may name any id) */
 	struct tl_open *open;
 	unsigned int open_count, open_cap;
 	unsigned long long unmatched_exits; /* exits whose enter is not in the trace */
 };
 
+/* The commit of COMMIT_ID (id 0: the no-commit entry); after tl_finish every item's commit has one. */
+struct tl_commit *tl_commit(const struct tl_timeline *tl, uint32_t commit_id);
 /* Add one record, in file order. Returns 0 or -ENOMEM. */
 int tl_add_event(struct tl_timeline *tl, const struct kmst_event *ev);
 /* The index in crtcs of (MINOR, CRTC), added if new; TL_NONE on ENOMEM. */
