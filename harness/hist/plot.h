@@ -21,4 +21,12 @@
  */
 int kmst_hist_plot(const struct kmst_hist_set *set, const char *png_path);
 
+/*
+ * The same, SET_A and SET_B overlaid in two colours, with a legend of
+ * LABEL_A and LABEL_B, for every CRTC both have: paired by card (each
+ * set's minors ranked in ascending order) and CRTC index.
+ */
+int kmst_hist_plot_two(const struct kmst_hist_set *set_a, const char *label_a,
+		       const struct kmst_hist_set *set_b, const char *label_b, const char *png_path);
+
 #endif
