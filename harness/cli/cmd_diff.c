@@ -15,10 +15,12 @@
 #include "common/path.h"
 #include "diff/diff.h"
 #include "diff/report.h"
+#include "hist/plot.h"
 
 enum {
 	OPT_ALPHA = KMST_OPT_COMMAND_BASE,
 	OPT_MARGIN,
+	OPT_PLOT,
 };
 
 static bool parse_alpha(const char *arg, double *alpha)
@@ -49,6 +51,7 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 	static const struct option long_opts[] = {
 		{ "alpha", required_argument, NULL, OPT_ALPHA },
 		{ "margin", required_argument, NULL, OPT_MARGIN },
+		{ "plot", required_argument, NULL, OPT_PLOT },
 		KMST_LONG_FORMAT,
 		KMST_LONG_OUTPUT,
 		KMST_LONG_JSON,
@@ -62,6 +65,7 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 	struct kmst_diff_result res;
 	struct kmst_shared_opts so;
 	unsigned int margin_pct;
+	const char *plot_path = NULL;
 	FILE *out = stdout;
 	int opt, ret;
 	bool dropped;
@@ -77,6 +81,9 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 			if (!kmst_opt_uint("--margin", optarg, KMST_OPT_TOLERANCE_MAX_PCT, &margin_pct))
 				return KMST_EXIT_BAD_INPUT;
 			opts.margin = margin_pct / 100.0;
+			break;
+		case OPT_PLOT:
+			plot_path = optarg;
 			break;
 		default:
 			if (!kmst_opt_shared(&so, "diff", opt, optarg, argv))
@@ -113,6 +120,11 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 	dropped = report_drops(&res.a);
 	dropped |= report_drops(&res.b);
 	ret = dropped ? KMST_EXIT_INCOMPLETE : res.regressions ? KMST_EXIT_VIOLATIONS : KMST_EXIT_OK;
+	/* The report is out first, so that it is there even when the plot cannot be. */
+	fflush(stdout);
+	if (plot_path && kmst_hist_plot_two(&res.a.hists, res.a.path, &res.b.hists, res.b.path,
+					    plot_path))
+		ret = KMST_EXIT_BAD_INPUT;
 out:
 	kmst_diff_result_free(&res);
 	return ret;
@@ -120,7 +132,8 @@ out:
 
 const struct kmst_command kmst_cmd_diff = {
 	.name = "diff",
-	.synopsis = "A.kmst B.kmst [-f FORMAT] [-o FILE] [--alpha P] [--margin PCT]",
+	.synopsis = "A.kmst B.kmst [-f FORMAT] [-o FILE] [--alpha P] [--margin PCT]"
+		    " [--plot OUT.png]",
 	.summary = "compare two traces of one sequence or client: stages, results, timing",
 	.help = "Compare trace B with trace A of the same sequence or client (another kernel,\n"
 		"another driver). Commits are paired by sequence line (replays) or by order;\n"
@@ -139,6 +152,11 @@ const struct kmst_command kmst_cmd_diff = {
 		"                           default 10)\n"
 		"  -f, --format FORMAT      report as text, json or junit (-j: json)\n"
 		"  -o, --output FILE        write the report to FILE instead of standard output\n"
-		"  -j, --json               the report as JSON\n",
+		"  -j, --json               the report as JSON\n"
+		"      --plot OUT.png       also draw A's and B's VBLANK interval histograms\n"
+		"                           and flip latency CDFs overlaid with gnuplot, per\n"
+		"                           CRTC both have (paired by card order and CRTC\n"
+		"                           index); the exit status is the diff's, or 2 if the\n"
+		"                           plot cannot be drawn\n",
 	.run = do_diff,
 };
