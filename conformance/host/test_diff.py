@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from checker_synth import FRAME_NS, K, Synth
+from test_hist_plot import ROW_HEIGHT, WIDTH, flips, needs_gnuplot, png_size
 
 SEQ = "test.seq"
 META = f"kernel=6.1.0-test\ndriver=tvkms\ntool=replay\nminor=0\nseq={SEQ}\n"
@@ -583,3 +584,49 @@ def test_a_trace_that_dropped_events_is_incomplete(kmstrace, tmp_path):
     result = diff(kmstrace, lossy, lossy)
     assert result.returncode == 3
     assert "2 events were dropped" in result.stderr and str(lossy) in result.stderr
+
+
+# ---- --plot -----------------------------------------------------------------------
+
+def diff_env(kmstrace, a, b, *args, env=None):
+    return subprocess.run([str(kmstrace), "diff", str(a), str(b), *map(str, args)],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+@needs_gnuplot
+@pytest.mark.parametrize("drop_delivery", [None, (FLIP_A, 1)], ids=["same", "regression"])
+def test_plot_leaves_the_report_and_exit_status_the_diffs(kmstrace, tmp_path, drop_delivery):
+    a = replayed(tmp_path / "a.kmst")
+    b = replayed(tmp_path / "b.kmst", drop_delivery=drop_delivery)
+    out = tmp_path / "plots" / "ab.png"
+    plain = diff(kmstrace, a, b)
+    with_plot = diff(kmstrace, a, b, "--plot", out)
+    assert plain.returncode == (1 if drop_delivery else 0), plain.stderr
+    assert with_plot.returncode == plain.returncode, with_plot.stderr
+    assert with_plot.stdout == plain.stdout
+    assert png_size(out) == (WIDTH, ROW_HEIGHT), "one CRTC: one row of panels"
+    assert [p.name for p in out.parent.iterdir()] == ["ab.png"], "the gnuplot script is removed"
+
+
+@needs_gnuplot
+def test_plot_has_a_row_per_crtc_both_traces_have(kmstrace, tmp_path):
+    a = flips((0, 1)).write(tmp_path / "a.kmst")
+    b = flips((0, 1)).write(tmp_path / "b.kmst")
+    out = tmp_path / "ab.png"
+    result = diff(kmstrace, a, b, "--plot", out)
+    assert result.returncode == 0, result.stderr
+    assert png_size(out) == (WIDTH, ROW_HEIGHT * 2)
+
+
+def test_plot_without_gnuplot_is_one_line_naming_it_and_exit_2(kmstrace, tmp_path):
+    a = replayed(tmp_path / "a.kmst")
+    b = replayed(tmp_path / "b.kmst")
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    out = tmp_path / "ab.png"
+    result = diff_env(kmstrace, a, b, "--plot", out, env={"PATH": str(empty_bin)})
+    assert result.returncode == 2
+    assert result.stderr == \
+        "kmstrace: --plot needs gnuplot (Debian package gnuplot-nox): not found\n"
+    assert last_line(result).startswith("SAME"), "the report is printed before the plot fails"
+    assert not out.exists()
