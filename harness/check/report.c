@@ -57,16 +57,6 @@ static const char *verdict_name(enum kmst_verdict verdict)
 	}
 }
 
-static const char *errno_text(int err, char *buf, size_t len)
-{
-	const char *name = kmst_errno_name(err);
-
-	if (name)
-		return name;
-	snprintf(buf, len, "errno %d", err);
-	return buf;
-}
-
 /* "commit 12, crtc 0, sequence line 17" */
 static void where(const struct kmst_violation *v, const struct kmst_report_ctx *ctx, char *buf,
 		  size_t len)
@@ -142,8 +132,8 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 			ctx->seq_path ? ctx->seq_path : "sequence", f->seq_line, f->ordinal);
 		if (f->commit_id)
 			fprintf(out, ", commit %u", f->commit_id);
-		fprintf(out, "): expected %s, got %s\n", errno_text(f->expected, a, sizeof(a)),
-			errno_text(f->got, b, sizeof(b)));
+		fprintf(out, "): expected %s, got %s\n", kmst_errno_text(f->expected, a, sizeof(a)),
+			kmst_errno_text(f->got, b, sizeof(b)));
 	}
 	fputs("\nrules:\n", out);
 	for (i = 1; i < KMST_RULE_COUNT; i++) {
@@ -352,7 +342,7 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 				char a[32], b[32];
 
 				fprintf(out, "line %u: expected %s, got %s\n", f->seq_line,
-					errno_text(f->expected, a, sizeof(a)), errno_text(f->got, b, sizeof(b)));
+					kmst_errno_text(f->expected, a, sizeof(a)), kmst_errno_text(f->got, b, sizeof(b)));
 			}
 			fputs("</failure>", out);
 		}
@@ -402,7 +392,7 @@ static void print_tap(FILE *out, const struct kmst_report_ctx *ctx,
 				char a[32], b[32];
 
 				fprintf(out, "    line %u: expected %s, got %s\n", f->seq_line,
-					errno_text(f->expected, a, sizeof(a)), errno_text(f->got, b, sizeof(b)));
+					kmst_errno_text(f->expected, a, sizeof(a)), kmst_errno_text(f->got, b, sizeof(b)));
 			}
 			fputs("  ...\n", out);
 		}

@@ -23,16 +23,6 @@ static const char *const verdict_ids[] = {
 	[KMST_DIFF_ONLY_A] = "only_a",	 [KMST_DIFF_ONLY_B] = "only_b",
 };
 
-static const char *errno_text(int err, char *buf, size_t len)
-{
-	const char *name = kmst_errno_name(err);
-
-	if (name)
-		return name;
-	snprintf(buf, len, "errno %d", err);
-	return buf;
-}
-
 static const char *seq_path(const struct kmst_diff_result *res)
 {
 	if (res->a.meta && res->a.meta->seq[0])
@@ -246,7 +236,7 @@ static void text_commits(FILE *out, const struct kmst_diff_result *res)
 		}
 		where_text(res, e->pair.a, place, sizeof(place));
 		fprintf(out, "\n%s at %s: A got %s, B got %s%s\n", e->allowed ? "errno differs" : "ERRNO DIFFERS",
-			place, errno_text(e->pair.a->err, a, sizeof(a)), errno_text(e->pair.b->err, b, sizeof(b)),
+			place, kmst_errno_text(e->pair.a->err, a, sizeof(a)), kmst_errno_text(e->pair.b->err, b, sizeof(b)),
 			e->allowed ? " (the sequence expects either: not a regression)" : "");
 	}
 	shown = 0;
@@ -262,7 +252,7 @@ static void text_commits(FILE *out, const struct kmst_diff_result *res)
 		}
 		where_text(res, c, place, sizeof(place));
 		fprintf(out, "\nONLY IN %s: %s (commit %u, got %s)\n", pair->a ? "A" : "B", place,
-			c->commit_id, errno_text(c->err, a, sizeof(a)));
+			c->commit_id, kmst_errno_text(c->err, a, sizeof(a)));
 	}
 }
 
@@ -459,7 +449,7 @@ static void json_commit(FILE *out, const struct kmst_diff_commit *c, const uint8
 
 	fprintf(out, "{\"commit\":%u,\"line\":%u,\"occurrence\":%u,\"ordinal\":%u,\"errno\":",
 		c->commit_id, c->seq_line, c->occurrence, c->ordinal);
-	kmst_json_string(out, errno_text(c->err, buf, sizeof(buf)));
+	kmst_json_string(out, kmst_errno_text(c->err, buf, sizeof(buf)));
 	if (!marks) {
 		fputc('}', out);
 		return;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,16 @@ const char *kmst_errno_name(int err)
 		if (errno_names[i].err == err)
 			return errno_names[i].name;
 	return NULL;
+}
+
+const char *kmst_errno_text(int err, char *buf, size_t len)
+{
+	const char *name = kmst_errno_name(err);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "errno %d", err);
+	return buf;
 }
 
 int kmst_errno_from_name(const char *name)

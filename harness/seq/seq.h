@@ -151,6 +151,8 @@ void kmst_seq_ref_format(const struct kmst_seq *seq, const struct kmst_seq_ref *
 
 /* "EBUSY" for EBUSY, "ok" for 0; NULL if the errno has no name here. */
 const char *kmst_errno_name(int err);
+/* kmst_errno_name(), or "errno N" written into BUF for one that has no name. */
+const char *kmst_errno_text(int err, char *buf, size_t len);
 /* The errno for a name ("EBUSY"), 0 for "ok", -1 if unknown. */
 int kmst_errno_from_name(const char *name);
 
