@@ -45,6 +45,20 @@ def fired(kmstrace, trace, rule):
                                          if line.startswith('{"ts_ns"'))))
 
 
+def jitter_within_slack(kmstrace, trace):
+    """Whether tvkms's vblank-jitter delay, min(value, frame / 2), is within
+    the checker's default allowance, max(20 % of the frame, 500 us), on
+    every CRTC of TRACE (the frame from its HANDLE_VBLANK records)."""
+    dump = subprocess.run([str(kmstrace), "-j", "dump", str(trace)], capture_output=True,
+                          text=True, timeout=120)
+    assert dump.returncode == 0, dump.stderr
+    frames = {e["arg1"] for e in map(json.loads, (line for line in dump.stdout.splitlines()
+                                                  if line.startswith('{"ts_ns"')))
+              if e.get("type") == "HANDLE_VBLANK" and e.get("arg1")}
+    delay = int(VALUES["vblank-jitter"])
+    return bool(frames) and all(min(delay, f // 2) <= max(f // 5, 500_000) for f in frames)
+
+
 @pytest.fixture(scope="module", params=KNOBS)
 def knob_run(request, kmstrace, tmp_path_factory):
     knob = request.param
@@ -84,6 +98,11 @@ def test_every_knob_that_fired_fails_its_rule(kmstrace, knob_run):
         consequences = CONSEQUENCES.get(knob, set())
         if fired(kmstrace, report["trace"], knob):
             status = report["rules"][knob]["status"]
+            if knob == "vblank-jitter" and jitter_within_slack(kmstrace, report["trace"]):
+                # The knob's delay is within the rule's stated tolerance: it
+                # cannot fail it (README, known limits); only other rules are checked.
+                assert rules <= consequences, (name, rules)
+                continue
             assert status in ("fail", "not judged"), (name, report["rules"][knob])
             assert rules <= {knob} | consequences, (name, rules)
             assert report["verdict"] != "pass", name
