@@ -24,7 +24,12 @@ kernel_release() {
 		return 2
 		;;
 	esac
-	found=$(ls /boot 2>/dev/null | sed -n "s/^vmlinuz-\($1\.[0-9][^/]*\)$/\1/p" | sort -V | tail -n1)
+	# An "-rt" alias takes only PREEMPT_RT images; a plain alias never does.
+	case "$1" in
+	*-rt) pattern="s/^vmlinuz-\(${1%-rt}\.[0-9][^/]*-rt-amd64\)$/\1/p" ;;
+	*) pattern="/-rt-amd64$/d; s/^vmlinuz-\($1\.[0-9][^/]*\)$/\1/p" ;;
+	esac
+	found=$(ls /boot 2>/dev/null | sed -n "$pattern" | sort -V | tail -n1)
 	if [ -z "$found" ]; then
 		echo "kernel alias '$1' is not installed (run ci/deps)" >&2
 		return 1
