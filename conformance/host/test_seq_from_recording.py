@@ -220,3 +220,19 @@ def test_more_overlays_than_a_sequence_can_name_is_refused(kmstrace, tmp_path):
     assert result.stderr.splitlines() == [
         f"kmstrace: {tmp_path / 'r.kmst'}: object 1065 would be plane:overlay65@crtc:0, beyond what "
         "a sequence can name (indices up to 255, overlays up to 64)"]
+
+
+def test_two_small_planes_on_one_crtc_are_an_overlay_and_the_cursor(kmstrace, tmp_path):
+    # A primary and two planes that only ever show 64x64 buffers: a CRTC has
+    # one cursor, the last plane the driver made; the other small one is an overlay.
+    P = PROPS
+    recs = [K.rec_prop_name(1, P["CRTC_ID"], "CRTC_ID"), K.rec_prop_name(2, P["FB_ID"], "FB_ID"),
+            K.rec_addfb2(3, 100, 1024, 768, XRGB8888), K.rec_addfb2(4, 102, 64, 64, ARGB8888),
+            K.rec_atomic(5, 0, [(PRIMARY0, [(P["FB_ID"], 100), (P["CRTC_ID"], CRTC0)]),
+                                (51, [(P["FB_ID"], 102), (P["CRTC_ID"], CRTC0)]),
+                                (CURSOR0, [(P["FB_ID"], 102), (P["CRTC_ID"], CRTC0)])])]
+    result = seq_of(kmstrace, tmp_path, recs)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert [line.split()[0] for line in out if line.startswith("\tplane")] == [
+        "plane:primary@crtc:0", "plane:overlay1@crtc:0", "plane:cursor@crtc:0"]

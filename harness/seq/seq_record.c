@@ -7,7 +7,8 @@
  * assigns ids in creation order, which is also index order). Within a
  * CRTC, the plane with the lowest id is taken as the primary, a plane only
  * ever showing framebuffers of at most 256x256 with a higher id as the
- * cursor, and the rest as overlays in id order. The rules are written
+ * cursor (the highest such id: a CRTC has one cursor), and the rest as
+ * overlays in id order. The rules are written
  * down in traces/FORMAT.md.
  */
 #include <errno.h>
@@ -335,6 +336,22 @@ static int crtc_index(const struct recording *rec, uint32_t id)
 	return -1;
 }
 
+/*
+ * A CRTC has one cursor: of the planes on it that only ever showed small
+ * framebuffers, the one with the highest id (drivers create the cursor
+ * last). Is there such a plane on sorted[i]'s CRTC after it?
+ */
+static bool later_small_plane(struct object *const *sorted, unsigned int count, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = i + 1; j < count; j++)
+		if (sorted[j]->class == OBJ_PLANE && sorted[j]->crtc_id == sorted[i]->crtc_id &&
+		    !sorted[j]->big_fb)
+			return true;
+	return false;
+}
+
 /* Give every object its symbolic name, following the header comment's rules. */
 static int name_objects(struct recording *rec, const struct kmst_seq *seq)
 {
@@ -399,7 +416,7 @@ static int name_objects(struct recording *rec, const struct kmst_seq *seq)
 			}
 		if (!primary_taken && obj->big_fb)
 			obj->ref.plane_type = KMST_SEQ_PLANE_PRIMARY;
-		else if (!obj->big_fb)
+		else if (!obj->big_fb && !later_small_plane(sorted, rec->object_count, i))
 			obj->ref.plane_type = KMST_SEQ_PLANE_CURSOR;
 		else {
 			obj->ref.plane_type = KMST_SEQ_PLANE_OVERLAY;
