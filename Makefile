@@ -19,6 +19,30 @@ PREFIX ?= /usr/local
 V ?= 0
 export KERNELS PYTHON PREFIX DESTDIR V
 
+# Make splits paths on spaces and Kbuild refuses them: a clone under a path
+# with a space runs every goal again from a symlink without one
+# (ci/spaceless-top). Below, TOP is that path; the parts and ci/ get it as
+# KMST_TOP.
+ifeq ($(KMST_TOP)$(word 2,$(CURDIR)),)
+TOP := $(CURDIR)
+else ifneq ($(KMST_TOP),)
+TOP := $(KMST_TOP)
+else
+KMST_TOP := $(shell ci/spaceless-top)
+ifeq ($(KMST_TOP),)
+$(error cannot build under a path with a space: ci/spaceless-top failed)
+endif
+GOALS := $(or $(MAKECMDGOALS),all)
+.PHONY: $(GOALS)
+$(firstword $(GOALS)):
+	@cd $(KMST_TOP) && $(MAKE) --no-print-directory KMST_TOP=$(KMST_TOP) $(GOALS)
+$(wordlist 2,$(words $(GOALS)),$(GOALS)):
+	@:
+SPACED := 1
+endif
+ifeq ($(SPACED),)
+export KMST_TOP := $(TOP)
+
 .PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants bench fuzz fuzz-targets clean
 
 all: module bpf harness doc vkms
@@ -108,3 +132,4 @@ fuzz: deps
 clean:
 	@$(MAKE) --no-print-directory -C module clean
 	rm -rf .output
+endif

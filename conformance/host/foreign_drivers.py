@@ -4,6 +4,7 @@ serves every test about it: the corpus replayed with the tracers attached
 (test_replay_drivers.py) and a flip client recorded (test_tracers_drivers.py).
 One boot rather than two saves a guest start and a tracer load per driver."""
 import functools
+import shlex
 import subprocess
 
 from conftest import OUTPUT, ROOT, kernel_release, kernels
@@ -42,18 +43,19 @@ def run(alias, driver):
     reports on stdout) and record a 3-flip client. Returns (CompletedProcess,
     replay output directory, flip-client trace)."""
     load, qemu, _ = DRIVERS[driver]
-    load = load.format(vkms=vkms_module(alias))
+    load = load.format(vkms=shlex.quote(str(vkms_module(alias))))
     out = OUTPUT / "replay-drivers" / f"{driver}-{alias}"
     out.mkdir(parents=True, exist_ok=True)
     flips = out / "flip-client.kmst"
     flips.unlink(missing_ok=True)
     qemu_args = [arg for q in qemu for arg in ("--qemu-arg", q)]
     # The replay's status is the verdict (judged by the tests); the record must work.
+    q = lambda path: shlex.quote(str(path))  # noqa: E731 (the tree may be under a path with spaces)
     script = (f"{load} && sleep 1 && "
-              f"{{ {KMSTRACE} replay {' '.join(str(p) for p in CORPUS)} --driver {driver} "
-              f"-o {out}/ -f json; status=$?; "
-              f"{KMSTRACE} -q record -o {flips} -- {FLIP_CLIENT} --flip-client 3 >&2 || exit 99; "
-              f"exit $status; }}")
+              f"{{ {q(KMSTRACE)} replay {' '.join(q(p) for p in CORPUS)} --driver {driver} "
+              f"-o {q(str(out) + '/')} -f json; status=$?; "
+              f"{q(KMSTRACE)} -q record -o {q(flips)} -- {q(FLIP_CLIENT)} --flip-client 3 >&2 "
+              f"|| exit 99; exit $status; }}")
     proc = subprocess.run([str(ROOT / "ci" / "vm"), "-k", alias, "-t", "900", *qemu_args, "--",
                            "sh", "-c", script], capture_output=True, text=True, timeout=1000,
                           cwd=ROOT)

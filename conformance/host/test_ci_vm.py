@@ -2,6 +2,7 @@
 """ci/vm, the VM runner: what it promises to every other test."""
 import os
 import pathlib
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -36,10 +37,10 @@ def test_exit_status_propagates():
 def test_command_runs_as_root_in_the_work_tree_which_is_writable(tmp_path):
     marker = ROOT / ".output" / "vm-write-test"
     marker.unlink(missing_ok=True)
-    script = f"id -u; pwd; echo guest > {marker}"
+    script = f"id -u; pwd; echo guest > {shlex.quote(str(marker))}"
     result = run_vm("-k", FIRST, "--", "sh", "-c", script)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["0", str(ROOT)]
+    assert result.stdout.splitlines() == ["0", str(ROOT)]
     assert marker.read_text().strip() == "guest"
     marker.unlink()
 
@@ -140,3 +141,32 @@ def test_work_tree_through_a_symlink_runs_where_the_user_is():
     finally:
         shutil.rmtree(tree)
         shutil.rmtree(links)
+
+
+def test_tree_under_a_path_with_a_space_builds_through_a_symlink():
+    """Make splits words on spaces and Kbuild refuses them in M=: the top
+    Makefile runs again from ci/spaceless-top's symlink. Building the man
+    page and tvkms for one kernel crosses both (the rest of make uses the
+    same TOP)."""
+    parent = pathlib.Path(tempfile.mkdtemp(prefix="kmst tree, spaced "))
+    tree = parent / "clone"
+    tree.mkdir()
+    try:
+        for part in ["Makefile", "ci", "module", "doc", "bpf"]:
+            src = ROOT / part
+            if src.is_dir():
+                shutil.copytree(src, tree / part, symlinks=True,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(src, tree / part)
+        result = subprocess.run(["make", "doc", "module", f"KERNELS={FIRST}"], cwd=tree,
+                                capture_output=True, text=True, timeout=600,
+                                env={**os.environ, "PWD": str(tree)})
+        assert result.returncode == 0, result.stderr
+        assert (tree / ".output" / "doc" / "kmstrace.1").stat().st_size > 0
+        assert (tree / ".output" / "module" / kernel_release(FIRST) / "tvkms.ko").exists()
+    finally:
+        link = subprocess.run([str(tree / "ci" / "spaceless-top")], capture_output=True, text=True)
+        if link.returncode == 0 and " " not in link.stdout:
+            pathlib.Path(link.stdout.strip()).unlink(missing_ok=True)
+        shutil.rmtree(parent)
