@@ -28,6 +28,12 @@ def kernel_release(alias):
                           capture_output=True, text=True).stdout.strip()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "guest: a host test that boots guests itself (ci/check runs these beside "
+        "the kernels' VM suites)")
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

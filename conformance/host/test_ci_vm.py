@@ -11,6 +11,8 @@ import pytest
 
 from conftest import ROOT, kernel_release, kernels
 
+pytestmark = pytest.mark.guest
+
 VM = str(ROOT / "ci" / "vm")
 FIRST = kernels()[0]
 

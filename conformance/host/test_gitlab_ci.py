@@ -12,6 +12,8 @@ import pytest
 from checker_synth import Synth
 from conftest import OUTPUT, ROOT, kernels
 
+pytestmark = pytest.mark.guest
+
 # Newer releases need Node 22 (Set.prototype.union); Debian 12 has 18.
 GITLAB_CI_LOCAL = "gitlab-ci-local@4.65.1"
 NPM_PREFIX = OUTPUT / "npm"

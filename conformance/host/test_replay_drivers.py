@@ -11,6 +11,8 @@ import pytest
 
 import foreign_drivers as fd
 
+pytestmark = pytest.mark.guest
+
 CAPABILITY = "the driver has no"
 
 

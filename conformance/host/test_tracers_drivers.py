@@ -12,6 +12,8 @@ import pytest
 import foreign_drivers as fd
 from conftest import OUTPUT
 
+pytestmark = pytest.mark.guest
+
 KMSTRACE = OUTPUT / "harness" / "kmstrace"
 
 CORE_STAGES = ["ATOMIC_IOCTL", "CHECK_ONLY", "SETUP_COMMIT", "PREPARE_PLANES", "SWAP_STATE",
