@@ -12,19 +12,10 @@
 #ifndef KMST_HOST_TIMER_BPF_H
 #define KMST_HOST_TIMER_BPF_H
 
-/*
- * The hrtimers whose callbacks run on this CPU (hrtimer_expire_entry to
- * _exit), innermost last. They nest on PREEMPT_RT: there a timer not
- * marked hard (tvkms's and vkms's VBLANK timers) expires in a softirq
- * thread, which hard timers (the tick, RT tasks' sleeps) interrupt, and
- * which may block on a sleeping lock while they run.
- */
-#define KMST_HOST_TIMER_DEPTH 4
-
+/* The hrtimer whose callback runs on this CPU (hrtimer_expire_entry to _exit). */
 struct kmst_host_timer {
-	__u32 depth; /* callbacks running; entries past the array are not followed */
-	__u64 timer[KMST_HOST_TIMER_DEPTH];	 /* struct hrtimer *, never written to a trace */
-	__u64 expires_ns[KMST_HOST_TIMER_DEPTH]; /* its programmed expiry, hrtimer->node.expires */
+	__u64 timer;	  /* struct hrtimer *, never written to a trace; 0 = none */
+	__u64 expires_ns; /* its programmed expiry, hrtimer->node.expires */
 };
 
 struct {
@@ -40,82 +31,55 @@ struct {
  */
 static __always_inline void host_timer_entered(struct hrtimer *timer)
 {
-	__u32 zero = 0, d;
+	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
 
 	if (!slot)
 		return;
-	d = slot->depth;
-	if (d >= KMST_HOST_TIMER_DEPTH) {
-		/* Deeper than followed: the innermost known is not the one running. */
-		if (d < KMST_HOST_TIMER_DEPTH + 16)
-			slot->depth = d + 1;
-		return;
-	}
-	slot->timer[d] = (__u64)timer;
-	slot->expires_ns[d] = BPF_CORE_READ(timer, node.expires);
-	slot->depth = d + 1;
+	slot->timer = (__u64)timer;
+	slot->expires_ns = BPF_CORE_READ(timer, node.expires);
 }
 
 /*
- * hrtimer_expire_exit: the callback is over, and the timer it interrupted
- * (if any) is the innermost again. An exit whose entry was not seen (the
- * kernel skips a program that is already running on this CPU) finds no
- * entry of its timer and changes nothing; an entry whose exit was not
- * seen is dropped by the exit of a timer below it.
+ * hrtimer_expire_exit: the callback is over. Only the timer that entered
+ * last is cleared: a hard timer interrupting a soft one's callback then
+ * leaves the slot empty (lateness unknown), never stale.
  */
 static __always_inline void host_timer_exited(struct hrtimer *timer)
 {
-	__u32 zero = 0, d, i;
+	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
 
-	if (!slot)
-		return;
-	d = slot->depth;
-	if (d > KMST_HOST_TIMER_DEPTH) {
-		slot->depth = d - 1;
-		return;
-	}
-	for (i = KMST_HOST_TIMER_DEPTH; i > 0; i--) {
-		if (i <= d && slot->timer[i - 1] == (__u64)timer) {
-			slot->depth = i - 1;
-			return;
-		}
-	}
+	if (slot && slot->timer == (__u64)timer)
+		slot->timer = 0;
 }
 
 /*
  * How long after its programmed expiry the hrtimer whose callback runs on
- * this CPU (the innermost) got to NOW (drm_handle_vblank's exit), in ns
- * (saturated), or KMST_HOST_LATENESS_UNKNOWN outside any callback. That is
- * the host's lateness in running the timer plus the callback's own run up
- * to here, which an emulator stretches too: the record's time minus it is
- * the timer's programmed expiry, the instant the driver meant for this
- * VBLANK. On PREEMPT_RT it includes the softirq thread's wakeup latency,
- * also not the driver's. NOW must be the record's own time: an emulator
- * can stall the guest between two clock reads, and a lateness read before
- * the record's time was taken then misses that stall (a false 1 ms jitter
- * under TCG). A real interrupt handler nested in a soft hrtimer's callback
- * would be credited with that timer's lateness; hrtimer-driven VBLANK of
- * virtual drivers runs in hard interrupt context, where nothing nests, or
- * on PREEMPT_RT in the softirq thread, where only hard timers do.
+ * this CPU got to NOW (drm_handle_vblank's exit), in ns (saturated),
+ * or KMST_HOST_LATENESS_UNKNOWN outside any callback. That is the host's
+ * lateness in running the timer plus the callback's own run up to here,
+ * which an emulator stretches too: the record's time minus it is the
+ * timer's programmed expiry, the instant the driver meant for this VBLANK.
+ * NOW must be the record's own time: an emulator can stall the guest
+ * between two clock reads, and a lateness read before the record's time
+ * was taken then misses that stall (a false 1 ms jitter under TCG).
+ * A real interrupt handler nested in a soft hrtimer's callback would be
+ * credited with that timer's lateness; hrtimer-driven VBLANK of virtual
+ * drivers runs in hard interrupt context, where nothing nests.
  */
 static __always_inline __u32 host_lateness(__u64 now)
 {
-	__u32 zero = 0, d;
+	__u32 zero = 0;
 	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &zero);
-	__u64 late, expires;
+	__u64 late;
 
-	if (!slot)
+	if (!slot || !slot->timer)
 		return KMST_HOST_LATENESS_UNKNOWN;
-	d = slot->depth;
-	if (d == 0 || d > KMST_HOST_TIMER_DEPTH)
-		return KMST_HOST_LATENESS_UNKNOWN;
-	expires = slot->expires_ns[d - 1];
 	/* A timer with slack may run between its soft and its hard expiry. */
-	if ((__s64)(now - expires) <= 0)
+	if ((__s64)(now - slot->expires_ns) <= 0)
 		return 0;
-	late = now - expires;
+	late = now - slot->expires_ns;
 	return late >= KMST_HOST_LATENESS_UNKNOWN - 1 ? KMST_HOST_LATENESS_UNKNOWN - 1 : (__u32)late;
 }
 
