@@ -95,7 +95,8 @@ struct tvkms_vblank {
 	struct hrtimer timer;
 	/*
 	 * Protects every field below. Taken from the hrtimer callback (hard
-	 * IRQ) and under drm's vblank_time_lock, so always IRQ-safe.
+	 * IRQ; a softirq thread on PREEMPT_RT, where this is a sleeping
+	 * lock) and under drm's vblank_time_lock, so always IRQ-safe.
 	 */
 	spinlock_t lock;
 	bool enabled;		/* between enable_vblank and disable_vblank */

@@ -131,6 +131,12 @@ void tvkms_vblank_init(struct tvkms_crtc *tcrtc)
 	struct tvkms_vblank *vbl = &tcrtc->vblank;
 
 	spin_lock_init(&vbl->lock);
+	/*
+	 * Not HRTIMER_MODE_ABS_HARD: the callback takes spinlock_t locks
+	 * (ours, drm's event_lock and vblank_time_lock), which sleep on
+	 * PREEMPT_RT. There the timer expires in softirq context instead, in
+	 * a thread, as vkms's VBLANK hrtimer does.
+	 */
 	hrtimer_init(&vbl->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	vbl->timer.function = tvkms_vblank_fire;
 }

@@ -179,11 +179,27 @@ static int slot_of(const struct bpf_program *prog)
 	return a * 8 + b;
 }
 
+/*
+ * The handlers of SEC("kmst_fentry") and SEC("kmst_fexit") are registered
+ * once per process and never unregistered: libbpf 1.1 (Debian 12's) frees
+ * its table of custom handlers when the last one is unregistered but keeps
+ * the freed pointer, so the next registration is a double free (a second
+ * load in one process: the kprobe fallback, or the reload after an fentry
+ * attach failed). Their cookie points here, at the load in progress; this
+ * and the ids are the only process state kept, and only for libbpf's sake.
+ */
+static const struct kmst_fentry_load *fentry_load_now;
+static int fentry_handler = -1, fexit_handler = -1;
+
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
-	const struct kmst_fentry_load *load = (const struct kmst_fentry_load *)cookie;
+	const struct kmst_fentry_load *load = *(const struct kmst_fentry_load **)cookie;
 	int slot = slot_of(prog);
 
+	if (!load) {
+		kmst_err("%s: loaded outside kmst_fentry_load_begin/end", bpf_program__name(prog));
+		return -EINVAL;
+	}
 	if (slot < 0 || slot >= load->fn_count || !load->fns[slot].btf_type_id) {
 		kmst_err("%s: no BTF target for this program slot", bpf_program__name(prog));
 		return -EINVAL;
@@ -195,14 +211,13 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 
 int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count)
 {
-	LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .cookie = (long)load,
+	LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .cookie = (long)&fentry_load_now,
 		    .prog_prepare_load_fn = prepare_load);
 	int i, j, err;
 
 	memset(load, 0, sizeof(*load));
 	load->fns = fns;
 	load->fn_count = fn_count;
-	load->fentry_handler = load->fexit_handler = -1;
 	/* One fd per module BTF object, shared by its functions' slots. */
 	for (i = 0; i < fn_count; i++) {
 		if (fns[i].mode != KMST_MODE_FENTRY || !fns[i].btf_obj_id)
@@ -224,16 +239,19 @@ int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *
 			return err;
 		}
 	}
-	load->fentry_handler = libbpf_register_prog_handler("kmst_fentry", BPF_PROG_TYPE_TRACING,
-							     BPF_TRACE_FENTRY, &handler);
-	load->fexit_handler = libbpf_register_prog_handler("kmst_fexit", BPF_PROG_TYPE_TRACING,
-							    BPF_TRACE_FEXIT, &handler);
-	if (load->fentry_handler < 0 || load->fexit_handler < 0) {
-		err = load->fentry_handler < 0 ? load->fentry_handler : load->fexit_handler;
+	if (fentry_handler < 0)
+		fentry_handler = libbpf_register_prog_handler("kmst_fentry", BPF_PROG_TYPE_TRACING,
+							      BPF_TRACE_FENTRY, &handler);
+	if (fexit_handler < 0)
+		fexit_handler = libbpf_register_prog_handler("kmst_fexit", BPF_PROG_TYPE_TRACING,
+							     BPF_TRACE_FEXIT, &handler);
+	if (fentry_handler < 0 || fexit_handler < 0) {
+		err = fentry_handler < 0 ? fentry_handler : fexit_handler;
 		kmst_err("failed to register the fentry program handlers: %s", strerror(-err));
 		kmst_fentry_load_end(load);
 		return err;
 	}
+	fentry_load_now = load;
 	return 0;
 }
 
@@ -241,11 +259,8 @@ void kmst_fentry_load_end(struct kmst_fentry_load *load)
 {
 	int i, j;
 
-	if (load->fentry_handler >= 0)
-		libbpf_unregister_prog_handler(load->fentry_handler);
-	if (load->fexit_handler >= 0)
-		libbpf_unregister_prog_handler(load->fexit_handler);
-	load->fentry_handler = load->fexit_handler = -1;
+	if (fentry_load_now == load)
+		fentry_load_now = NULL;
 	for (i = 0; i < load->fn_count; i++) {
 		if (load->btf_fds[i] <= 0)
 			continue;
