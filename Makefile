@@ -11,6 +11,8 @@
 #   make check-knobs  every fault knob on the whole corpus (long)
 #   make check-mutants  every mutant driver (long)
 #   make check-matrix  the VM suite on every kernel, PREEMPT_RT included (long)
+#   make igt IGT_DIR=DIR  IGT's kms tests on tvkms and vkms (DRIVERS), TRACE=1
+#                  to check each subtest's trace (long; KERNELS defaults to 6.1)
 #
 # KERNELS="6.1 6.12" picks the matrix; KERNEL the one `make run` boots.
 # MATRIX_KERNELS is every alias ci/kernel knows, for make check-matrix.
@@ -46,7 +48,7 @@ endif
 ifeq ($(SPACED),)
 export KMST_TOP := $(TOP)
 
-.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants check-matrix bench fuzz fuzz-targets clean
+.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants check-matrix bench igt fuzz fuzz-targets clean
 
 all: module bpf harness doc vkms
 
@@ -127,6 +129,14 @@ check-vm: all mutants-short
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@ci/bench
+
+# IGT is not in Debian: the user gives a build (README, "IGT"), checked
+# before anything is built. vkms is 6.1 only, so 6.1 is the default kernel.
+IGT_KERNELS = $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.1)
+igt:
+	@IGT_DIR='$(IGT_DIR)' ci/igt --check-igt
+	@$(MAKE) --no-print-directory KERNELS='$(IGT_KERNELS)' all
+	@IGT_DIR='$(IGT_DIR)' KERNELS='$(IGT_KERNELS)' DRIVERS='$(DRIVERS)' TRACE='$(TRACE)' ci/igt
 
 # The libFuzzer targets of harness/fuzz/ (not in all: a second build with
 # the sanitizers), then each run for FUZZ_SECONDS; make check runs a short
