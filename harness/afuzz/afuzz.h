@@ -23,6 +23,7 @@
 #include <xf86drmMode.h>
 
 #include "afuzz/errno_table.h"
+#include "check/check.h"
 
 #define KMST_AFUZZ_MAX_OBJ 64
 #define KMST_AFUZZ_MAX_PROPS 48
@@ -155,6 +156,8 @@ struct kmst_afuzz_opts {
 	long long only_case;		/* --case N, else -1 */
 	const char *device, *driver;
 	const char *out_dir;		/* reproducers go here */
+	const char *trace_path;		/* --trace: the trace file; NULL = no tracers */
+	const struct kmst_check_opts *check; /* the checker's options, with --trace */
 	bool json;
 };
 
@@ -164,6 +167,8 @@ struct kmst_afuzz_stats {
 	unsigned long long reproducers;
 	double seconds;
 	bool kmsg_readable;
+	bool traced;
+	int trace_verdict;		/* the checker's exit code (common/exit.h) */
 	char device[64], driver[32];
 };
 

@@ -11,6 +11,8 @@
 #include <xf86drmMode.h>
 
 #include "afuzz/afuzz.h"
+#include "afuzz/trace.h"
+#include "check/check_file.h"
 #include "common/exit.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -26,6 +28,7 @@ struct fuzz_run {
 	struct kmst_afuzz_kmsg kmsg;
 	struct kmst_afuzz_snapshot before, after;
 	struct kmst_progress progress;
+	struct kmst_afuzz_trace trace;	/* --trace */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -80,6 +83,21 @@ static bool fb_released(struct fuzz_run *r, const struct kmst_afuzz_case *c, cha
 	return true;
 }
 
+/* The errno the table wants for C: GOT when allowed, else the first allowed. */
+static int expected_errno(const struct kmst_afuzz_case *c, int got)
+{
+	static const int errnos[] = { 0, EINVAL, ENOENT, EBUSY, ENOSPC, ERANGE, ENXIO };
+	bool nonblock = c->flags & DRM_MODE_ATOMIC_NONBLOCK;
+	unsigned int i;
+
+	if (kmst_afuzz_errno_allowed(c->mutation, nonblock, got))
+		return got;
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (kmst_afuzz_errno_allowed(c->mutation, nonblock, errnos[i]))
+			return errnos[i];
+	return 0;
+}
+
 static int run_case(struct fuzz_run *r, unsigned long long number)
 {
 	struct kmst_afuzz_stats *st = r->stats;
@@ -116,6 +134,10 @@ static int run_case(struct fuzz_run *r, unsigned long long number)
 		snprintf(why, sizeof(why), "%s: got %s, the uAPI allows %s%s", c.what,
 			 got ? strerrorname_np(got) : "ok", allowed, nonblock ? " (or EBUSY)" : "");
 		finding(r, &c, got, why);
+	}
+	if (kmst_afuzz_trace_case(&r->trace, &c, got, expected_errno(&c, got))) {
+		kmst_afuzz_case_release(&r->dev, &c);
+		return -EIO;
 	}
 	/* A rejected commit, and an accepted TEST_ONLY one, change nothing. */
 	readback = c.mutation != KMST_MUT_NONBLOCK_STORM && c.mutation != KMST_MUT_RMFB_IN_USE &&
@@ -177,6 +199,8 @@ int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *
 	snprintf(stats->driver, sizeof(stats->driver), "%s", r->dev.driver);
 	if (kmst_afuzz_dev_modeset(&r->dev))
 		goto out_dev;
+	if (opts->trace_path && kmst_afuzz_trace_start(&r->trace, &r->dev, opts->seed, opts->trace_path))
+		goto out_dev;
 	kmst_afuzz_kmsg_open(&r->kmsg);
 	stats->kmsg_readable = r->kmsg.fd >= 0;
 	if (!stats->kmsg_readable)
@@ -205,7 +229,23 @@ int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *
 	/* Splats that came late (a worker's WARN after the last ioctl). */
 	kmst_afuzz_kmsg_poll(&r->kmsg);
 	ret = stats->mismatches || stats->state_changed || r->kmsg.splats ? KMST_EXIT_VIOLATIONS : KMST_EXIT_OK;
+	if (opts->trace_path) {
+		int verdict;
+
+		if (kmst_afuzz_trace_finish(&r->trace)) {
+			ret = KMST_EXIT_BAD_INPUT;
+			goto out_kmsg;
+		}
+		kmst_progress_clear(&r->progress);
+		/* The checker's report, on stderr: stdout keeps the summary (-j: one object). */
+		verdict = kmst_check_file(opts->trace_path, opts->check, KMST_REPORT_TEXT, NULL, stderr);
+		stats->traced = true;
+		stats->trace_verdict = verdict;
+		if (ret == KMST_EXIT_OK || verdict == KMST_EXIT_BAD_INPUT)
+			ret = verdict;
+	}
 out_kmsg:
+	kmst_afuzz_trace_finish(&r->trace);
 	kmst_progress_clear(&r->progress);
 	stats->splats = r->kmsg.splats;
 	stats->seconds = now_s() - start;

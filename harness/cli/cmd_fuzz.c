@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmstrace fuzz [--seed S] [--count N | --seconds T] [--case N]
- *               [--device DEV | --driver NAME] [-o DIR] [--errno-table] [-j]
+ *               [--device DEV | --driver NAME] [-o DIR] [--trace [check options]]
+ *               [--errno-table] [-j]
  *
  * Fuzzes a KMS device's atomic interface with commits of its own objects,
  * each with one mutation, and checks every answer against the uAPI errno
@@ -30,6 +31,7 @@ enum {
 	OPT_CASE,
 	OPT_DRIVER,
 	OPT_ERRNO_TABLE,
+	OPT_TRACE,
 };
 
 static bool parse_u64(const char *opt, const char *arg, unsigned long long max, unsigned long long *out)
@@ -56,9 +58,15 @@ static void print_summary(const struct kmst_afuzz_opts *o, const struct kmst_afu
 		kmst_json_string(stdout, st->driver);
 		printf(",\"seed\":%" PRIu64 ",\"cases\":%llu,\"commits\":%llu,\"rejected\":%llu,"
 		       "\"errno_mismatches\":%llu,\"state_changes\":%llu,\"splats\":%llu,"
-		       "\"splats_counted\":%s,\"reproducers\":%llu,\"seconds\":%.3f,\"by_mutation\":{",
+		       "\"splats_counted\":%s,\"reproducers\":%llu,\"seconds\":%.3f,",
 		       o->seed, st->cases, st->commits, st->rejected, st->mismatches, st->state_changed,
 		       st->splats, st->kmsg_readable ? "true" : "false", st->reproducers, st->seconds);
+		if (st->traced) {
+			printf("\"trace\":");
+			kmst_json_string(stdout, o->trace_path);
+			printf(",\"trace_verdict\":%d,", st->trace_verdict);
+		}
+		printf("\"by_mutation\":{");
 		for (m = 0; m < KMST_MUT_COUNT; m++)
 			printf("%s\"%s\":%llu", m ? "," : "", kmst_afuzz_rule(m)->name, st->by_mutation[m]);
 		printf("}}\n");
@@ -71,6 +79,9 @@ static void print_summary(const struct kmst_afuzz_opts *o, const struct kmst_afu
 	       "kernel splats %llu%s\n",
 	       st->mismatches, st->state_changed, st->splats,
 	       st->kmsg_readable ? "" : " (/dev/kmsg not readable: not counted)");
+	if (st->traced)
+		printf("  trace %s: checker verdict exit %d (its report is on stderr; \"line N\" is case N)\n",
+		       o->trace_path, st->trace_verdict);
 	for (m = 0; m < KMST_MUT_COUNT; m++)
 		if (st->by_mutation[m])
 			printf("  %-24s %llu\n", kmst_afuzz_rule(m)->name, st->by_mutation[m]);
@@ -85,6 +96,8 @@ static int do_fuzz(const struct kmst_global_opts *gopts, int argc, char **argv)
 		{ "case", required_argument, NULL, OPT_CASE },
 		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "errno-table", no_argument, NULL, OPT_ERRNO_TABLE },
+		{ "trace", no_argument, NULL, OPT_TRACE },
+		KMST_LONG_CHECK,
 		KMST_LONG_DEVICE,
 		KMST_LONG_OUTPUT,
 		KMST_LONG_JSON,
@@ -94,11 +107,12 @@ static int do_fuzz(const struct kmst_global_opts *gopts, int argc, char **argv)
 	struct kmst_afuzz_stats st;
 	struct kmst_shared_opts so;
 	unsigned long long value;
-	bool seeded = false, table = false;
+	bool seeded = false, table = false, trace = false;
+	char trace_path[4096];
 	int opt, ret;
 
 	kmst_shared_opts_init(&so, gopts);
-	while ((opt = getopt_long(argc, argv, ":d:o:j", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:o:j" KMST_SHORT_CHECK, long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_SEED:
 			if (!parse_u64("--seed", optarg, UINT64_MAX, &value))
@@ -129,6 +143,9 @@ static int do_fuzz(const struct kmst_global_opts *gopts, int argc, char **argv)
 		case OPT_ERRNO_TABLE:
 			table = true;
 			break;
+		case OPT_TRACE:
+			trace = true;
+			break;
 		default:
 			if (!kmst_opt_shared(&so, "fuzz", opt, optarg, argv))
 				return KMST_EXIT_BAD_INPUT;
@@ -151,6 +168,12 @@ static int do_fuzz(const struct kmst_global_opts *gopts, int argc, char **argv)
 	o.device = so.device;
 	o.out_dir = so.output;
 	o.json = so.json;
+	o.check = &so.check;
+	if (trace) {
+		snprintf(trace_path, sizeof(trace_path), "%s/fuzz-%" PRIu64 ".kmst",
+			 so.output ? so.output : ".", o.seed);
+		o.trace_path = trace_path;
+	}
 	kmst_info("fuzz: seed %" PRIu64 " (--seed %" PRIu64 " runs the same cases again)", o.seed, o.seed);
 	ret = kmst_afuzz_run(&o, &st);
 	if (ret != KMST_EXIT_BAD_INPUT)
@@ -160,7 +183,7 @@ static int do_fuzz(const struct kmst_global_opts *gopts, int argc, char **argv)
 
 const struct kmst_command kmst_cmd_fuzz = {
 	.name = "fuzz",
-	.synopsis = "[--seed S] [--count N | --seconds T] [--device DEV | --driver NAME] [-o DIR]",
+	.synopsis = "[--seed S] [--count N | --seconds T] [--device DEV | --driver NAME] [-o DIR] [--trace]",
 	.summary = "fuzz a KMS device's atomic interface with mutated commits of its own objects",
 	.help = "Builds valid atomic commits from the device's CRTCs, planes, connectors, dumb-buffer\n"
 		"framebuffers and mode blobs, mutates each one way (unknown and stale ids, values out\n"
@@ -177,6 +200,9 @@ const struct kmst_command kmst_cmd_fuzz = {
 		"  -d, --device PATH        the device (default: the first KMS device)\n"
 		"      --driver NAME        the first KMS device of driver NAME\n"
 		"  -o, --output DIR         where reproducers go (default: .)\n"
+		"      --trace              attach the tracers, write DIR/fuzz-SEED.kmst and check it:\n"
+		"                           each violation names its case (\"line N\" = case N)\n"
+		KMST_HELP_CHECK
 		"      --errno-table        print the uAPI errno table and exit\n"
 		"  -j, --json               the summary as one JSON object\n",
 	.run = do_fuzz,
