@@ -48,7 +48,7 @@ endif
 ifeq ($(SPACED),)
 export KMST_TOP := $(TOP)
 
-.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants check-matrix bench igt fuzz fuzz-targets clean
+.PHONY: all module mutants mutants-short bpf harness doc install uninstall vkms deps run check check-host check-vm check-knobs check-mutants check-matrix bench igt fuzz fuzz-targets reliability clean
 
 all: module bpf harness doc vkms
 
@@ -147,6 +147,13 @@ fuzz-targets: bpf
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-targets
 	@ci/fuzz
+
+# The parser fuzzers, kmstrace fuzz (100,000 cases per kernel on tvkms and
+# on upstream vkms 6.1) and the lifecycle stress, with one report
+# (ci/reliability); make check runs a short round (conformance/vm/test_afuzz.py).
+reliability: deps
+	@$(MAKE) --no-print-directory all fuzz-targets vkms
+	@ci/reliability
 
 clean:
 	@$(MAKE) --no-print-directory -C module clean

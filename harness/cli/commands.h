@@ -35,6 +35,7 @@ extern const struct kmst_command kmst_cmd_diff;
 extern const struct kmst_command kmst_cmd_replay;
 extern const struct kmst_command kmst_cmd_seq;
 extern const struct kmst_command kmst_cmd_export;
+extern const struct kmst_command kmst_cmd_fuzz;
 extern const struct kmst_command kmst_cmd_list;
 extern const struct kmst_command kmst_cmd_version;
 

@@ -14,7 +14,7 @@
 
 static const struct kmst_command *const commands[] = {
 	&kmst_cmd_record, &kmst_cmd_replay, &kmst_cmd_check, &kmst_cmd_diff, &kmst_cmd_dump,
-	&kmst_cmd_hist,	  &kmst_cmd_export, &kmst_cmd_seq,   &kmst_cmd_list, &kmst_cmd_version,
+	&kmst_cmd_hist,	  &kmst_cmd_export, &kmst_cmd_seq,   &kmst_cmd_fuzz, &kmst_cmd_list, &kmst_cmd_version,
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

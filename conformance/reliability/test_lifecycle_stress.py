@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Lifecycle stress of tvkms, run in the guest by `make reliability`
+(ci/reliability), not by make check: 200 load/unload cycles over varying
+topologies; unbind while nonblocking flips are pending on every CRTC;
+clients holding fds and dumb-buffer mmaps across the unplug and using them
+after; the tracers attached and detached while commits run. None of it may
+put a splat in the kernel log. Debian's kernels have no kmemleak
+(CONFIG_DEBUG_KMEMLEAK is not set), so leaks are looked for in
+/proc/slabinfo: the report (KMST_STRESS_REPORT, JSON) lists the slab
+deltas over the whole run and every cache that grew by at least one
+object per cycle."""
+import errno
+import json
+import mmap
+import os
+import pathlib
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "conformance" / "vm"))
+import tvkms_util as tv  # noqa: E402
+
+CYCLES = int(os.environ.get("KMST_STRESS_CYCLES", "200"))
+REPORT = os.environ.get("KMST_STRESS_REPORT")
+UNBIND = pathlib.Path("/sys/bus/platform/drivers/tvkms/unbind")
+KMSTRACE = ROOT / ".output" / "harness" / "kmstrace"
+MAP_DUMB = struct.Struct("=IIQ")
+IOCTL_MAP_DUMB = tv._iowr(0xB3, MAP_DUMB.size)
+# (crtcs, overlays, cursor, writeback, refresh): the topologies cycled through
+TOPOLOGIES = [(c, o, cur, wb, r) for c in (1, 2, 3, 4) for o in (0, 1, 3) for cur in (0, 1)
+              for wb in (0, 1) for r in (30, 60, 1000)]
+results = {}
+
+
+def slabinfo():
+    """{cache: (objects, bytes)} from /proc/slabinfo."""
+    caches = {}
+    for line in pathlib.Path("/proc/slabinfo").read_text().splitlines()[2:]:
+        f = line.split()
+        caches[f[0]] = (int(f[2]), int(f[2]) * int(f[3]))
+    return caches
+
+
+def settle():
+    subprocess.run(["sync"], check=False)
+    pathlib.Path("/proc/sys/vm/drop_caches").write_text("3")
+    time.sleep(1.0)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ledger():
+    """Slab and DRM counts around the whole stress, the log checked after it."""
+    tv.unload()
+    # One warm-up cycle fills the caches a first load allocates for good.
+    assert tv.load(crtcs=4).returncode == 0
+    tv.unload()
+    settle()
+    before, dmesg_before = slabinfo(), len(tv.dmesg_lines())
+    cards_before = len(list(pathlib.Path("/sys/class/drm").glob("card[0-9]*")))
+    yield
+    tv.unload()
+    settle()
+    after = slabinfo()
+    new_lines = tv.dmesg_lines()[dmesg_before:]
+    deltas = {name: (after.get(name, (0, 0))[0] - before.get(name, (0, 0))[0],
+                     after.get(name, (0, 0))[1] - before.get(name, (0, 0))[1])
+              for name in set(before) | set(after)}
+    grown = sorted(((n, d) for n, d in deltas.items() if d[0] >= CYCLES), key=lambda x: -x[1][1])
+    results.update({
+        "kernel": os.uname().release,
+        "kmemleak": pathlib.Path("/sys/kernel/debug/kmemleak").exists(),
+        "cycles": CYCLES,
+        "slab_bytes_delta": sum(d[1] for d in deltas.values()),
+        "slab_objects_delta": sum(d[0] for d in deltas.values()),
+        "caches_grown_one_per_cycle": {n: d[0] for n, d in grown},
+        "drm_cards_before": cards_before,
+        "drm_cards_after": len(list(pathlib.Path("/sys/class/drm").glob("card[0-9]*"))),
+        "splats": tv.splats(new_lines),
+    })
+    if REPORT:
+        pathlib.Path(REPORT).write_text(json.dumps(results, indent=1))
+    assert not results["splats"], "\n".join(results["splats"])
+    assert results["drm_cards_after"] == results["drm_cards_before"]
+
+
+def load(**params):
+    result = tv.load(**params)
+    assert result.returncode == 0, result.stderr
+
+
+def test_load_unload_cycles_over_varying_topologies():
+    start = time.monotonic()
+    for i in range(CYCLES):
+        crtcs, overlays, cursor, writeback, refresh = TOPOLOGIES[i % len(TOPOLOGIES)]
+        load(crtcs=crtcs, overlays=overlays, cursor=bool(cursor), writeback=bool(writeback),
+             refresh=refresh)
+        with tv.Card() as client:
+            assert len(client.resources()[0]) == crtcs
+        tv.unload()
+    results["cycle_seconds"] = round(time.monotonic() - start, 1)
+
+
+def test_unbind_with_nonblocking_flips_pending_on_every_crtc():
+    load(crtcs=4, refresh=30)
+    client = tv.Card()
+    pipes = [tv.Pipe(client, index, "1024x768", 30) for index in range(4)]
+    for index, pipe in enumerate(pipes):
+        pipe.flip(200 + index)
+    UNBIND.write_text("tvkms")
+    events = client.read_events(3.0, count=4)
+    with pytest.raises(OSError) as err:
+        client.resources()
+    assert err.value.errno == errno.ENODEV
+    assert sorted(e[0] for e in events) == [200, 201, 202, 203], events
+    client.close()
+    tv.unload()
+
+
+def dumb_map(client, width, height):
+    f = tv.CREATE_DUMB.unpack(client.ioctl(tv.IOCTL_CREATE_DUMB, tv.CREATE_DUMB.pack(
+        height, width, 32, 0, 0, 0, 0)))
+    handle, size = f[4], f[6]
+    offset = MAP_DUMB.unpack(client.ioctl(IOCTL_MAP_DUMB, MAP_DUMB.pack(handle, 0, 0)))[2]
+    return mmap.mmap(client.fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE,
+                     offset=offset)
+
+
+def test_fds_and_dumb_mmaps_held_across_unplug_then_used():
+    load(crtcs=2)
+    clients = [tv.Card() for _ in range(3)]
+    maps = [dumb_map(c, 256, 256) for c in clients]
+    for m in maps:
+        m[:4] = b"kmst"
+    tv.Pipe(clients[0], 0)
+    UNBIND.write_text("tvkms")
+    # The buffers' pages outlive the device: the mappings stay usable.
+    for m in maps:
+        assert m[:4] == b"kmst"
+        m[4:8] = b"late"
+    for c in clients:
+        with pytest.raises(OSError) as err:
+            c.resources()
+        assert err.value.errno == errno.ENODEV
+    for m in maps:
+        m.close()
+    for c in clients:
+        c.close()
+    tv.unload()
+
+
+def test_tracers_attached_and_detached_while_commits_run(tmp_path):
+    load(crtcs=2)
+    _, device = tv.card()
+    fuzz = subprocess.Popen([str(KMSTRACE), "-q", "fuzz", "--device", device, "--seconds", "60",
+                             "--seed", "7", "-o", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    attaches = 0
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and fuzz.poll() is None:
+            rec = subprocess.run([str(KMSTRACE), "-q", "record", "-o", str(tmp_path / "t.kmst"),
+                                  "--duration", "0.5"], capture_output=True, text=True, timeout=120)
+            assert rec.returncode == 0, rec.stderr
+            attaches += 1
+    finally:
+        fuzz.terminate()
+        out, errs = fuzz.communicate(timeout=60)
+    results["tracer_attach_cycles"] = attaches
+    assert attaches >= 5
+    assert fuzz.returncode == 0, errs
+    tv.unload()

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmstrace fuzz --trace: the tracers attached for the whole run (the
+ * tracer/ and trace/ layers record and replay use), one REPLAY_COMMIT
+ * record per case whose "line" is the case number, so the checker
+ * (check/check_file.h, run once over the trace at the end) names the case
+ * behind every violation, and reports an errno mismatch as an
+ * expectation failure of that case.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "afuzz/afuzz.h"
+#include "afuzz/trace.h"
+#include "common/log.h"
+
+int kmst_afuzz_trace_start(struct kmst_afuzz_trace *t, const struct kmst_afuzz_dev *dev, uint64_t seed,
+			   const char *path)
+{
+	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
+	struct stat st;
+	char *meta = NULL;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (fstat(dev->fd, &st)) {
+		kmst_err("%s: cannot stat the device: %s", dev->path, strerror(errno));
+		return -1;
+	}
+	t->minor = (int)minor(st.st_rdev);
+	t->tid = (uint32_t)gettid();
+	opts.minor = t->minor;
+	t->tracer = kmst_tracer_open(&opts);
+	if (!t->tracer || kmst_tracer_attach(t->tracer))
+		goto err_tracer;
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	kmst_tracer_drops(t->tracer, t->drops_before);
+	if (asprintf(&meta, "%stool=fuzz\nseq=fuzz seed %llu, case\ncommit_base=%u\n",
+		     kmst_tracer_meta(t->tracer), (unsigned long long)seed,
+		     kmst_tracer_commit_base(t->tracer)) < 0)
+		goto err_tracer;
+	err = kmst_writer_open(&t->writer, path, meta);
+	free(meta);
+	if (err)
+		goto err_tracer;
+	t->open = true;
+	return 0;
+err_tracer:
+	kmst_tracer_close(t->tracer);
+	t->tracer = NULL;
+	return -1;
+}
+
+int kmst_afuzz_trace_case(struct kmst_afuzz_trace *t, const struct kmst_afuzz_case *c, int got,
+			  int expected)
+{
+	struct kmst_event ev = { 0 };
+	struct timespec now;
+
+	if (!t->open)
+		return 0;
+	if (kmst_tracer_drain(t->tracer, &t->writer) < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	ev.type = KMST_EV_REPLAY_COMMIT;
+	ev.size = sizeof(ev);
+	ev.phase = KMST_PH_POINT;
+	ev.source = KMST_SRC_USER;
+	ev.pid = ev.tid = t->tid;
+	ev.minor = t->minor;
+	ev.crtc = ev.plane = ev.connector = -1;
+	ev.commit_flags = (uint16_t)(((c->flags & DRM_MODE_ATOMIC_NONBLOCK) ? KMST_CF_NONBLOCK : 0) |
+				     ((c->flags & DRM_MODE_ATOMIC_ALLOW_MODESET) ? KMST_CF_ALLOW_MODESET : 0) |
+				     ((c->flags & DRM_MODE_ATOMIC_TEST_ONLY) ? KMST_CF_TEST_ONLY : 0) |
+				     ((c->flags & DRM_MODE_PAGE_FLIP_EVENT) ? KMST_CF_PAGE_FLIP_EVENT : 0) |
+				     KMST_CF_FROM_IOCTL);
+	ev.ret = expected;
+	ev.aux = (uint32_t)got;
+	ev.arg0 = c->number;
+	ev.arg1 = c->number + 1;
+	return kmst_writer_append(&t->writer, &ev) ? -1 : 0;
+}
+
+int kmst_afuzz_trace_finish(struct kmst_afuzz_trace *t)
+{
+	struct timespec settle = { .tv_nsec = 100 * 1000000L };
+	unsigned long long drops[KMST_EV_MAX];
+	unsigned int type;
+	int err = 0;
+
+	if (t->open) {
+		/* Let nonblocking tails and the next VBLANKs land. */
+		nanosleep(&settle, NULL);
+		if (kmst_tracer_drain(t->tracer, &t->writer) < 0) {
+			kmst_writer_abort(&t->writer);
+			err = -1;
+		} else {
+			kmst_tracer_drops(t->tracer, drops);
+			for (type = 0; type < KMST_EV_MAX; type++)
+				drops[type] -= t->drops_before[type];
+			err = kmst_writer_close(&t->writer, drops);
+		}
+		t->open = false;
+	}
+	kmst_tracer_close(t->tracer);
+	t->tracer = NULL;
+	return err;
+}
