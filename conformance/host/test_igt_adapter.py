@@ -11,6 +11,8 @@ import pytest
 
 from conftest import OUTPUT, ROOT, kernels
 
+pytestmark = pytest.mark.guest
+
 IGT = str(ROOT / "ci" / "igt")
 FAKE = ROOT / "conformance" / "igt" / "fake"
 KERNEL = kernels()[0]
