@@ -13,6 +13,7 @@
  * the kernel the type id directly.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -193,8 +194,33 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 	return 0;
 }
 
+static int no_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	(void)prog, (void)opts, (void)cookie;
+	return -EINVAL;
+}
+
+/*
+ * libbpf 1.1's libbpf_unregister_prog_handler() frees its handler array
+ * when the last handler goes (realloc to 0 bytes) but keeps the freed
+ * pointer, so the next register writes to freed memory: a second tracer
+ * in one process (the benchmark's rounds, a reload after an fentry attach
+ * failure) corrupted the heap. A handler registered once and never
+ * unregistered, for a section no object has, keeps the array alive.
+ */
+static void register_anchor_handler(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, anchor, .prog_prepare_load_fn = no_load);
+
+	if (libbpf_register_prog_handler("kmst_never_used", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
+					 &anchor) < 0)
+		kmst_info("could not register libbpf's anchor program handler; a second tracer "
+			  "in this process may corrupt memory (libbpf 1.1)");
+}
+
 int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count)
 {
+	static pthread_once_t anchor_once = PTHREAD_ONCE_INIT;
 	LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .cookie = (long)load,
 		    .prog_prepare_load_fn = prepare_load);
 	int i, j, err;
@@ -224,6 +250,7 @@ int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *
 			return err;
 		}
 	}
+	pthread_once(&anchor_once, register_anchor_handler);
 	load->fentry_handler = libbpf_register_prog_handler("kmst_fentry", BPF_PROG_TYPE_TRACING,
 							     BPF_TRACE_FENTRY, &handler);
 	load->fexit_handler = libbpf_register_prog_handler("kmst_fexit", BPF_PROG_TYPE_TRACING,
