@@ -659,6 +659,66 @@ int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *se
 	return 0;
 }
 
+/* What program PROG hooks, from its slot (kmst_<kind>_<a>_<b>) or the tracepoint table. */
+static void prog_hook(const struct kmst_tracer *t, const char *prog, struct kmst_prog_stat *stat)
+{
+	static const char *const kinds[] = { "fentry", "fexit", "kprobe", "kretprobe" };
+	char kind[16];
+	int a, b, n = 0;
+	size_t i;
+
+	if (sscanf(prog, "kmst_%15[a-z]_%d_%d%n", kind, &a, &b, &n) == 3 && !prog[n] &&
+	    a * 8 + b < t->fn_count) {
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			if (!strcmp(kind, kinds[i])) {
+				stat->kind = kinds[i];
+				snprintf(stat->hook, sizeof(stat->hook), "%s", t->fns[a * 8 + b].name);
+				return;
+			}
+		}
+	}
+	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+		if (!strcmp(prog, tracepoints[i].prog)) {
+			stat->kind = "raw_tp";
+			snprintf(stat->hook, sizeof(stat->hook), "%s", tracepoints[i].meta);
+			return;
+		}
+	}
+	stat->kind = "prog";
+	snprintf(stat->hook, sizeof(stat->hook), "%s", prog);
+}
+
+int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *stats, int max)
+{
+	struct bpf_program *prog;
+	int count = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		/* libbpf 1.1 has no bpf_prog_get_info_by_fd: the generic call, same info. */
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)
+			continue;
+		if (count >= max)
+			return -E2BIG;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			int err = -errno;
+
+			kmst_err("failed to read the statistics of %s: %s", bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+		prog_hook(t, bpf_program__name(prog), &stats[count]);
+		stats[count].run_cnt = info.run_cnt;
+		stats[count].run_time_ns = info.run_time_ns;
+		count++;
+	}
+	return count;
+}
+
 void kmst_tracer_close(struct kmst_tracer *t)
 {
 	if (!t)
