@@ -458,6 +458,16 @@ static double print_breakdown(struct breakdown *b, const char *mode, const char 
 	return total_ns / commits;
 }
 
+static double runs_per_commit(const struct breakdown *b)
+{
+	double runs = 0;
+	int i;
+
+	for (i = 0; i < b->count; i++)
+		runs += b->progs[i].run_cnt;
+	return runs / b->run.commits;
+}
+
 static void json_breakdown(FILE *json, const struct breakdown *b, const char *mode, const char *kind,
 			   double untraced_ioctl_ns)
 {
@@ -607,6 +617,9 @@ int main(int argc, char **argv)
 	       med[0][0], lo[0][0], hi[0][0], med[1][0], med[0][1], lo[0][1], hi[0][1], med[1][1]);
 	printf("untraced atomic ioctl time per commit (median): test-only %.0f ns, flip %.0f ns\n",
 	       med_ioctl[0], med_ioctl[1]);
+	for (c = 0; c < 2; c++)
+		printf("bench: overhead kind=%s median=%.4f min=%.4f max=%.4f rounds=%d\n",
+		       c ? "flips" : "test_only", med[0][c], lo[0][c], hi[0][c], rounds);
 	if (json_path) {
 		json = fopen(json_path, "w");
 		if (!json) {
@@ -636,6 +649,10 @@ int main(int argc, char **argv)
 			bpf_ns = print_breakdown(&breakdown, mode_name, kind_name);
 			printf("  BPF time / untraced atomic ioctl time: %.3f (target <= 0.05)\n",
 			       bpf_ns / med_ioctl[kind]);
+			printf("bench: bpf mode=%s kind=%s ns_per_commit=%.0f runs_per_commit=%.2f "
+			       "ioctl_ns=%.0f ratio=%.4f drops=%llu\n", mode_name, kind ? "flips" : "test_only",
+			       bpf_ns, runs_per_commit(&breakdown), med_ioctl[kind], bpf_ns / med_ioctl[kind],
+			       breakdown.drops);
 			if (json) {
 				if (mode || kind)
 					fputc(',', json);
