@@ -156,7 +156,19 @@ static __always_inline bool retire_state_commit(struct drm_atomic_state *state,
 static __always_inline void set_thread_commit(const struct kmst_commit_info *commit)
 {
 	__u32 tid = current_tid();
+	struct kmst_commit_info *slot = bpf_map_lookup_elem(&tid_commit, &tid);
 
+	/*
+	 * Most calls of a commit run on the thread that set it already: a
+	 * write in place costs a lookup, an update a new element per call.
+	 * Only this thread writes its own entry, and only when the commit
+	 * changed.
+	 */
+	if (slot) {
+		if (slot->id != commit->id || slot->flags != commit->flags)
+			*slot = *commit;
+		return;
+	}
 	bpf_map_update_elem(&tid_commit, &tid, commit, BPF_ANY);
 }
 

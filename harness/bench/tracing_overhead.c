@@ -29,11 +29,14 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <bpf/bpf.h>
+
 #include "replay/drm_props.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 
-#define TARGET_RATIO 0.98
+#define MAX_ROUNDS 64
 
 struct kms {
 	int fd;
@@ -45,6 +48,8 @@ struct kms {
 	uint32_t src_x, src_y, src_w, src_h, crtc_x, crtc_y, crtc_w, crtc_h;
 	unsigned int front;
 	unsigned long long events;
+	/* Wall time inside the atomic ioctl (the commit's kernel time untraced). */
+	double ioctl_start, ioctl_s;
 };
 
 static double now_s(void)
@@ -220,6 +225,7 @@ static int flip_once(struct kms *k)
 
 	k->front ^= 1;
 	err = commit(k, k->front, DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT, false);
+	k->ioctl_s += now_s() - k->ioctl_start;
 	if (err)
 		return err;
 	while (k->events == before) {
@@ -231,15 +237,25 @@ static int flip_once(struct kms *k)
 	return 0;
 }
 
-/* Commits per second of one kind for SECONDS. */
-static double rate(struct kms *k, bool flips, double seconds)
+/* What one run of rate() did: commits and the time spent inside the atomic ioctl. */
+struct run_count {
+	unsigned long long commits;
+	double ioctl_s;
+};
+
+/* Commits per second of one kind for SECONDS; RUN (may be NULL) gets the counts. */
+static double rate_counted(struct kms *k, bool flips, double seconds, struct run_count *run)
 {
 	double start = now_s(), end;
 	unsigned long long n = 0;
 
 	do {
-		int err = flips ? flip_once(k) : commit(k, n & 1, DRM_MODE_ATOMIC_TEST_ONLY, false);
+		int err;
 
+		k->ioctl_start = now_s();
+		err = flips ? flip_once(k) : commit(k, n & 1, DRM_MODE_ATOMIC_TEST_ONLY, false);
+		if (!flips)
+			k->ioctl_s += now_s() - k->ioctl_start;
 		if (err) {
 			kmst_err("%s commit failed after %llu: %s", flips ? "flip" : "TEST_ONLY", n,
 				 strerror(-err));
@@ -248,7 +264,17 @@ static double rate(struct kms *k, bool flips, double seconds)
 		n++;
 		end = now_s();
 	} while (end - start < seconds);
+	if (run) {
+		run->commits = n;
+		run->ioctl_s = k->ioctl_s;
+	}
+	k->ioctl_s = 0;
 	return n / (end - start);
+}
+
+static double rate(struct kms *k, bool flips, double seconds)
+{
+	return rate_counted(k, flips, seconds, NULL);
 }
 
 struct drainer {
@@ -330,6 +356,157 @@ static int traced_rates(struct kms *k, bool recorder, double seconds, double *te
 	return *test_rate > 0 && *flip_rate > 0 ? 0 : -1;
 }
 
+#define MAX_PROGS 256
+
+/* Where a traced run's BPF time went: per program, per commit. */
+struct breakdown {
+	struct kmst_prog_stat progs[MAX_PROGS];
+	int count;
+	struct run_count run;
+	double rate;
+	unsigned long long drops;
+};
+
+/*
+ * One traced run of SECONDS with BPF run-time statistics on (held through
+ * a bpf_enable_stats() descriptor, so kernel.bpf_stats_enabled is left as
+ * it was): each program's run_cnt and run_time_ns over the run. The
+ * statistics cost two clock reads per program run, so the throughput
+ * rounds run without them.
+ */
+static int measure_breakdown(struct kms *k, bool kprobe, bool flips, double seconds,
+			     struct breakdown *out)
+{
+	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
+	static struct kmst_prog_stat before[MAX_PROGS];
+	unsigned long long drops[KMST_EV_MAX];
+	struct drainer d = { 0 };
+	int stats_fd, i, n, err = -1;
+	pthread_t thread;
+
+	memset(out, 0, sizeof(*out));
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0) {
+		kmst_err("failed to enable BPF run-time statistics: %s", strerror(errno));
+		return -1;
+	}
+	opts.on_event = count_record;
+	opts.on_event_ctx = &d;
+	opts.force_kprobe = kprobe;
+	d.tracer = kmst_tracer_open(&opts);
+	if (!d.tracer)
+		goto out_stats;
+	if (kmst_tracer_attach(d.tracer) || pthread_create(&thread, NULL, drain, &d))
+		goto out_close;
+	n = kmst_tracer_prog_stats(d.tracer, before, MAX_PROGS);
+	if (n >= 0)
+		out->rate = rate_counted(k, flips, seconds, &out->run);
+	d.stop = true;
+	pthread_join(thread, NULL);
+	if (n < 0 || out->rate <= 0)
+		goto out_close;
+	out->count = kmst_tracer_prog_stats(d.tracer, out->progs, MAX_PROGS);
+	if (out->count != n)
+		goto out_close;
+	for (i = 0; i < n; i++) {
+		out->progs[i].run_cnt -= before[i].run_cnt;
+		out->progs[i].run_time_ns -= before[i].run_time_ns;
+	}
+	out->drops = kmst_tracer_drops(d.tracer, drops);
+	err = 0;
+out_close:
+	kmst_tracer_close(d.tracer);
+out_stats:
+	close(stats_fd);
+	return err;
+}
+
+static int by_time_desc(const void *a, const void *b)
+{
+	const struct kmst_prog_stat *x = a, *y = b;
+
+	return x->run_time_ns < y->run_time_ns ? 1 : x->run_time_ns > y->run_time_ns ? -1 : 0;
+}
+
+/* The breakdown's table; returns the BPF ns per commit. */
+static double print_breakdown(struct breakdown *b, const char *mode, const char *kind)
+{
+	double commits = b->run.commits, total_ns = 0, total_runs = 0;
+	int i;
+
+	qsort(b->progs, b->count, sizeof(b->progs[0]), by_time_desc);
+	for (i = 0; i < b->count; i++) {
+		total_ns += b->progs[i].run_time_ns;
+		total_runs += b->progs[i].run_cnt;
+	}
+	printf("BPF time per commit, %s mode, %s: %llu commits at %.1f/s, ring-buffer drops %llu\n",
+	       mode, kind, b->run.commits, b->rate, b->drops);
+	printf("  %-44s %-9s %10s %12s %9s %12s\n", "hook", "kind", "run_cnt", "run_time_ns",
+	       "runs/cmt", "ns/commit");
+	for (i = 0; i < b->count; i++) {
+		const struct kmst_prog_stat *p = &b->progs[i];
+
+		if (!p->run_cnt)
+			continue;
+		printf("  %-44s %-9s %10llu %12llu %9.2f %12.0f\n", p->hook, p->kind, p->run_cnt,
+		       p->run_time_ns, p->run_cnt / commits, p->run_time_ns / commits);
+	}
+	printf("  %-44s %-9s %10.0f %12.0f %9.2f %12.0f\n", "total", "", total_runs, total_ns,
+	       total_runs / commits, total_ns / commits);
+	printf("  atomic ioctl wall time per commit (traced, stats on): %.0f ns\n",
+	       b->run.ioctl_s * 1e9 / commits);
+	return total_ns / commits;
+}
+
+static double runs_per_commit(const struct breakdown *b)
+{
+	double runs = 0;
+	int i;
+
+	for (i = 0; i < b->count; i++)
+		runs += b->progs[i].run_cnt;
+	return runs / b->run.commits;
+}
+
+static void json_breakdown(FILE *json, const struct breakdown *b, const char *mode, const char *kind,
+			   double untraced_ioctl_ns)
+{
+	double commits = b->run.commits, total_ns = 0;
+	int i, first = 1;
+
+	for (i = 0; i < b->count; i++)
+		total_ns += b->progs[i].run_time_ns;
+	fprintf(json, "{\"mode\":\"%s\",\"kind\":\"%s\",\"commits\":%llu,\"rate\":%.1f,"
+		      "\"drops\":%llu,\"bpf_ns_per_commit\":%.1f,\"untraced_ioctl_ns_per_commit\":%.1f,"
+		      "\"programs\":[",
+		mode, kind, b->run.commits, b->rate, b->drops, total_ns / commits, untraced_ioctl_ns);
+	for (i = 0; i < b->count; i++) {
+		const struct kmst_prog_stat *p = &b->progs[i];
+
+		if (!p->run_cnt)
+			continue;
+		fprintf(json, "%s{\"hook\":", first ? "" : ",");
+		kmst_json_string(json, p->hook);
+		fprintf(json, ",\"kind\":\"%s\",\"run_cnt\":%llu,\"run_time_ns\":%llu}", p->kind,
+			p->run_cnt, p->run_time_ns);
+		first = 0;
+	}
+	fprintf(json, "]}");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -338,13 +515,17 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "refresh", required_argument, NULL, 'R' },
 		{ "flip-client", required_argument, NULL, 'f' },
+		{ "json", required_argument, NULL, 'j' },
 		{ 0 },
 	};
 	struct kmst_log_opts log_opts = { 0 };
-	const char *device = "/dev/dri/card0";
-	/* Sums of the ratios: [recorder on, off][test-only, flips]. */
-	double seconds = 1.0, sum[2][2] = { { 0 } };
-	int rounds = 5, flips = 0, opt, round, err;
+	const char *device = "/dev/dri/card0", *json_path = NULL;
+	/* Per round: the ratios [recorder on, off][test-only, flips], the untraced ioctl time. */
+	double seconds = 1.0, ratio[2][2][MAX_ROUNDS], ioctl_ns[2][MAX_ROUNDS];
+	double med[2][2], lo[2][2], hi[2][2], med_ioctl[2];
+	static struct breakdown breakdown;
+	FILE *json = NULL;
+	int rounds = 5, flips = 0, opt, round, err, r, c, mode, kind;
 	unsigned int refresh = 0;
 	struct kms k;
 
@@ -365,20 +546,23 @@ int main(int argc, char **argv)
 		case 'f':
 			flips = atoi(optarg);
 			break;
+		case 'j':
+			json_path = optarg;
+			break;
 		case 'v':
 			log_opts.verbose = true;
 			break;
 		default:
 			fprintf(stderr, "usage: tracing_overhead [-v] [--device DEV] [--rounds N] [--seconds S] "
-					"[--refresh HZ] | --flip-client N\n");
+					"[--refresh HZ] [--json FILE] | --flip-client N\n");
 			return 2;
 		}
 	}
 	kmst_log_configure(&log_opts);
 	if (flips > 0)
 		return flip_client(device, flips);
-	if (rounds < 5 || seconds <= 0) {
-		kmst_err("tracing_overhead: at least 5 rounds of a positive duration");
+	if (rounds < 5 || rounds > MAX_ROUNDS || seconds <= 0) {
+		kmst_err("tracing_overhead: 5 to %d rounds of a positive duration", MAX_ROUNDS);
 		return 2;
 	}
 	if (kms_open(&k, device, refresh))
@@ -399,9 +583,10 @@ int main(int argc, char **argv)
 	       "C/A");
 	for (round = 1; round <= rounds; round++) {
 		double a_test, b_test, c_test, a_flip, b_flip, c_flip;
+		struct run_count a_test_run, a_flip_run;
 
-		a_test = rate(&k, false, seconds);
-		a_flip = rate(&k, true, seconds);
+		a_test = rate_counted(&k, false, seconds, &a_test_run);
+		a_flip = rate_counted(&k, true, seconds, &a_flip_run);
 		if (a_test <= 0 || a_flip <= 0 ||
 		    traced_rates(&k, true, seconds, &b_test, &b_flip) ||
 		    traced_rates(&k, false, seconds, &c_test, &c_flip))
@@ -412,16 +597,77 @@ int main(int argc, char **argv)
 		printf("%-5d %10.1f %10.1f %10.1f %6.3f %6.3f %9.1f %9.1f %9.1f %6.3f %6.3f\n", round,
 		       a_test, b_test, c_test, b_test / a_test, c_test / a_test, a_flip, b_flip,
 		       c_flip, b_flip / a_flip, c_flip / a_flip);
-		sum[0][0] += b_test / a_test;
-		sum[0][1] += b_flip / a_flip;
-		sum[1][0] += c_test / a_test;
-		sum[1][1] += c_flip / a_flip;
+		ratio[0][0][round - 1] = b_test / a_test;
+		ratio[0][1][round - 1] = b_flip / a_flip;
+		ratio[1][0][round - 1] = c_test / a_test;
+		ratio[1][1][round - 1] = c_flip / a_flip;
+		ioctl_ns[0][round - 1] = a_test_run.ioctl_s * 1e9 / a_test_run.commits;
+		ioctl_ns[1][round - 1] = a_flip_run.ioctl_s * 1e9 / a_flip_run.commits;
 	}
-	printf("mean ratio traced/untraced, test-only: %.3f (recorder off %.3f); "
-	       "flips: %.3f (recorder off %.3f); target >= %.2f: %s\n",
-	       sum[0][0] / rounds, sum[1][0] / rounds, sum[0][1] / rounds, sum[1][1] / rounds,
-	       TARGET_RATIO,
-	       sum[0][0] / rounds >= TARGET_RATIO && sum[0][1] / rounds >= TARGET_RATIO ? "met" : "NOT met");
+	for (r = 0; r < 2; r++) {
+		for (c = 0; c < 2; c++) {
+			med[r][c] = median(ratio[r][c], rounds);
+			lo[r][c] = ratio[r][c][0];
+			hi[r][c] = ratio[r][c][rounds - 1];
+		}
+		med_ioctl[r] = median(ioctl_ns[r], rounds);
+	}
+	printf("median ratio traced/untraced (min..max), test-only: %.3f (%.3f..%.3f), recorder off %.3f; "
+	       "flips: %.3f (%.3f..%.3f), recorder off %.3f\n",
+	       med[0][0], lo[0][0], hi[0][0], med[1][0], med[0][1], lo[0][1], hi[0][1], med[1][1]);
+	printf("untraced atomic ioctl time per commit (median): test-only %.0f ns, flip %.0f ns\n",
+	       med_ioctl[0], med_ioctl[1]);
+	for (c = 0; c < 2; c++)
+		printf("bench: overhead kind=%s median=%.4f min=%.4f max=%.4f rounds=%d\n",
+		       c ? "flips" : "test_only", med[0][c], lo[0][c], hi[0][c], rounds);
+	if (json_path) {
+		json = fopen(json_path, "w");
+		if (!json) {
+			kmst_err("%s: cannot write: %s", json_path, strerror(errno));
+			return 3;
+		}
+		fprintf(json, "{\"device\":");
+		kmst_json_string(json, device);
+		fprintf(json, ",\"mode\":\"%ux%u@%u\",\"rounds\":%d,\"seconds\":%.2f,", k.mode.hdisplay,
+			k.mode.vdisplay, k.mode.vrefresh, rounds, seconds);
+		for (c = 0; c < 2; c++)
+			fprintf(json, "\"%s\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f,"
+				      "\"recorder_off_median\":%.4f,\"untraced_ioctl_ns\":%.1f},",
+				c ? "flips" : "test_only", med[0][c], lo[0][c], hi[0][c], med[1][c],
+				med_ioctl[c]);
+		fprintf(json, "\"breakdown\":[");
+	}
+	/* Where the time goes, per attach mode and kind, with statistics on. */
+	for (mode = 0; mode < 2; mode++) {
+		for (kind = 0; kind < 2; kind++) {
+			const char *mode_name = mode ? "kprobe" : "fentry";
+			const char *kind_name = kind ? "1000 Hz flips" : "TEST_ONLY storm";
+			double bpf_ns;
+
+			if (measure_breakdown(&k, mode, kind, seconds, &breakdown))
+				return 3;
+			bpf_ns = print_breakdown(&breakdown, mode_name, kind_name);
+			printf("  BPF time / untraced atomic ioctl time: %.3f (target <= 0.05)\n",
+			       bpf_ns / med_ioctl[kind]);
+			printf("bench: bpf mode=%s kind=%s ns_per_commit=%.0f runs_per_commit=%.2f "
+			       "ioctl_ns=%.0f ratio=%.4f drops=%llu\n", mode_name, kind ? "flips" : "test_only",
+			       bpf_ns, runs_per_commit(&breakdown), med_ioctl[kind], bpf_ns / med_ioctl[kind],
+			       breakdown.drops);
+			if (json) {
+				if (mode || kind)
+					fputc(',', json);
+				json_breakdown(json, &breakdown, mode_name, kind ? "flips" : "test_only",
+					       med_ioctl[kind]);
+			}
+		}
+	}
+	if (json) {
+		fprintf(json, "]}\n");
+		if (fclose(json)) {
+			kmst_err("%s: cannot write: %s", json_path, strerror(errno));
+			return 3;
+		}
+	}
 	close(k.fd);
 	return 0;
 }

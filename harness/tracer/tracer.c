@@ -242,6 +242,32 @@ static bool fn_needs_exit(const struct kmst_fn *fn)
 	return fn->spec.flags & (KMST_FNF_EXIT | KMST_FNF_POINT_EXIT);
 }
 
+/*
+ * Whether FN's entry program must run. A kretprobe sees no arguments, so
+ * its kprobe always runs to keep them; fexit sees them itself, so in
+ * fentry mode a function recorded only at exit, whose special does no work
+ * at entry, gets no fentry program: one program run less per call (the
+ * state's commit is bound at drm_atomic_state_init's exit as well as at its
+ * entry, on the same thread).
+ */
+static bool fn_needs_entry(const struct kmst_fn *fn)
+{
+	if (fn->mode != KMST_MODE_FENTRY ||
+	    (fn->spec.flags & (KMST_FNF_ENTER | KMST_FNF_POINT_ENTER)))
+		return true;
+	switch (fn->spec.special) {
+	case KMST_SP_STATE_INIT:
+	case KMST_SP_REC_ADDFB2:
+	case KMST_SP_REC_RMFB:
+	case KMST_SP_REC_CREATE_DUMB:
+	case KMST_SP_REC_CREATEBLOB:
+	case KMST_SP_REC_GETPROPERTY:
+		return !fn_needs_exit(fn);
+	default:
+		return true;
+	}
+}
+
 /* KIND is fentry, fexit, kprobe or kretprobe; see KMST_SLOT in commit.bpf.c. */
 static struct bpf_program *slot_prog(struct kmst_commit *skel, const char *kind, int slot)
 {
@@ -284,7 +310,9 @@ static int load_skel(struct kmst_tracer *t)
 		if (fn->mode == KMST_MODE_NONE)
 			continue;
 		/* An fentry slot's target is its fn's btf_type_id (kmst_fentry_load_begin). */
-		bpf_program__set_autoload(slot_prog(skel, fentry ? "fentry" : "kprobe", i), true);
+		if (fn_needs_entry(fn))
+			bpf_program__set_autoload(slot_prog(skel, fentry ? "fentry" : "kprobe", i),
+						  true);
 		if (fn_needs_exit(fn))
 			bpf_program__set_autoload(slot_prog(skel, fentry ? "fexit" : "kretprobe", i),
 						  true);
@@ -401,12 +429,14 @@ static int attach_kprobe(struct kmst_tracer *t, int idx, bool retprobe, char *wh
 
 static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_len)
 {
-	struct bpf_link *entry, *exit_link = NULL;
+	struct bpf_link *entry = NULL, *exit_link = NULL;
 
-	entry = bpf_program__attach_trace(slot_prog(t->skel, "fentry", idx));
-	if (!entry) {
-		snprintf(why, why_len, "fentry:%s", strerror(errno));
-		return -errno;
+	if (fn_needs_entry(&t->fns[idx])) {
+		entry = bpf_program__attach_trace(slot_prog(t->skel, "fentry", idx));
+		if (!entry) {
+			snprintf(why, why_len, "fentry:%s", strerror(errno));
+			return -errno;
+		}
 	}
 	if (fn_needs_exit(&t->fns[idx])) {
 		exit_link = bpf_program__attach_trace(slot_prog(t->skel, "fexit", idx));
@@ -416,7 +446,8 @@ static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_l
 			return -errno;
 		}
 	}
-	t->links[t->link_count++] = entry;
+	if (entry)
+		t->links[t->link_count++] = entry;
 	if (exit_link)
 		t->links[t->link_count++] = exit_link;
 	return 0;
@@ -657,6 +688,66 @@ int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *se
 		prev = &key;
 	}
 	return 0;
+}
+
+/* What program PROG hooks, from its slot (kmst_<kind>_<a>_<b>) or the tracepoint table. */
+static void prog_hook(const struct kmst_tracer *t, const char *prog, struct kmst_prog_stat *stat)
+{
+	static const char *const kinds[] = { "fentry", "fexit", "kprobe", "kretprobe" };
+	char kind[16];
+	int a, b, n = 0;
+	size_t i;
+
+	if (sscanf(prog, "kmst_%15[a-z]_%d_%d%n", kind, &a, &b, &n) == 3 && !prog[n] &&
+	    a * 8 + b < t->fn_count) {
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			if (!strcmp(kind, kinds[i])) {
+				stat->kind = kinds[i];
+				snprintf(stat->hook, sizeof(stat->hook), "%s", t->fns[a * 8 + b].name);
+				return;
+			}
+		}
+	}
+	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+		if (!strcmp(prog, tracepoints[i].prog)) {
+			stat->kind = "raw_tp";
+			snprintf(stat->hook, sizeof(stat->hook), "%s", tracepoints[i].meta);
+			return;
+		}
+	}
+	stat->kind = "prog";
+	snprintf(stat->hook, sizeof(stat->hook), "%s", prog);
+}
+
+int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *stats, int max)
+{
+	struct bpf_program *prog;
+	int count = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		/* libbpf 1.1 has no bpf_prog_get_info_by_fd: the generic call, same info. */
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)
+			continue;
+		if (count >= max)
+			return -E2BIG;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			int err = -errno;
+
+			kmst_err("failed to read the statistics of %s: %s", bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+		prog_hook(t, bpf_program__name(prog), &stats[count]);
+		stats[count].run_cnt = info.run_cnt;
+		stats[count].run_time_ns = info.run_time_ns;
+		count++;
+	}
+	return count;
 }
 
 void kmst_tracer_close(struct kmst_tracer *t)

@@ -109,6 +109,25 @@ uint32_t kmst_tracer_commit_base(const struct kmst_tracer *t);
 struct kmst_hist_set;
 int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *set);
 
+/*
+ * One loaded program's run statistics (kernel.bpf_stats_enabled, or a
+ * bpf_enable_stats() descriptor held open): what it hooks and how, how many
+ * times it ran and the time it ran for, from the kernel's bpf_prog_info.
+ * The counts only grow while statistics are enabled.
+ */
+struct kmst_prog_stat {
+	char hook[128];	/* the traced function or tracepoint */
+	const char *kind; /* "fentry", "fexit", "kprobe", "kretprobe" or "raw_tp" */
+	unsigned long long run_cnt, run_time_ns;
+};
+
+/*
+ * Fill up to MAX entries, one per program loaded, in a stable order (the
+ * same program at the same index on every call of one tracer). Returns the
+ * count or a negative errno.
+ */
+int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *stats, int max);
+
 /* Detach and free everything. NULL is allowed. */
 void kmst_tracer_close(struct kmst_tracer *t);
 

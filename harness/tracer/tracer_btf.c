@@ -13,6 +13,7 @@
  * the kernel the type id directly.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,27 +180,11 @@ static int slot_of(const struct bpf_program *prog)
 	return a * 8 + b;
 }
 
-/*
- * The handlers of SEC("kmst_fentry") and SEC("kmst_fexit") are registered
- * once per process and never unregistered: libbpf 1.1 (Debian 12's) frees
- * its table of custom handlers when the last one is unregistered but keeps
- * the freed pointer, so the next registration is a double free (a second
- * load in one process: the kprobe fallback, or the reload after an fentry
- * attach failed). Their cookie points here, at the load in progress; this
- * and the ids are the only process state kept, and only for libbpf's sake.
- */
-static const struct kmst_fentry_load *fentry_load_now;
-static int fentry_handler = -1, fexit_handler = -1;
-
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
-	const struct kmst_fentry_load *load = *(const struct kmst_fentry_load **)cookie;
+	const struct kmst_fentry_load *load = (const struct kmst_fentry_load *)cookie;
 	int slot = slot_of(prog);
 
-	if (!load) {
-		kmst_err("%s: loaded outside kmst_fentry_load_begin/end", bpf_program__name(prog));
-		return -EINVAL;
-	}
 	if (slot < 0 || slot >= load->fn_count || !load->fns[slot].btf_type_id) {
 		kmst_err("%s: no BTF target for this program slot", bpf_program__name(prog));
 		return -EINVAL;
@@ -209,15 +194,41 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 	return 0;
 }
 
+static int no_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	(void)prog, (void)opts, (void)cookie;
+	return -EINVAL;
+}
+
+/*
+ * libbpf 1.1's libbpf_unregister_prog_handler() frees its handler array
+ * when the last handler goes (realloc to 0 bytes) but keeps the freed
+ * pointer, so the next register writes to freed memory: a second tracer
+ * in one process (the benchmark's rounds, a reload after an fentry attach
+ * failure) corrupted the heap. A handler registered once and never
+ * unregistered, for a section no object has, keeps the array alive.
+ */
+static void register_anchor_handler(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, anchor, .prog_prepare_load_fn = no_load);
+
+	if (libbpf_register_prog_handler("kmst_never_used", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
+					 &anchor) < 0)
+		kmst_info("could not register libbpf's anchor program handler; a second tracer "
+			  "in this process may corrupt memory (libbpf 1.1)");
+}
+
 int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count)
 {
-	LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .cookie = (long)&fentry_load_now,
+	static pthread_once_t anchor_once = PTHREAD_ONCE_INIT;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .cookie = (long)load,
 		    .prog_prepare_load_fn = prepare_load);
 	int i, j, err;
 
 	memset(load, 0, sizeof(*load));
 	load->fns = fns;
 	load->fn_count = fn_count;
+	load->fentry_handler = load->fexit_handler = -1;
 	/* One fd per module BTF object, shared by its functions' slots. */
 	for (i = 0; i < fn_count; i++) {
 		if (fns[i].mode != KMST_MODE_FENTRY || !fns[i].btf_obj_id)
@@ -239,19 +250,17 @@ int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *
 			return err;
 		}
 	}
-	if (fentry_handler < 0)
-		fentry_handler = libbpf_register_prog_handler("kmst_fentry", BPF_PROG_TYPE_TRACING,
-							      BPF_TRACE_FENTRY, &handler);
-	if (fexit_handler < 0)
-		fexit_handler = libbpf_register_prog_handler("kmst_fexit", BPF_PROG_TYPE_TRACING,
-							     BPF_TRACE_FEXIT, &handler);
-	if (fentry_handler < 0 || fexit_handler < 0) {
-		err = fentry_handler < 0 ? fentry_handler : fexit_handler;
+	pthread_once(&anchor_once, register_anchor_handler);
+	load->fentry_handler = libbpf_register_prog_handler("kmst_fentry", BPF_PROG_TYPE_TRACING,
+							     BPF_TRACE_FENTRY, &handler);
+	load->fexit_handler = libbpf_register_prog_handler("kmst_fexit", BPF_PROG_TYPE_TRACING,
+							    BPF_TRACE_FEXIT, &handler);
+	if (load->fentry_handler < 0 || load->fexit_handler < 0) {
+		err = load->fentry_handler < 0 ? load->fentry_handler : load->fexit_handler;
 		kmst_err("failed to register the fentry program handlers: %s", strerror(-err));
 		kmst_fentry_load_end(load);
 		return err;
 	}
-	fentry_load_now = load;
 	return 0;
 }
 
@@ -259,8 +268,11 @@ void kmst_fentry_load_end(struct kmst_fentry_load *load)
 {
 	int i, j;
 
-	if (fentry_load_now == load)
-		fentry_load_now = NULL;
+	if (load->fentry_handler >= 0)
+		libbpf_unregister_prog_handler(load->fentry_handler);
+	if (load->fexit_handler >= 0)
+		libbpf_unregister_prog_handler(load->fexit_handler);
+	load->fentry_handler = load->fexit_handler = -1;
 	for (i = 0; i < load->fn_count; i++) {
 		if (load->btf_fds[i] <= 0)
 			continue;

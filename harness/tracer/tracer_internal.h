@@ -82,6 +82,7 @@ struct kmst_fentry_load {
 	const struct kmst_fn *fns;
 	int fn_count;
 	int btf_fds[KMST_FN_MAX]; /* per slot; 0 for vmlinux */
+	int fentry_handler, fexit_handler;
 };
 
 int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count);
