@@ -17,21 +17,66 @@
 #include "tvkms_drv.h"
 #include "tvkms_trace.h"
 
+/*
+ * Whether @mode is one this "hardware" can scan out. Everything is computed
+ * in 64 bits from the user's fields, so no timing (up to INT_MAX kHz, 65535
+ * lines, vscan 65535) can overflow the check itself:
+ * - refresh, as drm_mode_vrefresh() defines it (interlace doubles it,
+ *   DBLSCAN and vscan divide it), within TVKMS_MIN/MAX_REFRESH;
+ * - the frame duration the VBLANK timer and drm's timestamping use, from
+ *   the crtc_ timings drm_mode_set_crtcinfo() derived, within the same
+ *   bounds (crtc_vtotal is an int that vtotal * vscan can wrap).
+ */
+static bool tvkms_crtc_mode_ok(struct drm_crtc *crtc,
+			       const struct drm_display_mode *mode)
+{
+	u64 pixels_per_s, pixels_per_frame, frame_ns;
+
+	if (mode->clock <= 0 || mode->htotal <= 0 || mode->vtotal <= 0 ||
+	    mode->crtc_clock <= 0 || mode->crtc_htotal <= 0 ||
+	    mode->crtc_vtotal <= 0) {
+		drm_dbg_kms(crtc->dev, "[CRTC:%d] mode without timings\n",
+			    crtc->base.id);
+		return false;
+	}
+	pixels_per_s = (u64)mode->clock * 1000;
+	if (mode->flags & DRM_MODE_FLAG_INTERLACE)
+		pixels_per_s *= 2;
+	pixels_per_frame = (u64)mode->htotal * mode->vtotal;
+	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
+		pixels_per_frame *= 2;
+	if (mode->vscan > 1)
+		pixels_per_frame *= mode->vscan;
+	if (pixels_per_s > pixels_per_frame * TVKMS_MAX_REFRESH ||
+	    pixels_per_s < pixels_per_frame * TVKMS_MIN_REFRESH) {
+		drm_dbg_kms(crtc->dev,
+			    "[CRTC:%d] refresh of %d kHz / %llu pixels outside %d-%d Hz\n",
+			    crtc->base.id, mode->clock, pixels_per_frame,
+			    TVKMS_MIN_REFRESH, TVKMS_MAX_REFRESH);
+		return false;
+	}
+	frame_ns = div_u64((u64)mode->crtc_htotal * mode->crtc_vtotal *
+				   1000000ull, mode->crtc_clock);
+	if (frame_ns < NSEC_PER_SEC / TVKMS_MAX_REFRESH ||
+	    frame_ns > NSEC_PER_SEC / TVKMS_MIN_REFRESH) {
+		drm_dbg_kms(crtc->dev, "[CRTC:%d] frame of %llu ns out of range\n",
+			    crtc->base.id, frame_ns);
+		return false;
+	}
+	return true;
+}
+
 static int tvkms_crtc_atomic_check(struct drm_crtc *crtc,
 				   struct drm_atomic_state *state)
 {
 	struct drm_crtc_state *crtc_state =
 		drm_atomic_get_new_crtc_state(state, crtc);
-	const struct drm_display_mode *mode = &crtc_state->adjusted_mode;
 
 	if (!crtc_state->enable)
 		return 0;
-	/* The VBLANK emulation derives its frame duration from these. */
-	if (mode->clock <= 0 || !mode->htotal || !mode->vtotal) {
-		drm_dbg_kms(crtc->dev, "[CRTC:%d] mode without timings\n",
-			    crtc->base.id);
+	/* The VBLANK emulation derives its frame duration from the mode. */
+	if (!tvkms_crtc_mode_ok(crtc, &crtc_state->adjusted_mode))
 		return -EINVAL;
-	}
 #ifdef TVKMS_MUTANT_TEST_ONLY_PROGRAMS_HW
 	/*
 	 * Mutant (test-only-commits): "nothing is on screen yet, so bring the

@@ -168,8 +168,8 @@ static int tvkms_modeset_init(struct tvkms_device *tdev)
 	dev->mode_config.min_height = 1;
 	dev->mode_config.max_width = TVKMS_MAX_FB_SIZE;
 	dev->mode_config.max_height = TVKMS_MAX_FB_SIZE;
-	dev->mode_config.cursor_width = TVKMS_CURSOR_SIZE;
-	dev->mode_config.cursor_height = TVKMS_CURSOR_SIZE;
+	dev->mode_config.cursor_width = TVKMS_CURSOR_MAX_SIZE;
+	dev->mode_config.cursor_height = TVKMS_CURSOR_MAX_SIZE;
 	dev->mode_config.preferred_depth = 24;
 	dev->mode_config.normalize_zpos = true;
 

@@ -33,8 +33,16 @@
 #define TVKMS_MAX_WIDTH 4096
 #define TVKMS_MAX_HEIGHT 2160
 #define TVKMS_MAX_FB_SIZE 8192
-#define TVKMS_CURSOR_SIZE 64
+/* Square cursors of any size in this range (mode_config reports the max). */
+#define TVKMS_CURSOR_MIN_SIZE 64
+#define TVKMS_CURSOR_MAX_SIZE 512
+/*
+ * The VBLANK timer runs one frame per mode: a mode outside these rates is
+ * refused at atomic check, so the timer never fires more often than every
+ * millisecond, and drm's frame duration (an int of ns) never overflows.
+ */
 #define TVKMS_MAX_REFRESH 1000
+#define TVKMS_MIN_REFRESH 1
 #define TVKMS_HELD_STATES_MAX 256
 #define TVKMS_MAX_PLANES 32
 /*

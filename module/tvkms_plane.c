@@ -76,6 +76,16 @@ static int tvkms_plane_atomic_check(struct drm_plane *plane,
 
 	if (!new_state->fb || !new_state->crtc)
 		return 0;
+	if (plane->type == DRM_PLANE_TYPE_CURSOR &&
+	    (new_state->crtc_w != new_state->crtc_h ||
+	     new_state->crtc_w < TVKMS_CURSOR_MIN_SIZE ||
+	     new_state->crtc_w > TVKMS_CURSOR_MAX_SIZE)) {
+		drm_dbg_atomic(plane->dev, "[PLANE:%d] cursor %ux%u not square %d-%d\n",
+			       plane->base.id, new_state->crtc_w,
+			       new_state->crtc_h, TVKMS_CURSOR_MIN_SIZE,
+			       TVKMS_CURSOR_MAX_SIZE);
+		return -EINVAL;
+	}
 	crtc_state = drm_atomic_get_crtc_state(state, new_state->crtc);
 	if (IS_ERR(crtc_state))
 		return PTR_ERR(crtc_state);

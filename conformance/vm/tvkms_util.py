@@ -6,6 +6,7 @@ ioctl(2), so tests can count events and VBLANKs themselves."""
 import contextlib
 import ctypes
 import fcntl
+import mmap
 import os
 import pathlib
 import re
@@ -142,10 +143,13 @@ EVENT_VBLANK = struct.Struct("=IIQIIII")
 IOCTL_GET_CAP = _iowr(0x0C, GET_CAP.size)
 IOCTL_WAIT_VBLANK = _iowr(0x3A, WAIT_VBLANK.size)
 IOCTL_GETRESOURCES = _iowr(0xA0, CARD_RES.size)
+IOCTL_GETCRTC = _iowr(0xA1, SET_CRTC.size)
 IOCTL_SETCRTC = _iowr(0xA2, SET_CRTC.size)
 IOCTL_GETCONNECTOR = _iowr(0xA7, GET_CONNECTOR.size)
 IOCTL_PAGE_FLIP = _iowr(0xB0, PAGE_FLIP.size)
 IOCTL_CREATE_DUMB = _iowr(0xB2, CREATE_DUMB.size)
+MAP_DUMB = struct.Struct("=IIQ")
+IOCTL_MAP_DUMB = _iowr(0xB3, MAP_DUMB.size)
 IOCTL_ADDFB2 = _iowr(0xB8, FB_CMD2.size)
 CLIENT_CAP = struct.Struct("=QQ")
 PLANE_RES = struct.Struct("=QI4x")
@@ -160,6 +164,11 @@ IOCTL_ATOMIC = _iowr(0xBC, ATOMIC.size)
 CLIENT_CAP_UNIVERSAL_PLANES = 2
 CLIENT_CAP_ATOMIC = 3
 OBJECT_PLANE = 0xEEEEEEEE
+OBJECT_CRTC = 0xCCCCCCCC
+OBJECT_CONNECTOR = 0xC0C0C0C0
+PLANE_TYPE_OVERLAY, PLANE_TYPE_PRIMARY, PLANE_TYPE_CURSOR = 0, 1, 2
+CAP_CURSOR_WIDTH = 0x8
+CAP_CURSOR_HEIGHT = 0x9
 ATOMIC_TEST_ONLY = 0x0100
 
 PAGE_FLIP_EVENT = 0x01
@@ -167,7 +176,13 @@ EVENT_FLIP_COMPLETE = 0x02
 VBLANK_RELATIVE = 0x1
 VBLANK_HIGH_CRTC_SHIFT = 1
 FORMAT_XRGB8888 = 0x34325258
+FORMAT_ARGB8888 = 0x34325241
 CAP_DUMB_BUFFER = 0x1
+
+
+MODE_FIELDS = ("clock", "hdisplay", "hsync_start", "hsync_end", "htotal",
+               "hskew", "vdisplay", "vsync_start", "vsync_end", "vtotal",
+               "vscan", "vrefresh", "flags", "type", "name")
 
 
 class Mode:
@@ -186,6 +201,14 @@ class Mode:
     @property
     def preferred(self):
         return bool(self.type & 0x8)
+
+    def changed(self, **fields):
+        """A copy of this mode with some struct drm_mode_modeinfo fields
+        replaced (names as in MODE_FIELDS)."""
+        values = list(MODEINFO.unpack(self.raw))
+        for name, value in fields.items():
+            values[MODE_FIELDS.index(name)] = value
+        return Mode(MODEINFO.pack(*values))
 
 
 def _array(count, fmt="I"):
@@ -254,11 +277,35 @@ class Card:
             pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
         return f[0]
 
+    def image_fb(self, width, height, fourcc, cpp, rows):
+        """A dumb-buffer fb of fourcc whose row y holds rows[y] (bytes of
+        width * cpp; shorter rows and missing rows stay zero)."""
+        f = CREATE_DUMB.unpack(self.ioctl(IOCTL_CREATE_DUMB, CREATE_DUMB.pack(
+            height, width, cpp * 8, 0, 0, 0, 0)))
+        handle, pitch, size = f[4], f[5], f[6]
+        offset = MAP_DUMB.unpack(self.ioctl(IOCTL_MAP_DUMB, MAP_DUMB.pack(
+            handle, 0, 0)))[2]
+        with mmap.mmap(self.fd, size, mmap.MAP_SHARED,
+                       mmap.PROT_READ | mmap.PROT_WRITE,
+                       offset=offset) as mem:
+            for y, row in enumerate(rows):
+                mem[y * pitch:y * pitch + len(row)] = row
+        f = FB_CMD2.unpack(self.ioctl(IOCTL_ADDFB2, FB_CMD2.pack(
+            0, width, height, fourcc, 0, handle, 0, 0, 0,
+            pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        return f[0]
+
     def set_crtc(self, crtc_id, connector_id, fb_id, mode):
         conns = _array(1)
         conns[0] = connector_id
         self.ioctl(IOCTL_SETCRTC, SET_CRTC.pack(
             ctypes.addressof(conns), 1, crtc_id, fb_id, 0, 0, 0, 1, mode.raw))
+
+    def get_crtc(self, crtc_id):
+        """(fb id, mode or None) the CRTC scans out now."""
+        f = SET_CRTC.unpack(self.ioctl(IOCTL_GETCRTC, SET_CRTC.pack(
+            0, 0, crtc_id, 0, 0, 0, 0, 0, bytes(MODEINFO.size))))
+        return f[3], (Mode(f[8]) if f[7] else None)
 
     def disable_crtc(self, crtc_id):
         self.ioctl(IOCTL_SETCRTC, SET_CRTC.pack(0, 0, crtc_id, 0, 0, 0, 0, 0,
@@ -291,6 +338,46 @@ class Card:
             if f[4].split(b"\0")[0].decode() == name:
                 return prop_id
         raise AssertionError(f"object {obj_id} has no property {name}")
+
+    def properties(self, obj_id, obj_type):
+        """{name: (property id, value)} of a KMS object."""
+        count = OBJ_PROPS.unpack(self.ioctl(IOCTL_OBJ_GETPROPERTIES, OBJ_PROPS.pack(
+            0, 0, 0, obj_id, obj_type)))[2]
+        ids, values = _array(count), _array(count, "Q")
+        self.ioctl(IOCTL_OBJ_GETPROPERTIES, OBJ_PROPS.pack(
+            ctypes.addressof(ids), ctypes.addressof(values), count, obj_id,
+            obj_type))
+        props = {}
+        for prop_id, value in zip(list(ids)[:count], list(values)[:count]):
+            f = GET_PROPERTY.unpack(self.ioctl(IOCTL_GETPROPERTY, GET_PROPERTY.pack(
+                0, 0, prop_id, 0, bytes(32), 0, 0)))
+            props[f[4].split(b"\0")[0].decode()] = (prop_id, value)
+        return props
+
+    def planes_of_type(self, plane_type):
+        return [p for p in self.planes()
+                if self.properties(p, OBJECT_PLANE)["type"][1] == plane_type]
+
+    def atomic(self, objects, flags=0):
+        """One atomic commit: objects is [(obj_id, obj_type, {property
+        name: value})]; raises OSError with the kernel's errno."""
+        self.enable_atomic()
+        obj_ids, counts, prop_ids, prop_values = [], [], [], []
+        for obj_id, obj_type, values in objects:
+            props = self.properties(obj_id, obj_type)
+            obj_ids.append(obj_id)
+            counts.append(len(values))
+            for name, value in values.items():
+                prop_ids.append(props[name][0])
+                prop_values.append(value)
+        objs, cnts = _array(len(obj_ids)), _array(len(obj_ids))
+        props, vals = _array(len(prop_ids)), _array(len(prop_ids), "Q")
+        objs[:len(obj_ids)], cnts[:len(obj_ids)] = obj_ids, counts
+        props[:len(prop_ids)], vals[:len(prop_ids)] = prop_ids, prop_values
+        self.ioctl(IOCTL_ATOMIC, ATOMIC.pack(
+            flags, len(obj_ids), ctypes.addressof(objs),
+            ctypes.addressof(cnts), ctypes.addressof(props),
+            ctypes.addressof(vals), 0, 0))
 
     def test_only_flip(self, plane_id, fb_id):
         """A TEST_ONLY atomic commit setting the plane's FB_ID."""
