@@ -163,7 +163,8 @@ def test_tree_under_a_path_with_a_space_builds_through_a_symlink():
                 shutil.copy2(src, tree / part)
         result = subprocess.run(["make", "doc", "module", f"KERNELS={FIRST}"], cwd=tree,
                                 capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "PWD": str(tree)})
+                                env={**{k: v for k, v in os.environ.items() if k != "KMST_TOP"},
+                                     "PWD": str(tree)})
         assert result.returncode == 0, result.stderr
         assert (tree / ".output" / "doc" / "kmstrace.1").stat().st_size > 0
         assert (tree / ".output" / "module" / kernel_release(FIRST) / "tvkms.ko").exists()
