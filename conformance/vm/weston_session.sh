@@ -26,8 +26,13 @@ shift 3
 [ $# -gt 0 ] || set -- weston-simple-shm
 
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
-	XDG_RUNTIME_DIR=$(mktemp -d /tmp/kmst-xdg.XXXXXX) || exit 1
+	if ! XDG_RUNTIME_DIR=$(mktemp -d /tmp/kmst-xdg.XXXXXX); then
+		echo "$0: cannot make a runtime directory for weston in /tmp" >&2
+		exit 1
+	fi
 	export XDG_RUNTIME_DIR
+	# Made here, so removed here, whichever way the session ends.
+	trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 fi
 socket=kmst-weston-$$
 tty=/dev/tty2
