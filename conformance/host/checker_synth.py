@@ -151,9 +151,12 @@ class Synth:
         self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data, **c)
         return cid
 
-    def setup_commit(self, c, crtcs, flags, modeset, disable, legacy_event=False):
-        """drm_atomic_helper_setup_commit: one CRTC_STATE per CRTC, as the tracer reads it."""
-        self.call("SETUP_COMMIT", **c)
+    def setup_commit(self, c, crtcs, flags, modeset, disable, legacy_event=False, during=None):
+        """drm_atomic_helper_setup_commit: one CRTC_STATE per CRTC, as the tracer reads it.
+
+        during: what other threads did while it ran (before the CRTC_STATEs).
+        """
+        self.call("SETUP_COMMIT", during, **c)
         for crtc in crtcs:
             old = self.active.get(crtc, False)
             new = not disable and (old or modeset)
@@ -298,11 +301,13 @@ class Synth:
         self.ev("SEND_VBLANK_EVENT", "EXIT", crtc=crtc, arg0=self.vblank_seq.get(crtc, 0),
                 arg1=self.ts, **kw, **c)
 
-    def nonblocking_overlap(self, crtc=0, fault=None):
+    def nonblocking_overlap(self, crtc=0, fault=None, flip_in_setup=False):
         """A nonblocking flip, then at once a blocking flip on the same CRTC.
 
         The second one's tail must wait for the first one's flip; with
         `no-wait-dependencies` its planes stage runs before that VBLANK.
+        flip_in_setup: the first flip's VBLANK comes while the second
+        commit's setup_commit runs (racing its stall check).
         Returns (first id, second id).
         """
         first = self.next_commit
@@ -347,7 +352,8 @@ class Synth:
             self.call("HELPER_CHECK", helper, **c2)
         self.call("CHECK_ONLY", checks2, **c2)
         self.ev("COMMIT", "ENTER", **c2)
-        self.setup_commit(c2, (crtc,), c2["flags"], False, False)
+        self.setup_commit(c2, (crtc,), c2["flags"], False, False,
+                          during=(lambda: self.vblank_irq(crtc)) if flip_in_setup else None)
         self.call("SWAP_STATE", **c2)
         self.ev("COMMIT_TAIL", "ENTER", **c2)
         if fault == "no-wait-dependencies":

@@ -47,7 +47,8 @@ def test_corpus_on_foreign_driver_judges_every_rule_it_allows(alias, driver):
                       if res["status"] == "not judged"}
         assert not not_judged, (name, not_judged)
         # nonblock-ebusy.seq too: without VBLANK the flip completes inside
-        # the commit, and the trace shows EBUSY was not owed (check/expect.c).
+        # the commit, and the trace shows EBUSY was not owed, or that the
+        # flip completed while setup_commit's stall check ran (check/expect.c).
         assert report["expectation_failures"] == [], (name, report["expectation_failures"])
         assert report["verdict"] == "pass", name
         for rule, res in report["rules"].items():

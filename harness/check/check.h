@@ -91,6 +91,7 @@ struct kmst_check_result {
 	unsigned int expect_failure_count;
 	unsigned long long replay_commits;
 	unsigned long long busy_not_owed;  /* expect=EBUSY got ok: the previous flip was done (check/expect.c) */
+	unsigned long long busy_raced;	   /* expect=EBUSY got ok: that flip completed during setup_commit */
 	unsigned long long events;
 	unsigned long long commits;
 	unsigned long long joined;	   /* commits in flight when tracing began: not judged */

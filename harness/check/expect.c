@@ -11,8 +11,11 @@
  * at each CRTC_STATE (setup_commit's exit) the previous commit to swap
  * state on that CRTC is looked up, and it was done only if its flip_done
  * was seen before this commit entered setup_commit, where the stall check
- * runs. Anything not proven done counts as pending, so a commit that got
- * past a pending flip still fails.
+ * runs. A flip_done seen while setup_commit ran (between its entry and the
+ * CRTC_STATE at its exit) raced the stall check: either answer is the
+ * uAPI's, and it is counted apart. Anything else not proven done counts as
+ * pending, so a commit that got past a flip still pending when setup_commit
+ * returned fails.
  */
 #include <errno.h>
 
@@ -38,7 +41,8 @@ void ck_expect_crtc_state(struct kmst_checker *ck, const struct ck_commit *c,
 {
 	struct ck_crtc *cr;
 	struct ck_busy *b;
-	bool done;
+	bool seen, done, raced;
+	uint64_t begin;
 
 	if (!ck->result.replay || !c || ev->crtc < 0)
 		return;
@@ -46,12 +50,15 @@ void ck_expect_crtc_state(struct kmst_checker *ck, const struct ck_commit *c,
 	if (!cr)
 		return;
 	/* No commit before it on this CRTC, or its flip_done seen before this commit's stall check. */
-	done = !cr->last_swapped ||
-	       (cr->flip_done_commit == cr->last_swapped &&
-		cr->flip_done_ns < (c->setup_ns ? c->setup_ns : c->start_ns));
+	begin = c->setup_ns ? c->setup_ns : c->start_ns;
+	seen = cr->last_swapped && cr->flip_done_commit == cr->last_swapped;
+	done = !cr->last_swapped || (seen && cr->flip_done_ns < begin);
+	/* Seen while setup_commit ran: the stall check may have come before or after it. */
+	raced = !done && seen && cr->flip_done_ns <= ev->ts_ns;
 	b = busy_slot(ck, c->id, c->seq_line);
 	b->line = c->seq_line;
-	b->pending |= !done;
+	b->pending |= !done && !raced;
+	b->raced |= raced;
 	b->judged = true;
 }
 
@@ -106,7 +113,10 @@ void ck_expect_replay_commit(struct kmst_checker *ck, const struct kmst_event *e
 	if (ev->ret == EBUSY && (int)ev->aux == 0) {
 		b = busy_find(ck, ev);
 		if (b && !b->pending) {
-			res->busy_not_owed++;
+			if (b->raced)
+				res->busy_raced++;
+			else
+				res->busy_not_owed++;
 			return;
 		}
 	}

@@ -160,6 +160,9 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		if (res->busy_not_owed)
 			fprintf(out, "; %llu expected EBUSY not owed: the previous flip was done",
 				res->busy_not_owed);
+		if (res->busy_raced)
+			fprintf(out, "; %llu expected EBUSY raced: the previous flip completed during "
+				     "setup_commit's stall check", res->busy_raced);
 		fputs(")\n", out);
 	}
 	if (res->host.late_vblanks)
@@ -251,8 +254,8 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 			i ? "," : "", f->seq_line, f->ordinal, f->commit_id, expected ? expected : "?",
 			got ? got : "?");
 	}
-	fprintf(out, "],\"replay_commits\":%llu,\"busy_not_owed\":%llu}\n", res->replay_commits,
-		res->busy_not_owed);
+	fprintf(out, "],\"replay_commits\":%llu,\"busy_not_owed\":%llu,\"busy_raced\":%llu}\n",
+		res->replay_commits, res->busy_not_owed, res->busy_raced);
 }
 
 /* The text of every stored violation of RULE, for JUnit and TAP bodies. */

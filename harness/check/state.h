@@ -142,10 +142,13 @@ struct ck_caps {
 	unsigned int caps;		/* CK_CAP_* */
 };
 
-/* Whether a commit owed EBUSY: the previous flip on one of its CRTCs was pending. */
+/*
+ * Whether a commit owed EBUSY: the previous flip on one of its CRTCs was
+ * pending (pending), or completed while its setup_commit ran (raced).
+ */
 struct ck_busy {
 	uint32_t commit, line;
-	bool judged, pending;
+	bool judged, pending, raced;
 };
 
 struct kmst_checker {
