@@ -13,24 +13,33 @@ CORPUS = sorted((ROOT / "traces").glob("*.seq"))
 KMSTRACE = OUTPUT / "harness" / "kmstrace"
 FLIP_CLIENT = OUTPUT / "harness" / "bench" / "tracing_overhead"
 
-# name as drmGetVersion reports it: (how to load it, qemu device arguments, kernels)
+# name as drmGetVersion reports it: the kernels it runs on (None: all). How each
+# loads, and the qemu device it needs, is ci/driver-load's (shared with ci/igt).
 DRIVERS = {
-    "bochs-drm": ("modprobe bochs", ["-vga", "std"], None),
-    "virtio_gpu": ("modprobe virtio-gpu", ["-vga", "none", "-device", "virtio-gpu-pci"], None),
+    "bochs-drm": None,
+    "virtio_gpu": None,
     # upstream VKMS, built out of tree from Debian's linux-source-6.1 (ci/vkms-peer)
-    "vkms": ("modprobe drm_kms_helper && (modprobe drm_shmem_helper || true) && insmod {vkms}",
-             [], ["6.1"]),
+    "vkms": ["6.1"],
 }
 
 
 def cases(drivers=None):
     """(kernel alias, driver) pairs that run here."""
-    for driver, (_, _, only) in sorted(DRIVERS.items()):
+    for driver, only in sorted(DRIVERS.items()):
         if drivers is not None and driver not in drivers:
             continue
         for alias in kernels():
             if only is None or alias in only:
                 yield alias, driver
+
+
+def driver_load(alias, driver, *flags):
+    """ci/driver-load's answer: the guest command that loads DRIVER, or with
+    --qemu-args the qemu arguments of its device."""
+    proc = subprocess.run([str(ROOT / "ci" / "driver-load"), *flags, alias, driver],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def vkms_module(alias):
@@ -42,8 +51,9 @@ def run(alias, driver):
     """Boot ALIAS with DRIVER's device, load it, replay the corpus (JSON
     reports on stdout) and record a 3-flip client. Returns (CompletedProcess,
     replay output directory, flip-client trace)."""
-    load, qemu, _ = DRIVERS[driver]
-    load = load.format(vkms=shlex.quote(str(vkms_module(alias))))
+    load = driver_load(alias, driver).strip()
+    qemu = driver_load(alias, driver, "--qemu-args").split("\n")
+    qemu = [arg for arg in qemu if arg]
     out = OUTPUT / "replay-drivers" / f"{driver}-{alias}"
     out.mkdir(parents=True, exist_ok=True)
     flips = out / "flip-client.kmst"

@@ -14,52 +14,17 @@
 
 #include "afuzz/afuzz.h"
 #include "common/log.h"
-
-static bool is_kms(int fd)
-{
-	drmModeRes *res = drmModeGetResources(fd);
-	bool kms = res && res->count_crtcs > 0;
-
-	drmModeFreeResources(res);
-	return kms;
-}
+#include "replay/drm_open.h"
 
 static int open_node(struct kmst_afuzz_dev *dev, const char *device, const char *driver)
 {
 	drmVersion *version;
-	char path[64];
-	int minor;
 
-	if (device) {
-		dev->fd = open(device, O_RDWR | O_CLOEXEC);
-		if (dev->fd < 0) {
-			kmst_err("%s: cannot open device: %s", device, strerror(errno));
-			return -1;
-		}
-		snprintf(dev->path, sizeof(dev->path), "%s", device);
-		goto found;
+	dev->fd = kmst_drm_open(device, driver, dev->path, sizeof(dev->path));
+	if (dev->fd < 0) {
+		dev->fd = -1;
+		return -1;
 	}
-	for (minor = 0; minor < 64; minor++) {
-		bool match;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
-		dev->fd = open(path, O_RDWR | O_CLOEXEC);
-		if (dev->fd < 0)
-			continue;
-		version = drmGetVersion(dev->fd);
-		match = version && (!driver || !strcmp(version->name, driver)) && is_kms(dev->fd);
-		drmFreeVersion(version);
-		if (match) {
-			snprintf(dev->path, sizeof(dev->path), "%s", path);
-			goto found;
-		}
-		close(dev->fd);
-	}
-	dev->fd = -1;
-	kmst_err("/dev/dri: no KMS device%s%s found (give one with --device)",
-		 driver ? " of driver " : "", driver ? driver : "");
-	return -1;
-found:
 	version = drmGetVersion(dev->fd);
 	if (version)
 		snprintf(dev->driver, sizeof(dev->driver), "%s", version->name);

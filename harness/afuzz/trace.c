@@ -22,6 +22,7 @@
 #include "afuzz/afuzz.h"
 #include "afuzz/trace.h"
 #include "common/log.h"
+#include "trace/replay_record.h"
 
 int kmst_afuzz_trace_start(struct kmst_afuzz_trace *t, const struct kmst_afuzz_dev *dev, uint64_t seed,
 			   const char *path)
@@ -63,31 +64,15 @@ err_tracer:
 int kmst_afuzz_trace_case(struct kmst_afuzz_trace *t, const struct kmst_afuzz_case *c, int got,
 			  int expected)
 {
-	struct kmst_event ev = { 0 };
-	struct timespec now;
+	struct kmst_event ev;
 
 	if (!t->open)
 		return 0;
 	if (kmst_tracer_drain(t->tracer, &t->writer) < 0)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ev.ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	ev.type = KMST_EV_REPLAY_COMMIT;
-	ev.size = sizeof(ev);
-	ev.phase = KMST_PH_POINT;
-	ev.source = KMST_SRC_USER;
-	ev.pid = ev.tid = t->tid;
-	ev.minor = t->minor;
-	ev.crtc = ev.plane = ev.connector = -1;
-	ev.commit_flags = (uint16_t)(((c->flags & DRM_MODE_ATOMIC_NONBLOCK) ? KMST_CF_NONBLOCK : 0) |
-				     ((c->flags & DRM_MODE_ATOMIC_ALLOW_MODESET) ? KMST_CF_ALLOW_MODESET : 0) |
-				     ((c->flags & DRM_MODE_ATOMIC_TEST_ONLY) ? KMST_CF_TEST_ONLY : 0) |
-				     ((c->flags & DRM_MODE_PAGE_FLIP_EVENT) ? KMST_CF_PAGE_FLIP_EVENT : 0) |
-				     KMST_CF_FROM_IOCTL);
-	ev.ret = expected;
-	ev.aux = (uint32_t)got;
-	ev.arg0 = c->number;
-	ev.arg1 = c->number + 1;
+	kmst_replay_record(&ev, &(struct kmst_replay_result){
+		.drm_flags = c->flags, .expected = expected, .got = got,
+		.line = c->number, .ordinal = c->number + 1, .tid = t->tid, .minor = t->minor });
 	return kmst_writer_append(&t->writer, &ev) ? -1 : 0;
 }
 

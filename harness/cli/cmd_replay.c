@@ -36,6 +36,7 @@
 #include "replay/replay.h"
 #include "replay/replay_child.h"
 #include "seq/seq.h"
+#include "trace/replay_record.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
 #include "tracer/watchdog.h"
@@ -107,20 +108,10 @@ static uint32_t matched_commit(struct replay_trace *rt, uint64_t user_data)
 	return 0;
 }
 
-static uint16_t commit_flags(uint32_t drm_flags)
-{
-	return (uint16_t)(((drm_flags & DRM_MODE_ATOMIC_NONBLOCK) ? KMST_CF_NONBLOCK : 0) |
-			  ((drm_flags & DRM_MODE_ATOMIC_ALLOW_MODESET) ? KMST_CF_ALLOW_MODESET : 0) |
-			  ((drm_flags & DRM_MODE_ATOMIC_TEST_ONLY) ? KMST_CF_TEST_ONLY : 0) |
-			  ((drm_flags & DRM_MODE_PAGE_FLIP_EVENT) ? KMST_CF_PAGE_FLIP_EVENT : 0) |
-			  KMST_CF_FROM_IOCTL);
-}
-
 static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 {
 	struct replay_trace *rt = ctx;
-	struct kmst_event ev = { 0 };
-	struct timespec now;
+	struct kmst_event ev;
 	int err;
 
 	if (rt->err)
@@ -131,22 +122,10 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 		rt->err = err;
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ev.ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	ev.type = KMST_EV_REPLAY_COMMIT;
-	ev.size = sizeof(ev);
-	ev.phase = KMST_PH_POINT;
-	ev.source = KMST_SRC_USER;
-	ev.pid = rt->tid;
-	ev.tid = rt->tid;
-	ev.commit_id = matched_commit(rt, rc->line);
-	ev.minor = rt->minor;
-	ev.crtc = ev.plane = ev.connector = -1;
-	ev.commit_flags = commit_flags(rc->flags);
-	ev.ret = rc->expected;
-	ev.aux = (uint32_t)rc->got;
-	ev.arg0 = rc->line;
-	ev.arg1 = rc->ordinal;
+	kmst_replay_record(&ev, &(struct kmst_replay_result){
+		.drm_flags = rc->flags, .expected = rc->expected, .got = rc->got,
+		.line = rc->line, .ordinal = rc->ordinal,
+		.commit_id = matched_commit(rt, rc->line), .tid = rt->tid, .minor = rt->minor });
 	if (kmst_writer_append(&rt->writer, &ev))
 		rt->err = -EIO;
 }

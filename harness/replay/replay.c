@@ -18,6 +18,7 @@
 
 #include "common/exit.h"
 #include "common/log.h"
+#include "replay/drm_open.h"
 #include "replay/replay.h"
 
 #define MAX_OBJECTS 64
@@ -81,50 +82,16 @@ static int seq_error(const struct kmst_replay *r, unsigned int line, unsigned in
 
 /* ---- device discovery ---- */
 
-static bool is_kms(int fd)
-{
-	drmModeRes *res = drmModeGetResources(fd);
-	bool kms = res && res->count_crtcs > 0;
-
-	drmModeFreeResources(res);
-	return kms;
-}
-
 static int open_device(struct kmst_replay *r, const struct kmst_replay_opts *opts)
 {
-	char path[64];
-	int minor;
+	r->fd = kmst_drm_open(opts->device, opts->driver, r->stats.device, sizeof(r->stats.device));
+	if (r->fd < 0) {
+		int err = r->fd;
 
-	if (opts->device) {
-		r->fd = open(opts->device, O_RDWR | O_CLOEXEC);
-		if (r->fd < 0) {
-			kmst_err("%s: cannot open device: %s", opts->device, strerror(errno));
-			return -errno;
-		}
-		snprintf(r->stats.device, sizeof(r->stats.device), "%s", opts->device);
-		return 0;
+		r->fd = -1;
+		return err;
 	}
-	for (minor = 0; minor < 64; minor++) {
-		drmVersion *version;
-		bool match;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
-		r->fd = open(path, O_RDWR | O_CLOEXEC);
-		if (r->fd < 0)
-			continue;
-		version = drmGetVersion(r->fd);
-		match = version && (!opts->driver || !strcmp(version->name, opts->driver)) && is_kms(r->fd);
-		drmFreeVersion(version);
-		if (match) {
-			snprintf(r->stats.device, sizeof(r->stats.device), "%s", path);
-			return 0;
-		}
-		close(r->fd);
-	}
-	r->fd = -1;
-	kmst_err("/dev/dri: no KMS device%s%s found (give one with --device)",
-		 opts->driver ? " of driver " : "", opts->driver ? opts->driver : "");
-	return -ENODEV;
+	return 0;
 }
 
 static int load_props(struct kmst_replay *r, struct dev_object *obj)
