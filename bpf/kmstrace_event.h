@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define KMST_EVENT_VERSION 2
+#define KMST_EVENT_VERSION 3
 
 /* Where an event came from. */
 enum kmst_source {
@@ -347,6 +347,16 @@ struct kmst_end_record {
 	__u64 records;		/* records written before this one */
 	__u64 drops_total;	/* ring buffer reserve failures, all types */
 	__u64 drops[KMST_EV_MAX]; /* reserve failures per event type */
+	/*
+	 * Since version 3: runs of the tracer's programs that the kernel
+	 * skipped (the sum of their bpf_prog_info.recursion_misses while the
+	 * trace was written). A program is skipped when it would run while it
+	 * already runs on the same CPU, which PREEMPT_RT's preemptible
+	 * contexts allow: the records it would have made are missing, with no
+	 * ring-buffer drop to count them. A version 2 END has no such field
+	 * (read as 0).
+	 */
+	__u64 missed_runs;
 };
 
 #endif /* KMSTRACE_EVENT_H */

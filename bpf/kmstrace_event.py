@@ -68,7 +68,7 @@ EV_MAX = EV["MAX"]
 #                    crtc plane connector commit_flags ret aux arg0 arg1
 EVENT = struct.Struct("<QHHBBHIIIihhhHiIQQ")
 FILE_HEADER = struct.Struct("<8sII")  # magic, version, meta_len
-END_TAIL = struct.Struct("<QQ%dQ" % EV_MAX)  # records, drops_total, drops[]
+END_TAIL = struct.Struct("<QQ%dQQ" % EV_MAX)  # records, drops_total, drops[], missed_runs
 assert EVENT.size == 64, "struct kmst_event is 64 bytes"
 
 FIELDS = ("ts_ns", "type", "size", "phase", "source", "cpu", "pid", "tid", "commit_id",
@@ -88,15 +88,15 @@ def unpack_event(data):
     return dict(zip(FIELDS, EVENT.unpack_from(data)))
 
 
-def end_record(records, drops=None):
+def end_record(records, drops=None, missed_runs=0):
     drops = list(drops or [0] * EV_MAX)
     head = EVENT.pack(0, EV["END"], EVENT.size + END_TAIL.size, PHASE["POINT"], SOURCE["USER"],
                       0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0)
-    return head + END_TAIL.pack(records, sum(drops), *drops)
+    return head + END_TAIL.pack(records, sum(drops), *drops, missed_runs)
 
 
 def write_trace(path, records, meta="kernel=test\ndriver=test\ntool=test\n", end=True,
-                drops=None, version=None):
+                drops=None, version=None, missed_runs=0):
     """A trace file: header, metadata, RECORDS (bytes each), END unless end=False."""
     meta_bytes = meta.encode()
     meta_bytes += b"\0" * (-len(meta_bytes) % 8)
@@ -107,7 +107,7 @@ def write_trace(path, records, meta="kernel=test\ndriver=test\ntool=test\n", end
         for record in records:
             out.write(record)
         if end:
-            out.write(end_record(len(records), drops))
+            out.write(end_record(len(records), drops, missed_runs))
 
 
 # ---- recorder records (struct kmst_rec_*) ----

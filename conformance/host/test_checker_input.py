@@ -43,6 +43,36 @@ def test_trace_with_drops_is_incomplete(kmstrace, tmp_path, clean_session):
     assert "3 events were dropped (COMMIT_PLANES 3)" in result.stderr
 
 
+def test_trace_with_skipped_tracer_runs_is_incomplete(kmstrace, tmp_path, clean_session):
+    """Runs the kernel skipped (bpf_prog_info.recursion_misses, e.g. under
+    PREEMPT_RT) lost records without a ring-buffer drop: never a pass."""
+    trace = clean_session.write(tmp_path / "missed.kmst", missed_runs=5)
+    result = check(kmstrace, trace)
+    assert result.returncode == 3, "incomplete, never a pass"
+    assert "PASS" not in result.stdout
+    assert "skipped 5 runs of the tracer's programs" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    dump = subprocess.run([str(kmstrace), "dump", str(trace)], capture_output=True, text=True,
+                          timeout=60)
+    assert "5 tracer runs skipped by the kernel" in dump.stdout
+
+
+def test_version_2_trace_without_skipped_runs_field_is_still_judged(kmstrace, tmp_path,
+                                                                    clean_session):
+    """A trace written before the END record counted skipped runs (format
+    version 2) reads with none."""
+    trace = clean_session.write(tmp_path / "v2.kmst", version=2)
+    data = bytearray(trace.read_bytes())
+    end_size = K.EVENT.size + K.END_TAIL.size
+    end = data[-end_size:]
+    # The version 2 END: the same head with its size 8 bytes less, no missed_runs.
+    end[10:12] = (end_size - 8).to_bytes(2, "little")  # struct kmst_event.size
+    trace.write_bytes(bytes(data[:-end_size] + end[:-8]))
+    result = check(kmstrace, trace)
+    assert result.returncode == 0, result.stderr
+    assert "PASS" in result.stdout
+
+
 def test_rules_needing_a_missing_program_are_not_judged_and_the_verdict_incomplete(
         kmstrace, tmp_path, clean_session):
     meta = ("kernel=6.1\ndriver=tvkms\ntool=test\n"
@@ -97,7 +127,7 @@ def test_truncated_record_is_bad_input(kmstrace, tmp_path, clean_session):
     trace = clean_session.write(tmp_path / "t.kmst")
     size = os.path.getsize(trace)
     with open(trace, "r+b") as f:
-        f.truncate(size - 1360 - 20)  # cut inside the last event, END gone
+        f.truncate(size - K.EVENT.size - K.END_TAIL.size - 20)  # cut inside the last event, END gone
     result = check(kmstrace, trace)
     assert result.returncode == 2
     assert "truncated record at byte" in result.stderr

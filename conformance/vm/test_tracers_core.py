@@ -183,6 +183,7 @@ def test_record_of_modetest_flips_shows_every_stage_in_order(driver, tmp_path):
             proc.stdin.close()
     meta, events, end = dump(trace)
     assert end["drops_total"] == 0
+    assert end["missed_runs"] == 0, "the kernel skipped runs of the tracer's programs"
     by_commit = {}
     for e in events:
         if e["commit_id"]:

@@ -44,7 +44,8 @@ int kmst_afuzz_trace_start(struct kmst_afuzz_trace *t, const struct kmst_afuzz_d
 	if (!t->tracer || kmst_tracer_attach(t->tracer))
 		goto err_tracer;
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	kmst_tracer_drops(t->tracer, t->drops_before);
+	if (kmst_tracer_window_open(t->tracer, &t->window))
+		goto err_tracer;
 	if (asprintf(&meta, "%stool=fuzz\nseq=fuzz seed %llu, case\ncommit_base=%u\n",
 		     kmst_tracer_meta(t->tracer), (unsigned long long)seed,
 		     kmst_tracer_commit_base(t->tracer)) < 0)
@@ -78,23 +79,10 @@ int kmst_afuzz_trace_case(struct kmst_afuzz_trace *t, const struct kmst_afuzz_ca
 
 int kmst_afuzz_trace_finish(struct kmst_afuzz_trace *t)
 {
-	struct timespec settle = { .tv_nsec = 100 * 1000000L };
-	unsigned long long drops[KMST_EV_MAX];
-	unsigned int type;
 	int err = 0;
 
 	if (t->open) {
-		/* Let nonblocking tails and the next VBLANKs land. */
-		nanosleep(&settle, NULL);
-		if (kmst_tracer_drain(t->tracer, &t->writer) < 0) {
-			kmst_writer_abort(&t->writer);
-			err = -1;
-		} else {
-			kmst_tracer_drops(t->tracer, drops);
-			for (type = 0; type < KMST_EV_MAX; type++)
-				drops[type] -= t->drops_before[type];
-			err = kmst_writer_close(&t->writer, drops);
-		}
+		err = kmst_tracer_window_close(t->tracer, &t->writer, &t->window);
 		t->open = false;
 	}
 	kmst_tracer_close(t->tracer);

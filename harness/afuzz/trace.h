@@ -9,6 +9,7 @@
 #include "afuzz/afuzz.h"
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
+#include "tracer/window.h"
 
 struct kmst_afuzz_trace {
 	struct kmst_tracer *tracer;
@@ -17,7 +18,7 @@ struct kmst_afuzz_trace {
 	char path[4096];
 	uint32_t tid;
 	int minor;
-	unsigned long long drops_before[KMST_EV_MAX];
+	struct kmst_tracer_window window; /* the tracer's losses at the start */
 };
 
 /* Attach the tracers to DEV's minor and start the trace file PATH. */

@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 			kmst_writer_abort(&g.w);
 			return 1;
 		}
-	if (kmst_writer_close(&g.w, NULL))
+	if (kmst_writer_close(&g.w, NULL, 0))
 		return 1;
 
 	start = now_s();

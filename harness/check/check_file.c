@@ -69,6 +69,12 @@ int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 		ret = KMST_EXIT_INCOMPLETE;
 		goto out_checker;
 	}
+	if (reader.end.missed_runs) {
+		kmst_err("%s: incomplete trace: the kernel skipped %llu runs of the tracer's programs (one would have run while it ran on the same CPU, as PREEMPT_RT allows), so their records are missing; INCOMPLETE",
+			 trace, (unsigned long long)reader.end.missed_runs);
+		ret = KMST_EXIT_INCOMPLETE;
+		goto out_checker;
+	}
 	res = kmst_checker_finish(ck);
 	if (res->unknown_events)
 		kmst_info("%s: %llu records of types this kmstrace does not know were not judged",

@@ -36,13 +36,17 @@ static bool parse_alpha(const char *arg, double *alpha)
 	return true;
 }
 
-/* One line per trace that dropped events: its differences may be the recording's. */
+/* One line per trace that lost records: its differences may be the recording's. */
 static bool report_drops(const struct kmst_diff_profile *p)
 {
-	if (!p->drops)
+	if (!p->drops && !p->missed_runs)
 		return false;
-	kmst_err("%s: incomplete trace: %llu events were dropped; its differences may be the recording's (INCOMPLETE)",
-		 p->path, p->drops);
+	if (p->drops)
+		kmst_err("%s: incomplete trace: %llu events were dropped; its differences may be the recording's (INCOMPLETE)",
+			 p->path, p->drops);
+	else
+		kmst_err("%s: incomplete trace: the kernel skipped %llu runs of the tracer's programs; its differences may be the recording's (INCOMPLETE)",
+			 p->path, p->missed_runs);
 	return true;
 }
 

@@ -23,12 +23,14 @@ static void print_end(bool json, const struct kmst_end_record *end)
 	unsigned int type;
 
 	if (json) {
-		printf("{\"end\":{\"records\":%llu,\"drops_total\":%llu}}\n",
-		       (unsigned long long)end->records, (unsigned long long)end->drops_total);
+		printf("{\"end\":{\"records\":%llu,\"drops_total\":%llu,\"missed_runs\":%llu}}\n",
+		       (unsigned long long)end->records, (unsigned long long)end->drops_total,
+		       (unsigned long long)end->missed_runs);
 		return;
 	}
-	printf("# end: %llu records, %llu dropped\n", (unsigned long long)end->records,
-	       (unsigned long long)end->drops_total);
+	printf("# end: %llu records, %llu dropped, %llu tracer runs skipped by the kernel\n",
+	       (unsigned long long)end->records, (unsigned long long)end->drops_total,
+	       (unsigned long long)end->missed_runs);
 	for (type = 0; type < KMST_EV_MAX; type++) {
 		const char *name = kmst_event_type_name(type);
 

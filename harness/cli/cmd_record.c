@@ -130,18 +130,19 @@ static int parse_args(int argc, char **argv, struct kmst_shared_opts *so,
 }
 
 /* -j: what was recorded, as one JSON object (a stalled recording's check report inside). */
-static void print_json_head(const char *output, int records, unsigned long long dropped, bool stalled)
+static void print_json_head(const char *output, int records, unsigned long long dropped,
+			    unsigned long long missed, bool stalled)
 {
 	printf("{\"trace\":");
 	kmst_json_string(stdout, output);
-	printf(",\"records\":%d,\"dropped\":%llu,\"stalled\":%s", records, dropped,
-	       stalled ? "true" : "false");
+	printf(",\"records\":%d,\"dropped\":%llu,\"missed_runs\":%llu,\"stalled\":%s", records,
+	       dropped, missed, stalled ? "true" : "false");
 }
 
 static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
-	unsigned long long drops[KMST_EV_MAX], dropped;
+	unsigned long long drops[KMST_EV_MAX], dropped, missed;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = KMST_EXIT_BAD_INPUT, status, n;
 	struct kmst_watchdog *watchdog = NULL;
@@ -246,13 +247,21 @@ static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv
 		goto out;
 	}
 	dropped = kmst_tracer_drops(t, drops);
-	n = writer.records;
-	if (kmst_writer_close(&writer, drops))
+	if (kmst_tracer_missed_runs(t, &missed)) {
+		kmst_writer_abort(&writer);
 		goto out;
-	kmst_info("%s: %d records, %llu dropped", output, n, dropped);
+	}
+	n = writer.records;
+	if (kmst_writer_close(&writer, drops, missed))
+		goto out;
+	if (missed)
+		kmst_info("%s: %d records, %llu dropped, %llu program runs skipped by the kernel", output,
+			  n, dropped, missed);
+	else
+		kmst_info("%s: %d records, %llu dropped", output, n, dropped);
 	ret = KMST_EXIT_OK;
 	if (so.json)
-		print_json_head(output, n, dropped, stalled);
+		print_json_head(output, n, dropped, missed, stalled);
 	if (stalled) {
 		struct kmst_check_opts check = {
 			.vblank_tolerance_pct = KMST_CHECK_DEFAULT_TOLERANCE_PCT,
@@ -299,7 +308,8 @@ const struct kmst_command kmst_cmd_record = {
 		"                           after SEC seconds (0.5 to 3600) stops the recording,\n"
 		"                           which is then checked (default 10, DRM's own wait;\n"
 		"                           0: off)\n"
-		"  -j, --json               one JSON object: trace, records, dropped, stalled,\n"
+		"  -j, --json               one JSON object: trace, records, dropped,\n"
+		"                           missed_runs (tracer runs the kernel skipped), stalled,\n"
 		"                           and check (the report) when stalled\n",
 	.run = do_record,
 };

@@ -40,6 +40,7 @@
 #include "trace/tracefile.h"
 #include "tracer/tracer.h"
 #include "tracer/watchdog.h"
+#include "tracer/window.h"
 
 #define MATCH_SLOTS 32
 #define POLL_MS 100
@@ -57,7 +58,7 @@ struct replay_trace {
 	uint64_t match_user_data[MATCH_SLOTS];
 	uint32_t match_commit[MATCH_SLOTS];
 	unsigned int match_next;
-	unsigned long long drops_before[KMST_EV_MAX]; /* tracer totals when this trace began */
+	struct kmst_tracer_window window; /* the tracer's losses when this trace began */
 	int err;
 };
 
@@ -227,7 +228,8 @@ static int start_trace(struct replay_trace *rt, const char *seq_path, const char
 	/* Records from before this sequence belong to no trace. */
 	if (kmst_tracer_drain(rt->tracer, NULL) < 0)
 		return -1;
-	kmst_tracer_drops(rt->tracer, rt->drops_before);
+	if (kmst_tracer_window_open(rt->tracer, &rt->window))
+		return -1;
 	memset(rt->match_commit, 0, sizeof(rt->match_commit));
 	rt->err = 0;
 	/* Commits that began before the drain are cut: the checker does not judge them. */
@@ -242,22 +244,7 @@ static int start_trace(struct replay_trace *rt, const char *seq_path, const char
 
 static int finish_trace(struct replay_trace *rt)
 {
-	unsigned long long drops[KMST_EV_MAX];
-	struct timespec settle = { .tv_nsec = 100 * 1000000L };
-	unsigned int type;
-	int err;
-
-	/* Let nonblocking tails, their state frees and the next VBLANKs land. */
-	nanosleep(&settle, NULL);
-	err = kmst_tracer_drain(rt->tracer, &rt->writer);
-	if (err < 0) {
-		kmst_writer_abort(&rt->writer);
-		return err;
-	}
-	kmst_tracer_drops(rt->tracer, drops);
-	for (type = 0; type < KMST_EV_MAX; type++)
-		drops[type] -= rt->drops_before[type];
-	return kmst_writer_close(&rt->writer, drops);
+	return kmst_tracer_window_close(rt->tracer, &rt->writer, &rt->window);
 }
 
 enum { REPLAY_DONE = 0, REPLAY_STALLED = 1 };

@@ -551,6 +551,7 @@ int kmst_diff_profile_read(struct kmst_diff_profile *p, const char *path)
 	if (ret < 0)
 		goto out_reader;
 	p->drops = reader.end.drops_total;
+	p->missed_runs = reader.end.missed_runs;
 	if (p->replay ? finish_replay(&build) : finish_recording(&build))
 		goto out_memory;
 	kmst_stats_sort(build.lateness, build.lateness_count);

@@ -58,6 +58,7 @@ struct kmst_diff_profile {
 	unsigned int crtc_count;
 	struct kmst_hist_set hists;	   /* with every sample kept */
 	unsigned long long drops;	   /* events the recording dropped */
+	unsigned long long missed_runs;	   /* tracer runs the kernel skipped (records never made) */
 	/*
 	 * How late the host ran the VBLANK timers (HANDLE_VBLANK's measured
 	 * lateness, where known): its p99, and how many were measured. Under

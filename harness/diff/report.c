@@ -432,9 +432,10 @@ static void json_profile(FILE *out, const struct kmst_diff_profile *p)
 	kmst_json_string(out, p->meta->kernel);
 	fputs(",\"seq\":", out);
 	kmst_json_string(out, p->meta->seq);
-	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu,"
+	fprintf(out, ",\"commits\":%u,\"other_commits\":%llu,\"joined\":%llu,\"drops\":%llu,\"missed_runs\":%llu,"
 		     "\"host_late_p99_ns\":%llu,\"missing\":[",
-		p->commit_count, p->other_commits, p->joined, p->drops, p->host_late_p99_ns);
+		p->commit_count, p->other_commits, p->joined, p->drops, p->missed_runs,
+		p->host_late_p99_ns);
 	for (i = 0; i < p->meta->missing_count; i++) {
 		fputs(i ? "," : "", out);
 		kmst_json_string(out, p->meta->missing[i].name);

@@ -380,6 +380,9 @@ int kmst_export_perfetto(const char *trace, const char *out_path, const struct k
 	if (reader.end.drops_total)
 		kmst_info("%s: %llu events were dropped while recording: the timeline has gaps", trace,
 			  (unsigned long long)reader.end.drops_total);
+	if (reader.end.missed_runs)
+		kmst_info("%s: the kernel skipped %llu runs of the tracer's programs: the timeline has gaps",
+			  trace, (unsigned long long)reader.end.missed_runs);
 	res = kmst_checker_finish(ck);
 	if (tl_finish(&tl)) {
 		kmst_err("%s: out of memory", trace);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ int kmst_writer_append(struct kmst_writer *w, const struct kmst_event *ev)
 	return 0;
 }
 
-int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops)
+int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops,
+		      unsigned long long missed_runs)
 {
 	struct kmst_end_record end = { 0 };
 	int err = 0;
@@ -80,6 +82,7 @@ int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops)
 		end.drops[i] = drops[i];
 		end.drops_total += drops[i];
 	}
+	end.missed_runs = missed_runs;
 	if (fwrite(&end, sizeof(end), 1, w->file) != 1)
 		err = -1;
 	if (fclose(w->file) != 0)
@@ -275,12 +278,14 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 	r->buf_pos += head->size;
 	r->offset += head->size;
 	if (head->type == KMST_EV_END) {
-		if (head->size < sizeof(r->end)) {
+		/* A version 2 END ends before missed_runs, which then reads 0. */
+		if (head->size < offsetof(struct kmst_end_record, missed_runs)) {
 			kmst_err("%s: corrupt END record at byte %llu", r->path,
 				 r->offset - head->size);
 			return -1;
 		}
-		memcpy(&r->end, head, sizeof(r->end));
+		memset(&r->end, 0, sizeof(r->end));
+		memcpy(&r->end, head, head->size < sizeof(r->end) ? head->size : sizeof(r->end));
 		if (r->end.records != r->records) {
 			kmst_err("%s: corrupt trace: END record counts %llu records, file has %llu",
 				 r->path, (unsigned long long)r->end.records, r->records);

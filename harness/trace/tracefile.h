@@ -25,8 +25,12 @@ struct kmst_writer {
 int kmst_writer_open(struct kmst_writer *w, const char *path, const char *meta);
 /* Append one record of ev->size bytes. */
 int kmst_writer_append(struct kmst_writer *w, const struct kmst_event *ev);
-/* Write the END record with the drop counts (may be NULL) and close. */
-int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops);
+/*
+ * Write the END record with the drop counts (may be NULL) and the tracer's
+ * skipped program runs (struct kmst_end_record), and close.
+ */
+int kmst_writer_close(struct kmst_writer *w, const unsigned long long *drops,
+		      unsigned long long missed_runs);
 /* Close without an END record (the trace stays marked incomplete). */
 void kmst_writer_abort(struct kmst_writer *w);
 

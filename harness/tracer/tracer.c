@@ -750,6 +750,31 @@ int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *s
 	return count;
 }
 
+int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed)
+{
+	struct bpf_program *prog;
+
+	*missed = 0;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			int err = -errno;
+
+			kmst_err("failed to read the skipped runs of %s: %s", bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+		*missed += info.recursion_misses;
+	}
+	return 0;
+}
+
 void kmst_tracer_close(struct kmst_tracer *t)
 {
 	if (!t)

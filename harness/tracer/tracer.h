@@ -14,7 +14,8 @@
  *		kmst_tracer_poll(t, &w, 100);
  *	kmst_tracer_drain(t, &w);            whatever is left in the ring buffer
  *	kmst_tracer_drops(t, drops);
- *	kmst_writer_close(&w, drops);
+ *	kmst_tracer_missed_runs(t, &missed);
+ *	kmst_writer_close(&w, drops, missed);
  *	kmst_tracer_close(t);
  *
  * Every failure prints one line (through log.h) naming the function, the
@@ -98,6 +99,14 @@ int kmst_tracer_fd(const struct kmst_tracer *t);
  */
 unsigned long long kmst_tracer_drops(const struct kmst_tracer *t,
 				     unsigned long long drops[KMST_EV_MAX]);
+
+/*
+ * Runs of the tracer's programs that the kernel skipped so far, summed over
+ * every loaded program (bpf_prog_info.recursion_misses): records lost
+ * without a ring-buffer drop (struct kmst_end_record's missed_runs).
+ * 0 and *MISSED set, or a negative errno.
+ */
+int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed);
 
 /*
  * The last commit id handed out so far. A trace that starts after a drain
