@@ -38,16 +38,23 @@ struct kmst_reader {
 	unsigned long long offset; /* byte offset of the next record */
 	unsigned long long records;
 	bool ended;		 /* the END record was read */
-	bool eof;		 /* read() returned 0 */
+	bool eof;		 /* no byte of the file is left to bring in */
 	struct kmst_end_record end;
 	/*
-	 * Records are handed out in place from one large buffer, refilled by
-	 * read() a chunk at a time: no copy or library call per record. Every
-	 * record's size is a multiple of 8 and the buffer is 8-aligned, so
-	 * each record stays aligned.
+	 * Records are handed out in place, from POS up to LIMIT: no copy or
+	 * library call per record. A regular file is mapped a window at a
+	 * time (the window before is unmapped, so memory stays the same
+	 * whatever the trace's length); anything else (a pipe) is read() into
+	 * BUF a chunk at a time. Every record's size is a multiple of 8 and
+	 * both start 8-aligned, so each record stays aligned.
 	 */
-	unsigned char *buf;
-	size_t buf_cap, buf_pos, buf_len;
+	const unsigned char *pos, *limit;
+	unsigned long long file_size;	/* a mapped file's size when it was opened */
+	unsigned char *map;		/* the mapped window, or NULL */
+	size_t map_len;
+	unsigned long long map_offset;	/* the file offset the window starts at */
+	unsigned char *buf;		/* the read() fallback's buffer */
+	size_t buf_cap;
 };
 
 /*
