@@ -20,30 +20,6 @@ static const char *const stage_names[CK_STAGE_COUNT] = {
 	[CK_STAGE_FLIP_WAIT] = "flip-done wait",  [CK_STAGE_CLEANUP_PLANES] = "cleanup_planes",
 };
 
-/* The tail stage a DRM helper call enters, or -1. */
-static int tail_stage(const struct kmst_event *ev)
-{
-	if (ev->phase != KMST_PH_ENTER)
-		return -1;
-	switch (ev->type) {
-	case KMST_EV_MODESET_DISABLES:
-		return CK_STAGE_DISABLES;
-	case KMST_EV_COMMIT_PLANES:
-		return CK_STAGE_PLANES;
-	case KMST_EV_MODESET_ENABLES:
-		return CK_STAGE_ENABLES;
-	case KMST_EV_HW_DONE:
-		return CK_STAGE_HW_DONE;
-	case KMST_EV_WAIT_FOR_FLIP_DONE:
-	case KMST_EV_WAIT_FOR_VBLANKS:
-		return CK_STAGE_FLIP_WAIT;
-	case KMST_EV_CLEANUP_PLANES:
-		return CK_STAGE_CLEANUP_PLANES;
-	default:
-		return -1;
-	}
-}
-
 /* Planes and enables may come in either order (the _rpm tail); the rest is strict. */
 static int stage_rank(int stage)
 {
@@ -52,45 +28,54 @@ static int stage_rank(int stage)
 	return rank[stage];
 }
 
-/* What a TEST_ONLY commit must never do: touch the hardware or VBLANK state. */
-static bool is_hardware_event(const struct kmst_event *ev)
-{
-	if (ev->phase == KMST_PH_EXIT)
-		return false;
-	switch (ev->type) {
-	case KMST_EV_MODESET_DISABLES:
-	case KMST_EV_COMMIT_PLANES:
-	case KMST_EV_MODESET_ENABLES:
-	case KMST_EV_FAKE_VBLANK:
-	case KMST_EV_HW_DONE:
-	case KMST_EV_WAIT_FOR_FLIP_DONE:
-	case KMST_EV_WAIT_FOR_VBLANKS:
-	case KMST_EV_CLEANUP_PLANES:
-	case KMST_EV_CLEANUP_DONE:
-	case KMST_EV_COMMIT_TAIL:
-	case KMST_EV_CRTC_ATOMIC_BEGIN:
-	case KMST_EV_CRTC_ATOMIC_FLUSH:
-	case KMST_EV_CRTC_ATOMIC_ENABLE:
-	case KMST_EV_CRTC_ATOMIC_DISABLE:
-	case KMST_EV_PLANE_ATOMIC_UPDATE:
-	case KMST_EV_PLANE_ATOMIC_DISABLE:
-	case KMST_EV_VBLANK_ON:
-	case KMST_EV_VBLANK_OFF:
-	case KMST_EV_VBLANK_GET:
-	case KMST_EV_ARM_VBLANK_EVENT:
-	case KMST_EV_SEND_VBLANK_EVENT:
-		return true;
-	default:
-		return false;
-	}
-}
+/*
+ * What each event type is to these rules, looked up once per event instead
+ * of asked type by type. A type without an entry is none of these.
+ */
+#define CT_CHECK 0x01	 /* a DRM helper check or a driver's atomic_check */
+#define CT_FAILS 0x02	 /* an error return fails the commit */
+#define CT_RETURNS 0x04	 /* its return is the commit's call returning */
+#define CT_HARDWARE 0x08 /* entering it touches the hardware or VBLANK state: never TEST_ONLY */
+#define CT_STAGE 0x10	 /* entering it enters the tail stage .stage */
 
-static bool is_check_event(unsigned int type)
-{
-	return type == KMST_EV_HELPER_CHECK || type == KMST_EV_CHECK_MODESET ||
-	       type == KMST_EV_CHECK_PLANES || type == KMST_EV_CRTC_ATOMIC_CHECK ||
-	       type == KMST_EV_PLANE_ATOMIC_CHECK;
-}
+struct commit_type {
+	uint8_t bits;
+	uint8_t stage; /* enum ck_stage, with CT_STAGE */
+};
+
+static const struct commit_type commit_types[KMST_EV_MAX] = {
+	[KMST_EV_HELPER_CHECK] = { CT_CHECK },
+	[KMST_EV_CHECK_MODESET] = { CT_CHECK },
+	[KMST_EV_CHECK_PLANES] = { CT_CHECK },
+	[KMST_EV_CRTC_ATOMIC_CHECK] = { CT_CHECK },
+	[KMST_EV_PLANE_ATOMIC_CHECK] = { CT_CHECK },
+	[KMST_EV_ATOMIC_IOCTL] = { CT_FAILS | CT_RETURNS },
+	[KMST_EV_CHECK_ONLY] = { CT_FAILS },
+	[KMST_EV_COMMIT] = { CT_FAILS | CT_RETURNS },
+	[KMST_EV_NONBLOCKING_COMMIT] = { CT_FAILS | CT_RETURNS },
+	[KMST_EV_HELPER_COMMIT] = { CT_FAILS },
+	[KMST_EV_MODESET_DISABLES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_DISABLES },
+	[KMST_EV_COMMIT_PLANES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_PLANES },
+	[KMST_EV_MODESET_ENABLES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_ENABLES },
+	[KMST_EV_HW_DONE] = { CT_HARDWARE | CT_STAGE, CK_STAGE_HW_DONE },
+	[KMST_EV_WAIT_FOR_FLIP_DONE] = { CT_HARDWARE | CT_STAGE, CK_STAGE_FLIP_WAIT },
+	[KMST_EV_WAIT_FOR_VBLANKS] = { CT_HARDWARE | CT_STAGE, CK_STAGE_FLIP_WAIT },
+	[KMST_EV_CLEANUP_PLANES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_CLEANUP_PLANES },
+	[KMST_EV_FAKE_VBLANK] = { CT_HARDWARE },
+	[KMST_EV_CLEANUP_DONE] = { CT_HARDWARE },
+	[KMST_EV_COMMIT_TAIL] = { CT_HARDWARE },
+	[KMST_EV_CRTC_ATOMIC_BEGIN] = { CT_HARDWARE },
+	[KMST_EV_CRTC_ATOMIC_FLUSH] = { CT_HARDWARE },
+	[KMST_EV_CRTC_ATOMIC_ENABLE] = { CT_HARDWARE },
+	[KMST_EV_CRTC_ATOMIC_DISABLE] = { CT_HARDWARE },
+	[KMST_EV_PLANE_ATOMIC_UPDATE] = { CT_HARDWARE },
+	[KMST_EV_PLANE_ATOMIC_DISABLE] = { CT_HARDWARE },
+	[KMST_EV_VBLANK_ON] = { CT_HARDWARE },
+	[KMST_EV_VBLANK_OFF] = { CT_HARDWARE },
+	[KMST_EV_VBLANK_GET] = { CT_HARDWARE },
+	[KMST_EV_ARM_VBLANK_EVENT] = { CT_HARDWARE },
+	[KMST_EV_SEND_VBLANK_EVENT] = { CT_HARDWARE },
+};
 
 static void skip_check(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
@@ -350,9 +335,12 @@ static void plane_fb(struct kmst_checker *ck, struct ck_commit *c, const struct 
 		c->planes_cleaned_early |= bit;
 }
 
-static void test_only(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+/* What a TEST_ONLY commit must never do: touch the hardware or VBLANK state. */
+static void test_only(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
+		      unsigned int bits)
 {
-	if (!(c->flags & KMST_CF_TEST_ONLY) || c->test_only_reported || !is_hardware_event(ev))
+	if (!(c->flags & KMST_CF_TEST_ONLY) || c->test_only_reported || !(bits & CT_HARDWARE) ||
+	    ev->phase == KMST_PH_EXIT)
 		return;
 	c->test_only_reported = true;
 	ck_violation(ck, KMST_RULE_TEST_ONLY_COMMITS, c, ev->minor, ev->crtc, ev, NULL,
@@ -374,29 +362,27 @@ static void cleanup_done(struct kmst_checker *ck, struct ck_commit *c, const str
 void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
 			   const struct kmst_event *ev)
 {
+	unsigned int bits;
 	int stage;
 
 	(void)t;
 	if (!c)
 		return;
+	/* The dispatcher gives the rules only types it knows (below KMST_EV_MAX). */
+	bits = commit_types[ev->type].bits;
 	if (ev->commit_flags & KMST_CF_TEST_ONLY)
 		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
-	if (is_check_event(ev->type)) {
+	if (bits & CT_CHECK) {
 		c->checked = true;
 		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
 		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
 			c->crtcs |= BIT(ev->crtc);
 	}
-	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 &&
-	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_CHECK_ONLY ||
-	     ev->type == KMST_EV_COMMIT || ev->type == KMST_EV_NONBLOCKING_COMMIT ||
-	     ev->type == KMST_EV_HELPER_COMMIT))
+	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 && (bits & CT_FAILS))
 		c->failed = true;
-	if (ev->phase == KMST_PH_EXIT &&
-	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_COMMIT ||
-	     ev->type == KMST_EV_NONBLOCKING_COMMIT))
+	if (ev->phase == KMST_PH_EXIT && (bits & CT_RETURNS))
 		c->returned = true;
-	test_only(ck, c, ev);
+	test_only(ck, c, ev, bits);
 
 	switch (ev->type) {
 	case KMST_EV_SWAP_STATE:
@@ -473,8 +459,11 @@ void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 		break;
 	}
 
-	stage = tail_stage(ev);
-	if (stage >= 0 && !(c->flags & KMST_CF_TEST_ONLY)) {
+	/* The tail stage a DRM helper call enters. */
+	if (!(bits & CT_STAGE) || ev->phase != KMST_PH_ENTER)
+		return;
+	stage = commit_types[ev->type].stage;
+	if (!(c->flags & KMST_CF_TEST_ONLY)) {
 		c->committed = true;
 		ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
 		skip_check(ck, c, ev);
@@ -491,15 +480,19 @@ void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 static void fb_cleanup_at_retire(struct kmst_checker *ck, struct ck_commit *c,
 				 const struct kmst_event *ev)
 {
-	uint64_t missing = c->planes_prepared & ~c->planes_cleaned;
+	uint64_t missing = c->planes_prepared & ~c->planes_cleaned, suspect;
 	int plane;
 
 	if (!c->planes_prepared)
 		return;
 	ck_checked(ck, KMST_RULE_FB_CLEANUP);
-	for (plane = 0; plane < CK_MAX_PLANE; plane++) {
-		uint64_t bit = 1ull << plane;
+	/* Only the planes something is wrong with, in plane order. */
+	suspect = missing | c->planes_cleaned_twice | c->planes_cleaned_early;
+	for (; suspect; suspect &= suspect - 1) {
+		uint64_t bit = suspect & -suspect;
 		struct kmst_violation *v = NULL;
+
+		plane = __builtin_ctzll(suspect);
 
 		if (missing & bit)
 			v = ck_violation(ck, KMST_RULE_FB_CLEANUP, c, c->minor, -1, &c->prepare_ev, ev,

@@ -312,7 +312,7 @@ static int reader_end(struct kmst_reader *r, const struct kmst_event *head)
 	return 0;
 }
 
-int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+int kmst_reader_next_slow(struct kmst_reader *r, const struct kmst_event **ev)
 {
 	const struct kmst_event *head;
 	ssize_t avail;
