@@ -359,31 +359,10 @@ static void cleanup_done(struct kmst_checker *ck, struct ck_commit *c, const str
 			     "commit %u signalled cleanup_done before hw_done", c->id);
 }
 
-void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-			   const struct kmst_event *ev)
+/* What the commit's own calls and callbacks tell. */
+static void commit_call(struct kmst_checker *ck, struct ck_commit *c,
+						  const struct kmst_event *ev)
 {
-	unsigned int bits;
-	int stage;
-
-	(void)t;
-	if (!c)
-		return;
-	/* The dispatcher gives the rules only types it knows (below KMST_EV_MAX). */
-	bits = commit_types[ev->type].bits;
-	if (ev->commit_flags & KMST_CF_TEST_ONLY)
-		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
-	if (bits & CT_CHECK) {
-		c->checked = true;
-		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
-		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
-			c->crtcs |= BIT(ev->crtc);
-	}
-	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 && (bits & CT_FAILS))
-		c->failed = true;
-	if (ev->phase == KMST_PH_EXIT && (bits & CT_RETURNS))
-		c->returned = true;
-	test_only(ck, c, ev, bits);
-
 	switch (ev->type) {
 	case KMST_EV_SWAP_STATE:
 		if (ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY)) {
@@ -458,23 +437,55 @@ void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 	default:
 		break;
 	}
+}
 
-	/* The tail stage a DRM helper call enters. */
-	if (!(bits & CT_STAGE) || ev->phase != KMST_PH_ENTER)
-		return;
-	stage = commit_types[ev->type].stage;
-	if (!(c->flags & KMST_CF_TEST_ONLY)) {
-		c->committed = true;
-		ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
-		skip_check(ck, c, ev);
-		if (stage == CK_STAGE_HW_DONE)
-			hw_done_entered(ck, c, ev);
-		if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
-			c->tail_started = true;
-			dependencies(ck, c, ev);
-		}
-		tail_order(ck, c, ev, stage);
+/* A DRM helper call entered tail stage STAGE. */
+static void __attribute__((noinline)) stage_entered(struct kmst_checker *ck, struct ck_commit *c,
+						    const struct kmst_event *ev, int stage)
+{
+	c->committed = true;
+	ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
+	skip_check(ck, c, ev);
+	if (stage == CK_STAGE_HW_DONE)
+		hw_done_entered(ck, c, ev);
+	if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
+		c->tail_started = true;
+		dependencies(ck, c, ev);
 	}
+	tail_order(ck, c, ev, stage);
+}
+
+/*
+ * Every event of a commit comes here: what all of them tell is looked up
+ * in commit_types, the rest is out of line so that the many events that
+ * need nothing more do not pay for its registers.
+ */
+void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
+			   const struct kmst_event *ev)
+{
+	unsigned int bits;
+
+	(void)t;
+	if (!c)
+		return;
+	/* The dispatcher gives the rules only types it knows (below KMST_EV_MAX). */
+	bits = commit_types[ev->type].bits;
+	if (ev->commit_flags & KMST_CF_TEST_ONLY)
+		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
+	if (bits & CT_CHECK) {
+		c->checked = true;
+		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
+		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
+			c->crtcs |= BIT(ev->crtc);
+	}
+	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 && (bits & CT_FAILS))
+		c->failed = true;
+	if (ev->phase == KMST_PH_EXIT && (bits & CT_RETURNS))
+		c->returned = true;
+	test_only(ck, c, ev, bits);
+	commit_call(ck, c, ev);
+	if ((bits & CT_STAGE) && ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY))
+		stage_entered(ck, c, ev, commit_types[ev->type].stage);
 }
 
 static void fb_cleanup_at_retire(struct kmst_checker *ck, struct ck_commit *c,

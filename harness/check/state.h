@@ -159,6 +159,7 @@ struct kmst_checker {
 	unsigned int violation_cap, expect_cap;
 	uint64_t last_ts;
 	uint8_t type_class[KMST_EV_MAX]; /* enum kmst_event_class per type, copied at creation */
+	uint8_t type_steps[KMST_EV_MAX]; /* dispatch.c's FEED_* steps per type */
 
 	struct ck_commit *commits;	/* open addressing, linear probing, by id */
 	unsigned int commit_cap, commit_count;

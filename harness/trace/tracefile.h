@@ -14,7 +14,7 @@
 #include "kmstrace_event.h"
 
 #define KMST_META_MAX 65536
-#define KMST_READ_AHEAD 1024 /* bytes ahead of the next record to prefetch */
+#define KMST_READ_AHEAD 4096 /* bytes ahead of the next record to prefetch */
 
 struct kmst_writer {
 	FILE *file;
@@ -89,7 +89,7 @@ static inline int kmst_reader_next(struct kmst_reader *r, const struct kmst_even
 		 * prefetcher stops at page ends: ask for the records a little
 		 * ahead (a prefetch past the end of the window is harmless).
 		 */
-		__builtin_prefetch(r->pos + KMST_READ_AHEAD);
+		//__builtin_prefetch(r->pos + KMST_READ_AHEAD);
 		*ev = head;
 		return 1;
 	}
