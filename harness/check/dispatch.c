@@ -23,6 +23,7 @@
 #define FEED_THREAD 0x01 /* thread_event: a bracket a thread is inside of */
 #define FEED_CRTC 0x02	 /* crtc_event: what is known of a CRTC's VBLANK */
 #define FEED_AFTER 0x04	 /* after_rules: expect, timing, setup time, retirement */
+#define FEED_JUDGED 0x08 /* its class is judged by the rules (set from the class) */
 
 static unsigned int feed_steps(unsigned int type)
 {
@@ -78,6 +79,9 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 	for (i = 0; i < KMST_EV_MAX; i++) {
 		ck->type_class[i] = (uint8_t)kmst_event_class(i);
 		ck->type_steps[i] = (uint8_t)feed_steps(i);
+		if (ck->type_class[i] == KMST_CLASS_COMMIT || ck->type_class[i] == KMST_CLASS_COMMIT_LATE ||
+		    ck->type_class[i] == KMST_CLASS_VBLANK)
+			ck->type_steps[i] |= FEED_JUDGED;
 	}
 	return ck;
 }
@@ -262,11 +266,33 @@ static void after_rules(struct kmst_checker *ck, struct ck_commit *c, struct ck_
 	}
 }
 
+/* An event of a class no commit or VBLANK rule takes (FEED_JUDGED not set). */
+static void not_judged(struct kmst_checker *ck, const struct kmst_event *ev)
+{
+	struct ck_commit *stuck;
+
+	switch (ev->type < KMST_EV_MAX ? ck->type_class[ev->type] : KMST_CLASS_UNKNOWN) {
+	case KMST_CLASS_UNKNOWN:
+		ck->result.unknown_events++;
+		break;
+	case KMST_CLASS_USER:
+		if (ev->type == KMST_EV_REPLAY_COMMIT) {
+			ck_expect_replay_commit(ck, ev);
+		} else if (ev->type == KMST_EV_STALL) {
+			stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
+			ck_rules_stall(ck, stuck, ev);
+			ck_rules_events_stall(ck, stuck, ev);
+		}
+		break;
+	default:
+		break; /* a driver's or recorder's: detail for the window, no rule */
+	}
+}
+
 void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 {
-	unsigned int steps;
-	enum kmst_event_class class = ev->type < KMST_EV_MAX ? ck->type_class[ev->type] :
-							      KMST_CLASS_UNKNOWN;
+	unsigned int steps = ev->type < KMST_EV_MAX ? ck->type_steps[ev->type] : 0;
+	enum kmst_event_class class;
 	struct ck_commit *c;
 	struct ck_tid *t;
 
@@ -274,27 +300,11 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	if (ev->ts_ns > ck->last_ts)
 		ck->last_ts = ev->ts_ns;
 	ck_window_feed(ck, ev);
-	switch (class) {
-	case KMST_CLASS_UNKNOWN:
-		ck->result.unknown_events++;
+	if (!(steps & FEED_JUDGED)) {
+		not_judged(ck, ev);
 		return;
-	case KMST_CLASS_DRIVER:
-	case KMST_CLASS_RECORDER:
-		return; /* detail for the window, no rule */
-	case KMST_CLASS_USER:
-		if (ev->type == KMST_EV_REPLAY_COMMIT)
-			ck_expect_replay_commit(ck, ev);
-		else if (ev->type == KMST_EV_STALL) {
-			struct ck_commit *stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
-
-			ck_rules_stall(ck, stuck, ev);
-			ck_rules_events_stall(ck, stuck, ev);
-		}
-		return;
-	default:
-		break;
 	}
-	steps = ck->type_steps[ev->type];
+	class = ck->type_class[ev->type];
 	t = ck_tid_get(ck, ev->tid);
 	c = event_commit(ck, ev, class);
 	/* Interrupt-context events say nothing of the thread they interrupted. */

@@ -93,18 +93,22 @@ static void skip_check(struct kmst_checker *ck, struct ck_commit *c, const struc
 static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
 		       int stage)
 {
+	unsigned int later_seen = 0;
 	int later;
 
 	if (c->stage_seen & BIT(stage))
 		return;
 	ck_checked(ck, KMST_RULE_TAIL_ORDER);
-	for (later = 0; later < CK_STAGE_COUNT; later++) {
-		if (!(c->stage_seen & BIT(later)) || stage_rank(later) <= stage_rank(stage))
-			continue;
+	for (later = 0; later < CK_STAGE_COUNT; later++)
+		if (stage_rank(later) > stage_rank(stage))
+			later_seen |= BIT(later);
+	/* The first stage seen that ranks after this one. */
+	later_seen &= c->stage_seen;
+	if (later_seen) {
+		later = __builtin_ctz(later_seen);
 		ck_violation(ck, KMST_RULE_TAIL_ORDER, c, ev->minor, -1, ev, &c->stage_ev[later],
 			     "%s entered after %s in commit %u", stage_names[stage], stage_names[later],
 			     c->id);
-		break;
 	}
 	/*
 	 * Cleaning up planes the hardware may still scan out: the flip had to
@@ -123,11 +127,14 @@ static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struc
 /* The first hardware stage: the previous commit on each CRTC must be done. */
 static void dependencies(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+	/* swap_state gave a previous commit only to CRTCs in c->crtcs, which only grows. */
+	for (crtcs = c->crtcs; crtcs; crtcs &= crtcs - 1) {
 		struct ck_commit *prev;
 
+		crtc = __builtin_ctz(crtcs);
 		if (!c->dep_prev[crtc])
 			continue;
 		ck_needed(ck, KMST_RULE_NO_WAIT_DEPENDENCIES, "a commit followed another on the same CRTC");
@@ -149,13 +156,13 @@ static void dependencies(struct kmst_checker *ck, struct ck_commit *c, const str
 
 static void swap_state(struct kmst_checker *ck, struct ck_commit *c)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+	for (crtcs = c->crtcs; crtcs; crtcs &= crtcs - 1) {
 		struct ck_crtc *cr;
 
-		if (!(c->crtcs & BIT(crtc)))
-			continue;
+		crtc = __builtin_ctz(crtcs);
 		cr = ck_crtc_get(ck, c->minor, crtc);
 		if (!cr)
 			continue;
@@ -200,11 +207,14 @@ static void crtc_state(struct kmst_checker *ck, struct ck_commit *c, const struc
 static void vblank_onoff_at_hw_done(struct kmst_checker *ck, struct ck_commit *c,
 				    const struct kmst_event *ev)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
-		uint16_t bit = BIT(crtc);
+	for (crtcs = c->crtc_going_off | c->crtc_going_on; crtcs; crtcs &= crtcs - 1) {
+		uint16_t bit;
 
+		crtc = __builtin_ctz(crtcs);
+		bit = BIT(crtc);
 		if (c->crtc_going_off & bit) {
 			ck_checked(ck, KMST_RULE_VBLANK_OFF_MISSING);
 			if (!(c->crtc_vblank_off_called & bit))

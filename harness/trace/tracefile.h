@@ -14,7 +14,6 @@
 #include "kmstrace_event.h"
 
 #define KMST_META_MAX 65536
-#define KMST_READ_AHEAD 4096 /* bytes ahead of the next record to prefetch */
 
 struct kmst_writer {
 	FILE *file;
@@ -84,12 +83,6 @@ static inline int kmst_reader_next(struct kmst_reader *r, const struct kmst_even
 		r->pos += head->size;
 		r->offset += head->size;
 		r->records++;
-		/*
-		 * A mapped page is not in the CPU's caches, and the hardware
-		 * prefetcher stops at page ends: ask for the records a little
-		 * ahead (a prefetch past the end of the window is harmless).
-		 */
-		//__builtin_prefetch(r->pos + KMST_READ_AHEAD);
 		*ev = head;
 		return 1;
 	}
