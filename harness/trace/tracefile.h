@@ -49,7 +49,12 @@ struct kmst_reader {
 	 * both start 8-aligned, so each record stays aligned.
 	 */
 	const unsigned char *pos, *limit;
-	unsigned long long file_size;	/* a mapped file's size when it was opened */
+	/*
+	 * A mapped file's size when it was opened: what is read. Every caller
+	 * reads a trace after its writer closed it; a file cut shorter while
+	 * it is mapped would fault (SIGBUS) where read() would see it end.
+	 */
+	unsigned long long file_size;
 	unsigned char *map;		/* the mapped window, or NULL */
 	size_t map_len;
 	unsigned long long map_offset;	/* the file offset the window starts at */
