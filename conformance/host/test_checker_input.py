@@ -142,20 +142,50 @@ def test_data_after_the_end_record_is_bad_input(kmstrace, tmp_path, clean_sessio
     assert "data after the END record" in result.stderr
 
 
-def test_a_trace_larger_than_the_read_chunk_is_read_whole(kmstrace, tmp_path):
-    """The reader refills a 1 MiB buffer: records that straddle a refill
-    are read whole, and every commit is counted."""
+def big_trace(path, mebibytes=3):
+    """A clean trace of MEBIBYTES MiB and its commit count."""
     s = Synth()
     s.commit(modeset=True)
     commits = 1
-    while sum(len(r) for r in s.records) < 3 * (1 << 20):
+    while sum(len(r) for r in s.records) < mebibytes * (1 << 20):
         s.commit()
         s.idle_vblanks(0, 1)
         commits += 1
-    trace = s.write(tmp_path / "big.kmst")
+    return s.write(path), commits
+
+
+def test_a_trace_larger_than_the_read_chunk_is_read_whole(kmstrace, tmp_path):
+    """The reader maps a file 1 MiB at a time: records that straddle a
+    window's end are read whole, and every commit is counted."""
+    trace, commits = big_trace(tmp_path / "big.kmst")
     result = check(kmstrace, trace, "-f", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["commits"] == commits
+
+
+def test_a_trace_read_from_a_pipe_gets_the_mapped_files_report(kmstrace, tmp_path):
+    """A pipe cannot be mapped: it is read() a chunk at a time instead, and
+    the report is the same, whole records across each refill."""
+    trace, _ = big_trace(tmp_path / "big.kmst")
+    cut = tmp_path / "cut.kmst"
+    cut.write_bytes(trace.read_bytes()[:(1 << 20) + 20])  # a record cut just past the first MiB
+    reports = []
+    for path in (trace, cut):
+        mapped = check(kmstrace, path, "-f", "json")
+        with open(path, "rb") as f:
+            piped = subprocess.run([str(kmstrace), "check", "/dev/stdin", "-f", "json"], stdin=f,
+                                   capture_output=True, text=True, timeout=60)
+        assert piped.returncode == mapped.returncode, piped.stderr
+        assert piped.stderr.replace("/dev/stdin", str(path)) == mapped.stderr
+        reports.append((mapped, piped))
+    mapped, piped = reports[0]
+    assert mapped.returncode == 0, mapped.stderr
+    mapped_report, piped_report = json.loads(mapped.stdout), json.loads(piped.stdout)
+    assert piped_report.pop("trace") == "/dev/stdin"
+    mapped_report.pop("trace")
+    assert piped_report == mapped_report
+    mapped, _ = reports[1]
+    assert mapped.returncode == 2 and "truncated record at byte" in mapped.stderr
 
 
 def test_corrupt_record_is_bad_input(kmstrace, tmp_path, clean_session):

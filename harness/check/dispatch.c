@@ -15,6 +15,43 @@
 #include "common/grow.h"
 #include "trace/tracefile.h"
 
+/*
+ * The steps of kmst_checker_feed an event type takes beyond the rules,
+ * looked up once per event: most types take none. Each list is the cases
+ * of that step's own switch.
+ */
+#define FEED_THREAD 0x01 /* thread_event: a bracket a thread is inside of */
+#define FEED_CRTC 0x02	 /* crtc_event: what is known of a CRTC's VBLANK */
+#define FEED_AFTER 0x04	 /* after_rules: expect, timing, setup time, retirement */
+#define FEED_JUDGED 0x08 /* its class is judged by the rules (set from the class) */
+
+static unsigned int feed_steps(unsigned int type)
+{
+	switch (type) {
+	case KMST_EV_SEND_VBLANK_EVENT:
+	case KMST_EV_VBLANK_OFF:
+		return FEED_THREAD | FEED_CRTC;
+	case KMST_EV_FAKE_VBLANK:
+		return FEED_THREAD;
+	case KMST_EV_VBLANK_ON:
+	case KMST_EV_VBLANK_GET:
+	case KMST_EV_CRTC_ATOMIC_ENABLE:
+	case KMST_EV_CRTC_ATOMIC_DISABLE:
+	case KMST_EV_VBLANK_EVENT_DELIVERED:
+	case KMST_EV_ARM_VBLANK_EVENT:
+		return FEED_CRTC;
+	case KMST_EV_CRTC_STATE:
+		return FEED_CRTC | FEED_AFTER;
+	case KMST_EV_SETUP_COMMIT:
+	case KMST_EV_FLIP_DONE_COMPLETE:
+	case KMST_EV_HANDLE_VBLANK:
+	case KMST_EV_STATE_FREE:
+		return FEED_AFTER;
+	default:
+		return 0;
+	}
+}
+
 struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const struct kmst_meta *meta)
 {
 	struct kmst_checker *ck = calloc(1, sizeof(*ck));
@@ -38,6 +75,14 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 	ck->result.replay = !strcmp(ck->meta.tool, "replay");
 	for (i = 0; i < CK_MAX_MINORS; i++)
 		ck->caps[i].minor = -2;
+	/* The classes as trace/tracefile.c defines them, in reach of every event's lookup. */
+	for (i = 0; i < KMST_EV_MAX; i++) {
+		ck->type_class[i] = (uint8_t)kmst_event_class(i);
+		ck->type_steps[i] = (uint8_t)feed_steps(i);
+		if (ck->type_class[i] == KMST_CLASS_COMMIT || ck->type_class[i] == KMST_CLASS_COMMIT_LATE ||
+		    ck->type_class[i] == KMST_CLASS_VBLANK)
+			ck->type_steps[i] |= FEED_JUDGED;
+	}
 	return ck;
 }
 
@@ -53,7 +98,6 @@ void kmst_checker_free(struct kmst_checker *ck)
 
 static void thread_event(struct ck_tid *t, const struct kmst_event *ev)
 {
-	int step = ev->phase == KMST_PH_ENTER ? 1 : ev->phase == KMST_PH_EXIT ? -1 : 0;
 	int *depth;
 
 	switch (ev->type) {
@@ -69,7 +113,7 @@ static void thread_event(struct ck_tid *t, const struct kmst_event *ev)
 	default:
 		return;
 	}
-	*depth += step;
+	*depth += ev->phase == KMST_PH_ENTER ? 1 : ev->phase == KMST_PH_EXIT ? -1 : 0;
 	if (*depth < 0)
 		*depth = 0;
 }
@@ -191,9 +235,64 @@ static void retire(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *
 	ck_commit_remove(ck, c);
 }
 
+/* What is done with an event once the rules had it (FEED_AFTER types). */
+static void after_rules(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
+			const struct kmst_event *ev)
+{
+	struct ck_crtc *cr;
+
+	switch (ev->type) {
+	case KMST_EV_SETUP_COMMIT:
+		if (c && ev->phase == KMST_PH_ENTER && !c->setup_ns)
+			c->setup_ns = ev->ts_ns;
+		break;
+	case KMST_EV_CRTC_STATE:
+		ck_expect_crtc_state(ck, c, ev);
+		break;
+	case KMST_EV_FLIP_DONE_COMPLETE:
+		ck_expect_flip_done(ck, c, ev);
+		break;
+	case KMST_EV_HANDLE_VBLANK:
+		cr = ev->crtc >= 0 ? ck_crtc_get(ck, ev->minor, ev->crtc) : NULL;
+		if (cr)
+			ck_rules_timing_vblank(ck, cr, ev);
+		break;
+	case KMST_EV_STATE_FREE:
+		if (c)
+			retire(ck, c, t, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* An event of a class no commit or VBLANK rule takes (FEED_JUDGED not set). */
+static void not_judged(struct kmst_checker *ck, const struct kmst_event *ev)
+{
+	struct ck_commit *stuck;
+
+	switch (ev->type < KMST_EV_MAX ? ck->type_class[ev->type] : KMST_CLASS_UNKNOWN) {
+	case KMST_CLASS_UNKNOWN:
+		ck->result.unknown_events++;
+		break;
+	case KMST_CLASS_USER:
+		if (ev->type == KMST_EV_REPLAY_COMMIT) {
+			ck_expect_replay_commit(ck, ev);
+		} else if (ev->type == KMST_EV_STALL) {
+			stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
+			ck_rules_stall(ck, stuck, ev);
+			ck_rules_events_stall(ck, stuck, ev);
+		}
+		break;
+	default:
+		break; /* a driver's or recorder's: detail for the window, no rule */
+	}
+}
+
 void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 {
-	enum kmst_event_class class = kmst_event_class(ev->type);
+	unsigned int steps = ev->type < KMST_EV_MAX ? ck->type_steps[ev->type] : 0;
+	enum kmst_event_class class;
 	struct ck_commit *c;
 	struct ck_tid *t;
 
@@ -201,49 +300,24 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	if (ev->ts_ns > ck->last_ts)
 		ck->last_ts = ev->ts_ns;
 	ck_window_feed(ck, ev);
-	switch (class) {
-	case KMST_CLASS_UNKNOWN:
-		ck->result.unknown_events++;
+	if (!(steps & FEED_JUDGED)) {
+		not_judged(ck, ev);
 		return;
-	case KMST_CLASS_DRIVER:
-	case KMST_CLASS_RECORDER:
-		return; /* detail for the window, no rule */
-	case KMST_CLASS_USER:
-		if (ev->type == KMST_EV_REPLAY_COMMIT)
-			ck_expect_replay_commit(ck, ev);
-		else if (ev->type == KMST_EV_STALL) {
-			struct ck_commit *stuck = ev->commit_id ? ck_commit_find(ck, ev->commit_id) : NULL;
-
-			ck_rules_stall(ck, stuck, ev);
-			ck_rules_events_stall(ck, stuck, ev);
-		}
-		return;
-	default:
-		break;
 	}
+	class = ck->type_class[ev->type];
 	t = ck_tid_get(ck, ev->tid);
 	c = event_commit(ck, ev, class);
 	/* Interrupt-context events say nothing of the thread they interrupted. */
 	if (c && class == KMST_CLASS_COMMIT)
 		t->commit = c->id;
-	thread_event(t, ev);
-	crtc_event(ck, ev);
+	if (steps & FEED_THREAD)
+		thread_event(t, ev);
+	if (steps & FEED_CRTC)
+		crtc_event(ck, ev);
 	ck_rules_commit_event(ck, c, t, ev);
 	ck_rules_events_event(ck, c, t, ev);
-	if (c && ev->type == KMST_EV_SETUP_COMMIT && ev->phase == KMST_PH_ENTER && !c->setup_ns)
-		c->setup_ns = ev->ts_ns;
-	if (ev->type == KMST_EV_CRTC_STATE)
-		ck_expect_crtc_state(ck, c, ev);
-	else if (ev->type == KMST_EV_FLIP_DONE_COMPLETE)
-		ck_expect_flip_done(ck, c, ev);
-	if (ev->type == KMST_EV_HANDLE_VBLANK && ev->crtc >= 0) {
-		struct ck_crtc *cr = ck_crtc_get(ck, ev->minor, ev->crtc);
-
-		if (cr)
-			ck_rules_timing_vblank(ck, cr, ev);
-	}
-	if (c && ev->type == KMST_EV_STATE_FREE)
-		retire(ck, c, t, ev);
+	if (steps & FEED_AFTER)
+		after_rules(ck, c, t, ev);
 }
 
 /*

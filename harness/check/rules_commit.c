@@ -20,30 +20,6 @@ static const char *const stage_names[CK_STAGE_COUNT] = {
 	[CK_STAGE_FLIP_WAIT] = "flip-done wait",  [CK_STAGE_CLEANUP_PLANES] = "cleanup_planes",
 };
 
-/* The tail stage a DRM helper call enters, or -1. */
-static int tail_stage(const struct kmst_event *ev)
-{
-	if (ev->phase != KMST_PH_ENTER)
-		return -1;
-	switch (ev->type) {
-	case KMST_EV_MODESET_DISABLES:
-		return CK_STAGE_DISABLES;
-	case KMST_EV_COMMIT_PLANES:
-		return CK_STAGE_PLANES;
-	case KMST_EV_MODESET_ENABLES:
-		return CK_STAGE_ENABLES;
-	case KMST_EV_HW_DONE:
-		return CK_STAGE_HW_DONE;
-	case KMST_EV_WAIT_FOR_FLIP_DONE:
-	case KMST_EV_WAIT_FOR_VBLANKS:
-		return CK_STAGE_FLIP_WAIT;
-	case KMST_EV_CLEANUP_PLANES:
-		return CK_STAGE_CLEANUP_PLANES;
-	default:
-		return -1;
-	}
-}
-
 /* Planes and enables may come in either order (the _rpm tail); the rest is strict. */
 static int stage_rank(int stage)
 {
@@ -52,45 +28,54 @@ static int stage_rank(int stage)
 	return rank[stage];
 }
 
-/* What a TEST_ONLY commit must never do: touch the hardware or VBLANK state. */
-static bool is_hardware_event(const struct kmst_event *ev)
-{
-	if (ev->phase == KMST_PH_EXIT)
-		return false;
-	switch (ev->type) {
-	case KMST_EV_MODESET_DISABLES:
-	case KMST_EV_COMMIT_PLANES:
-	case KMST_EV_MODESET_ENABLES:
-	case KMST_EV_FAKE_VBLANK:
-	case KMST_EV_HW_DONE:
-	case KMST_EV_WAIT_FOR_FLIP_DONE:
-	case KMST_EV_WAIT_FOR_VBLANKS:
-	case KMST_EV_CLEANUP_PLANES:
-	case KMST_EV_CLEANUP_DONE:
-	case KMST_EV_COMMIT_TAIL:
-	case KMST_EV_CRTC_ATOMIC_BEGIN:
-	case KMST_EV_CRTC_ATOMIC_FLUSH:
-	case KMST_EV_CRTC_ATOMIC_ENABLE:
-	case KMST_EV_CRTC_ATOMIC_DISABLE:
-	case KMST_EV_PLANE_ATOMIC_UPDATE:
-	case KMST_EV_PLANE_ATOMIC_DISABLE:
-	case KMST_EV_VBLANK_ON:
-	case KMST_EV_VBLANK_OFF:
-	case KMST_EV_VBLANK_GET:
-	case KMST_EV_ARM_VBLANK_EVENT:
-	case KMST_EV_SEND_VBLANK_EVENT:
-		return true;
-	default:
-		return false;
-	}
-}
+/*
+ * What each event type is to these rules, looked up once per event instead
+ * of asked type by type. A type without an entry is none of these.
+ */
+#define CT_CHECK 0x01	 /* a DRM helper check or a driver's atomic_check */
+#define CT_FAILS 0x02	 /* an error return fails the commit */
+#define CT_RETURNS 0x04	 /* its return is the commit's call returning */
+#define CT_HARDWARE 0x08 /* entering it touches the hardware or VBLANK state: never TEST_ONLY */
+#define CT_STAGE 0x10	 /* entering it enters the tail stage .stage */
 
-static bool is_check_event(unsigned int type)
-{
-	return type == KMST_EV_HELPER_CHECK || type == KMST_EV_CHECK_MODESET ||
-	       type == KMST_EV_CHECK_PLANES || type == KMST_EV_CRTC_ATOMIC_CHECK ||
-	       type == KMST_EV_PLANE_ATOMIC_CHECK;
-}
+struct commit_type {
+	uint8_t bits;
+	uint8_t stage; /* enum ck_stage, with CT_STAGE */
+};
+
+static const struct commit_type commit_types[KMST_EV_MAX] = {
+	[KMST_EV_HELPER_CHECK] = { CT_CHECK, 0 },
+	[KMST_EV_CHECK_MODESET] = { CT_CHECK, 0 },
+	[KMST_EV_CHECK_PLANES] = { CT_CHECK, 0 },
+	[KMST_EV_CRTC_ATOMIC_CHECK] = { CT_CHECK, 0 },
+	[KMST_EV_PLANE_ATOMIC_CHECK] = { CT_CHECK, 0 },
+	[KMST_EV_ATOMIC_IOCTL] = { CT_FAILS | CT_RETURNS, 0 },
+	[KMST_EV_CHECK_ONLY] = { CT_FAILS, 0 },
+	[KMST_EV_COMMIT] = { CT_FAILS | CT_RETURNS, 0 },
+	[KMST_EV_NONBLOCKING_COMMIT] = { CT_FAILS | CT_RETURNS, 0 },
+	[KMST_EV_HELPER_COMMIT] = { CT_FAILS, 0 },
+	[KMST_EV_MODESET_DISABLES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_DISABLES },
+	[KMST_EV_COMMIT_PLANES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_PLANES },
+	[KMST_EV_MODESET_ENABLES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_ENABLES },
+	[KMST_EV_HW_DONE] = { CT_HARDWARE | CT_STAGE, CK_STAGE_HW_DONE },
+	[KMST_EV_WAIT_FOR_FLIP_DONE] = { CT_HARDWARE | CT_STAGE, CK_STAGE_FLIP_WAIT },
+	[KMST_EV_WAIT_FOR_VBLANKS] = { CT_HARDWARE | CT_STAGE, CK_STAGE_FLIP_WAIT },
+	[KMST_EV_CLEANUP_PLANES] = { CT_HARDWARE | CT_STAGE, CK_STAGE_CLEANUP_PLANES },
+	[KMST_EV_FAKE_VBLANK] = { CT_HARDWARE, 0 },
+	[KMST_EV_CLEANUP_DONE] = { CT_HARDWARE, 0 },
+	[KMST_EV_COMMIT_TAIL] = { CT_HARDWARE, 0 },
+	[KMST_EV_CRTC_ATOMIC_BEGIN] = { CT_HARDWARE, 0 },
+	[KMST_EV_CRTC_ATOMIC_FLUSH] = { CT_HARDWARE, 0 },
+	[KMST_EV_CRTC_ATOMIC_ENABLE] = { CT_HARDWARE, 0 },
+	[KMST_EV_CRTC_ATOMIC_DISABLE] = { CT_HARDWARE, 0 },
+	[KMST_EV_PLANE_ATOMIC_UPDATE] = { CT_HARDWARE, 0 },
+	[KMST_EV_PLANE_ATOMIC_DISABLE] = { CT_HARDWARE, 0 },
+	[KMST_EV_VBLANK_ON] = { CT_HARDWARE, 0 },
+	[KMST_EV_VBLANK_OFF] = { CT_HARDWARE, 0 },
+	[KMST_EV_VBLANK_GET] = { CT_HARDWARE, 0 },
+	[KMST_EV_ARM_VBLANK_EVENT] = { CT_HARDWARE, 0 },
+	[KMST_EV_SEND_VBLANK_EVENT] = { CT_HARDWARE, 0 },
+};
 
 static void skip_check(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
@@ -108,18 +93,22 @@ static void skip_check(struct kmst_checker *ck, struct ck_commit *c, const struc
 static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
 		       int stage)
 {
+	unsigned int later_seen = 0;
 	int later;
 
 	if (c->stage_seen & BIT(stage))
 		return;
 	ck_checked(ck, KMST_RULE_TAIL_ORDER);
-	for (later = 0; later < CK_STAGE_COUNT; later++) {
-		if (!(c->stage_seen & BIT(later)) || stage_rank(later) <= stage_rank(stage))
-			continue;
+	for (later = 0; later < CK_STAGE_COUNT; later++)
+		if (stage_rank(later) > stage_rank(stage))
+			later_seen |= BIT(later);
+	/* The first stage seen that ranks after this one. */
+	later_seen &= c->stage_seen;
+	if (later_seen) {
+		later = __builtin_ctz(later_seen);
 		ck_violation(ck, KMST_RULE_TAIL_ORDER, c, ev->minor, -1, ev, &c->stage_ev[later],
 			     "%s entered after %s in commit %u", stage_names[stage], stage_names[later],
 			     c->id);
-		break;
 	}
 	/*
 	 * Cleaning up planes the hardware may still scan out: the flip had to
@@ -138,11 +127,14 @@ static void tail_order(struct kmst_checker *ck, struct ck_commit *c, const struc
 /* The first hardware stage: the previous commit on each CRTC must be done. */
 static void dependencies(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+	/* swap_state gave a previous commit only to CRTCs in c->crtcs, which only grows. */
+	for (crtcs = c->crtcs; crtcs; crtcs &= crtcs - 1) {
 		struct ck_commit *prev;
 
+		crtc = __builtin_ctz(crtcs);
 		if (!c->dep_prev[crtc])
 			continue;
 		ck_needed(ck, KMST_RULE_NO_WAIT_DEPENDENCIES, "a commit followed another on the same CRTC");
@@ -164,13 +156,13 @@ static void dependencies(struct kmst_checker *ck, struct ck_commit *c, const str
 
 static void swap_state(struct kmst_checker *ck, struct ck_commit *c)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
+	for (crtcs = c->crtcs; crtcs; crtcs &= crtcs - 1) {
 		struct ck_crtc *cr;
 
-		if (!(c->crtcs & BIT(crtc)))
-			continue;
+		crtc = __builtin_ctz(crtcs);
 		cr = ck_crtc_get(ck, c->minor, crtc);
 		if (!cr)
 			continue;
@@ -215,11 +207,14 @@ static void crtc_state(struct kmst_checker *ck, struct ck_commit *c, const struc
 static void vblank_onoff_at_hw_done(struct kmst_checker *ck, struct ck_commit *c,
 				    const struct kmst_event *ev)
 {
+	unsigned int crtcs;
 	int crtc;
 
-	for (crtc = 0; crtc < CK_MAX_CRTC; crtc++) {
-		uint16_t bit = BIT(crtc);
+	for (crtcs = c->crtc_going_off | c->crtc_going_on; crtcs; crtcs &= crtcs - 1) {
+		uint16_t bit;
 
+		crtc = __builtin_ctz(crtcs);
+		bit = BIT(crtc);
 		if (c->crtc_going_off & bit) {
 			ck_checked(ck, KMST_RULE_VBLANK_OFF_MISSING);
 			if (!(c->crtc_vblank_off_called & bit))
@@ -350,9 +345,12 @@ static void plane_fb(struct kmst_checker *ck, struct ck_commit *c, const struct 
 		c->planes_cleaned_early |= bit;
 }
 
-static void test_only(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev)
+/* What a TEST_ONLY commit must never do: touch the hardware or VBLANK state. */
+static void test_only(struct kmst_checker *ck, struct ck_commit *c, const struct kmst_event *ev,
+		      unsigned int bits)
 {
-	if (!(c->flags & KMST_CF_TEST_ONLY) || c->test_only_reported || !is_hardware_event(ev))
+	if (!(c->flags & KMST_CF_TEST_ONLY) || c->test_only_reported || !(bits & CT_HARDWARE) ||
+	    ev->phase == KMST_PH_EXIT)
 		return;
 	c->test_only_reported = true;
 	ck_violation(ck, KMST_RULE_TEST_ONLY_COMMITS, c, ev->minor, ev->crtc, ev, NULL,
@@ -371,33 +369,10 @@ static void cleanup_done(struct kmst_checker *ck, struct ck_commit *c, const str
 			     "commit %u signalled cleanup_done before hw_done", c->id);
 }
 
-void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-			   const struct kmst_event *ev)
+/* What the commit's own calls and callbacks tell. */
+static void commit_call(struct kmst_checker *ck, struct ck_commit *c,
+						  const struct kmst_event *ev)
 {
-	int stage;
-
-	(void)t;
-	if (!c)
-		return;
-	if (ev->commit_flags & KMST_CF_TEST_ONLY)
-		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
-	if (is_check_event(ev->type)) {
-		c->checked = true;
-		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
-		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
-			c->crtcs |= BIT(ev->crtc);
-	}
-	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 &&
-	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_CHECK_ONLY ||
-	     ev->type == KMST_EV_COMMIT || ev->type == KMST_EV_NONBLOCKING_COMMIT ||
-	     ev->type == KMST_EV_HELPER_COMMIT))
-		c->failed = true;
-	if (ev->phase == KMST_PH_EXIT &&
-	    (ev->type == KMST_EV_ATOMIC_IOCTL || ev->type == KMST_EV_COMMIT ||
-	     ev->type == KMST_EV_NONBLOCKING_COMMIT))
-		c->returned = true;
-	test_only(ck, c, ev);
-
 	switch (ev->type) {
 	case KMST_EV_SWAP_STATE:
 		if (ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY)) {
@@ -472,34 +447,73 @@ void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 	default:
 		break;
 	}
+}
 
-	stage = tail_stage(ev);
-	if (stage >= 0 && !(c->flags & KMST_CF_TEST_ONLY)) {
-		c->committed = true;
-		ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
-		skip_check(ck, c, ev);
-		if (stage == CK_STAGE_HW_DONE)
-			hw_done_entered(ck, c, ev);
-		if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
-			c->tail_started = true;
-			dependencies(ck, c, ev);
-		}
-		tail_order(ck, c, ev, stage);
+/* A DRM helper call entered tail stage STAGE. */
+static void __attribute__((noinline)) stage_entered(struct kmst_checker *ck, struct ck_commit *c,
+						    const struct kmst_event *ev, int stage)
+{
+	c->committed = true;
+	ck_needed(ck, KMST_RULE_TAIL_ORDER, "a commit ran its tail");
+	skip_check(ck, c, ev);
+	if (stage == CK_STAGE_HW_DONE)
+		hw_done_entered(ck, c, ev);
+	if (!c->tail_started && stage <= CK_STAGE_ENABLES) {
+		c->tail_started = true;
+		dependencies(ck, c, ev);
 	}
+	tail_order(ck, c, ev, stage);
+}
+
+/*
+ * Every event of a commit comes here: what all of them tell is looked up
+ * in commit_types, the rest is out of line so that the many events that
+ * need nothing more do not pay for its registers.
+ */
+void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
+			   const struct kmst_event *ev)
+{
+	unsigned int bits;
+
+	(void)t;
+	if (!c)
+		return;
+	/* The dispatcher gives the rules only types it knows (below KMST_EV_MAX). */
+	bits = commit_types[ev->type].bits;
+	if (ev->commit_flags & KMST_CF_TEST_ONLY)
+		ck_needed(ck, KMST_RULE_TEST_ONLY_COMMITS, "the client made TEST_ONLY commits");
+	if (bits & CT_CHECK) {
+		c->checked = true;
+		if ((ev->type == KMST_EV_CRTC_ATOMIC_CHECK || ev->type == KMST_EV_PLANE_ATOMIC_CHECK) &&
+		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
+			c->crtcs |= BIT(ev->crtc);
+	}
+	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 && (bits & CT_FAILS))
+		c->failed = true;
+	if (ev->phase == KMST_PH_EXIT && (bits & CT_RETURNS))
+		c->returned = true;
+	test_only(ck, c, ev, bits);
+	commit_call(ck, c, ev);
+	if ((bits & CT_STAGE) && ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY))
+		stage_entered(ck, c, ev, commit_types[ev->type].stage);
 }
 
 static void fb_cleanup_at_retire(struct kmst_checker *ck, struct ck_commit *c,
 				 const struct kmst_event *ev)
 {
-	uint64_t missing = c->planes_prepared & ~c->planes_cleaned;
+	uint64_t missing = c->planes_prepared & ~c->planes_cleaned, suspect;
 	int plane;
 
 	if (!c->planes_prepared)
 		return;
 	ck_checked(ck, KMST_RULE_FB_CLEANUP);
-	for (plane = 0; plane < CK_MAX_PLANE; plane++) {
-		uint64_t bit = 1ull << plane;
+	/* Only the planes something is wrong with, in plane order. */
+	suspect = missing | c->planes_cleaned_twice | c->planes_cleaned_early;
+	for (; suspect; suspect &= suspect - 1) {
+		uint64_t bit = suspect & -suspect;
 		struct kmst_violation *v = NULL;
+
+		plane = __builtin_ctzll(suspect);
 
 		if (missing & bit)
 			v = ck_violation(ck, KMST_RULE_FB_CLEANUP, c, c->minor, -1, &c->prepare_ev, ev,

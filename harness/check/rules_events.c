@@ -250,7 +250,7 @@ static void age_owed(struct kmst_checker *ck, struct ck_crtc *cr)
 }
 
 /* A later commit starts its hardware stages: DRM made it wait for the flips before it. */
-static void hardware_started(struct kmst_checker *ck, struct ck_commit *c)
+static void __attribute__((noinline)) hardware_started(struct kmst_checker *ck, struct ck_commit *c)
 {
 	int crtc;
 
@@ -292,18 +292,13 @@ static void arm(struct kmst_checker *ck, struct ck_commit *c, struct ck_crtc *cr
 			     c->id, ev->crtc);
 }
 
-void ck_rules_events_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
-			   const struct kmst_event *ev)
+/* An event about one CRTC's flip events or VBLANK (the rest of ck_rules_events_event). */
+static void __attribute__((noinline)) crtc_event(struct kmst_checker *ck, struct ck_commit *c,
+						 struct ck_tid *t, const struct kmst_event *ev)
 {
 	struct ck_commit *own;
 	struct ck_crtc *cr;
 
-	if (c && ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY) &&
-	    (ev->type == KMST_EV_MODESET_DISABLES || ev->type == KMST_EV_COMMIT_PLANES ||
-	     ev->type == KMST_EV_MODESET_ENABLES))
-		hardware_started(ck, c);
-	if (ev->crtc < 0 || ev->crtc >= CK_MAX_CRTC)
-		return;
 	switch (ev->type) {
 	case KMST_EV_CRTC_STATE:
 		if (!c || !(ev->aux & KMST_CS_EVENT))
@@ -362,6 +357,21 @@ void ck_rules_events_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 	default:
 		break;
 	}
+}
+
+/*
+ * Every event comes here; most are about no CRTC, and cost two tests (the
+ * work is out of line so that they do not pay for its registers).
+ */
+void ck_rules_events_event(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t,
+			   const struct kmst_event *ev)
+{
+	if (c && ev->phase == KMST_PH_ENTER && !(c->flags & KMST_CF_TEST_ONLY) &&
+	    (ev->type == KMST_EV_MODESET_DISABLES || ev->type == KMST_EV_COMMIT_PLANES ||
+	     ev->type == KMST_EV_MODESET_ENABLES))
+		hardware_started(ck, c);
+	if (ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
+		crtc_event(ck, c, t, ev);
 }
 
 /* Event counts per CRTC, decided once the commit is over. */

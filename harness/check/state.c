@@ -19,13 +19,15 @@ static unsigned int commit_slot(uint32_t id, unsigned int cap)
 	return (id * 2654435761u) & (cap - 1);
 }
 
-struct ck_commit *ck_commit_find(struct kmst_checker *ck, uint32_t id)
+struct ck_commit *ck_commit_probe(struct kmst_checker *ck, uint32_t id)
 {
 	unsigned int i = commit_slot(id, ck->commit_cap);
 
 	while (ck->commits[i].id) {
-		if (ck->commits[i].id == id)
+		if (ck->commits[i].id == id) {
+			ck->commit_hint[id % CK_COMMIT_HINTS] = i;
 			return &ck->commits[i];
+		}
 		i = (i + 1) & (ck->commit_cap - 1);
 	}
 	return NULL;
@@ -56,13 +58,11 @@ static int commit_table_grow(struct kmst_checker *ck)
 	return 0;
 }
 
-struct ck_commit *ck_commit_get(struct kmst_checker *ck, uint32_t id)
+struct ck_commit *ck_commit_insert(struct kmst_checker *ck, uint32_t id)
 {
-	struct ck_commit *c = ck_commit_find(ck, id);
+	struct ck_commit *c;
 	unsigned int i;
 
-	if (c)
-		return c;
 	/* Keep the load under one half so probes stay short. */
 	if ((ck->commit_count + 1) * 2 > ck->commit_cap && commit_table_grow(ck))
 		return NULL;
@@ -72,6 +72,7 @@ struct ck_commit *ck_commit_get(struct kmst_checker *ck, uint32_t id)
 	c = &ck->commits[i];
 	memset(c, 0, sizeof(*c));
 	c->id = id;
+	ck->commit_hint[id % CK_COMMIT_HINTS] = i;
 	c->minor = -1;
 	ck->commit_count++;
 	ck->result.commits++;
@@ -131,15 +132,17 @@ struct ck_crtc *ck_crtc_get(struct kmst_checker *ck, int minor, int crtc)
 	return NULL;
 }
 
-struct ck_tid *ck_tid_get(struct kmst_checker *ck, uint32_t tid)
+struct ck_tid *ck_tid_lookup(struct kmst_checker *ck, uint32_t tid)
 {
 	struct ck_tid *t;
 	unsigned int i;
 
 	for (i = 0; i < CK_MAX_TIDS; i++) {
 		t = &ck->tids[i];
-		if (t->tid == tid)
+		if (t->tid == tid) {
+			ck->tid_last = i;
 			return t;
+		}
 		if (!t->tid)
 			break;
 	}
@@ -151,6 +154,7 @@ struct ck_tid *ck_tid_get(struct kmst_checker *ck, uint32_t tid)
 	t = &ck->tids[i];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
+	ck->tid_last = i;
 	return t;
 }
 
@@ -161,22 +165,10 @@ struct ck_commit *ck_thread_commit(struct kmst_checker *ck, const struct ck_tid 
 
 /* ---- rule bookkeeping ---- */
 
-bool ck_rule_on(const struct kmst_checker *ck, unsigned int rule)
-{
-	return ck->opts.rules & (1u << rule);
-}
-
-void ck_checked(struct kmst_checker *ck, unsigned int rule)
-{
-	ck->result.rules[rule].checked++;
-}
-
-void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why)
+void ck_needed_first(struct kmst_checker *ck, unsigned int rule, const char *why)
 {
 	struct ck_need *need = &ck->need[rule];
 
-	if (need->needed)
-		return;
 	need->needed = true;
 	snprintf(need->why, sizeof(need->why), "%s", why);
 }
@@ -213,7 +205,7 @@ unsigned int ck_minor_caps(struct kmst_checker *ck, int minor)
 
 /* ---- the window and the violation sink ---- */
 
-static void feed_open_violations(struct kmst_checker *ck, const struct kmst_event *ev)
+void ck_window_feed_open(struct kmst_checker *ck, const struct kmst_event *ev)
 {
 	unsigned int i = 0;
 
@@ -226,13 +218,6 @@ static void feed_open_violations(struct kmst_checker *ck, const struct kmst_even
 		else
 			i++;
 	}
-}
-
-void ck_window_feed(struct kmst_checker *ck, const struct kmst_event *ev)
-{
-	if (ck->open_count)
-		feed_open_violations(ck, ev);
-	ck->ring[ck->ring_pos++ % CK_RING] = *ev;
 }
 
 /* The position of EV among the recent events (the newest match), or -1. */

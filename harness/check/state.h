@@ -21,6 +21,7 @@
 #define CK_OWED_VBLANKS 3 /* VBLANKs after its state was freed an owed event may still take */
 #define CK_RING 256	  /* recent events kept to centre a violation's window */
 #define CK_BUSY_RING 32	  /* recent commits whose EBUSY was judged (check/expect.c) */
+#define CK_COMMIT_HINTS 256 /* commit ids remembered by id modulo this, for lookup by index */
 #define CK_STALL_NS 10000000000ull /* DRM's own bound on a commit's completions */
 
 /* Tail stages in the order drm_atomic_helper_commit_tail runs them. */
@@ -157,13 +158,25 @@ struct kmst_checker {
 	struct kmst_meta meta;
 	unsigned int violation_cap, expect_cap;
 	uint64_t last_ts;
+	uint8_t type_class[KMST_EV_MAX]; /* enum kmst_event_class per type, copied at creation */
+	uint8_t type_steps[KMST_EV_MAX]; /* dispatch.c's FEED_* steps per type */
 
 	struct ck_commit *commits;	/* open addressing, linear probing, by id */
 	unsigned int commit_cap, commit_count;
+	/*
+	 * The slot where commit id I was last found, at [I % CK_COMMIT_HINTS]:
+	 * ids are handed out in order, so the commits in flight each have
+	 * their own entry and a lookup is one index and one compare. A hint
+	 * is checked against the slot's id and may be stale (the entry moved
+	 * or left); the table itself, and so the order of its walk at the end,
+	 * stays what it was.
+	 */
+	unsigned int commit_hint[CK_COMMIT_HINTS];
 	struct ck_crtc crtcs[CK_MAX_CRTCS];
 	int last_crtc;			/* index of the last one looked up */
 	struct ck_tid tids[CK_MAX_TIDS];
 	unsigned int tid_next;		/* next slot to recycle */
+	unsigned int tid_last;		/* the slot the last lookup returned: valid until a slot is (re)used */
 
 	struct ck_need need[KMST_RULE_COUNT];
 	struct ck_caps caps[CK_MAX_MINORS];
@@ -177,20 +190,65 @@ struct kmst_checker {
 };
 
 /* ---- tables ---- */
-struct ck_commit *ck_commit_find(struct kmst_checker *ck, uint32_t id);
-struct ck_commit *ck_commit_get(struct kmst_checker *ck, uint32_t id);
+/* The commit's slot found by probing the table (ck_commit_find's slow path). */
+struct ck_commit *ck_commit_probe(struct kmst_checker *ck, uint32_t id);
+/* The commit in flight with ID, or NULL: by its hint first, every event asks. */
+static inline struct ck_commit *ck_commit_find(struct kmst_checker *ck, uint32_t id)
+{
+	struct ck_commit *c = &ck->commits[ck->commit_hint[id % CK_COMMIT_HINTS]];
+
+	if (c->id == id && id)
+		return c;
+	return ck_commit_probe(ck, id);
+}
+/* ck_commit_get's slow path: a new commit in the table. */
+struct ck_commit *ck_commit_insert(struct kmst_checker *ck, uint32_t id);
+/* The commit in flight with ID, made if new (NULL when out of memory). */
+static inline struct ck_commit *ck_commit_get(struct kmst_checker *ck, uint32_t id)
+{
+	struct ck_commit *c = ck_commit_find(ck, id);
+
+	return c ? c : ck_commit_insert(ck, id);
+}
 void ck_commit_remove(struct kmst_checker *ck, struct ck_commit *c);
 struct ck_crtc *ck_crtc_get(struct kmst_checker *ck, int minor, int crtc);
-struct ck_tid *ck_tid_get(struct kmst_checker *ck, uint32_t tid);
+/* ck_tid_get's slow path: the scan of the table, and a new slot. */
+struct ck_tid *ck_tid_lookup(struct kmst_checker *ck, uint32_t tid);
+/*
+ * The thread's slot. The slot the last lookup returned is what the scan
+ * would return again as long as no slot was taken since (a taken slot
+ * moves tid_last to it), so it is tried first.
+ */
+static inline struct ck_tid *ck_tid_get(struct kmst_checker *ck, uint32_t tid)
+{
+	struct ck_tid *t = &ck->tids[ck->tid_last];
+
+	if (t->tid == tid)
+		return t;
+	return ck_tid_lookup(ck, tid);
+}
 /* The commit a thread-context event without its own commit id belongs to. */
 struct ck_commit *ck_thread_commit(struct kmst_checker *ck, const struct ck_tid *t);
 
 /* ---- rule bookkeeping ---- */
-bool ck_rule_on(const struct kmst_checker *ck, unsigned int rule);
+static inline bool ck_rule_on(const struct kmst_checker *ck, unsigned int rule)
+{
+	return ck->opts.rules & (1u << rule);
+}
+
 /* RULE was evaluated once. */
-void ck_checked(struct kmst_checker *ck, unsigned int rule);
+static inline void ck_checked(struct kmst_checker *ck, unsigned int rule)
+{
+	ck->result.rules[rule].checked++;
+}
+
+void ck_needed_first(struct kmst_checker *ck, unsigned int rule, const char *why);
 /* RULE applies: WHY names what made it apply (kept from the first call). */
-void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why);
+static inline void ck_needed(struct kmst_checker *ck, unsigned int rule, const char *why)
+{
+	if (!ck->need[rule].needed)
+		ck_needed_first(ck, rule, why);
+}
 /* What card MINOR's driver has (CK_CAP_*), from the recording's discovery. */
 unsigned int ck_minor_caps(struct kmst_checker *ck, int minor);
 static inline bool ck_minor_has_vblank(struct kmst_checker *ck, int minor)
@@ -199,7 +257,14 @@ static inline bool ck_minor_has_vblank(struct kmst_checker *ck, int minor)
 }
 
 /* ---- the window and the violation sink ---- */
-void ck_window_feed(struct kmst_checker *ck, const struct kmst_event *ev);
+/* EV is one more "after" event of the violations still collecting them. */
+void ck_window_feed_open(struct kmst_checker *ck, const struct kmst_event *ev);
+static inline void ck_window_feed(struct kmst_checker *ck, const struct kmst_event *ev)
+{
+	if (ck->open_count)
+		ck_window_feed_open(ck, ev);
+	ck->ring[ck->ring_pos++ % CK_RING] = *ev;
+}
 /*
  * Record a violation of RULE by commit C (may be NULL) on CRTC (-1 none).
  * EV is the offending event: the window is centred on it when it is still

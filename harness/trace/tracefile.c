@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "trace/tracefile.h"
@@ -102,6 +104,12 @@ void kmst_writer_abort(struct kmst_writer *w)
 
 /* One read() fills this much; a record larger than it grows the buffer. */
 #define KMST_READ_CHUNK (1u << 20)
+/*
+ * A regular file is mapped this much at a time: big enough that remapping
+ * costs nothing per record, small enough that the checker's memory does
+ * not grow with the trace. A record (at most 64 KiB) always fits in one.
+ */
+#define KMST_MAP_WINDOW (1u << 20)
 
 /* read() all of LEN bytes unless the file ends first; returns the count or -1. */
 static ssize_t read_full(int fd, void *dst, size_t len)
@@ -125,6 +133,7 @@ static ssize_t read_full(int fd, void *dst, size_t len)
 int kmst_reader_open(struct kmst_reader *r, const char *path)
 {
 	struct kmst_file_header hdr;
+	struct stat st;
 	ssize_t got;
 
 	memset(r, 0, sizeof(*r));
@@ -171,12 +180,18 @@ int kmst_reader_open(struct kmst_reader *r, const char *path)
 		goto err_free;
 	}
 	r->offset = sizeof(hdr) + hdr.meta_len;
+	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* Mapped: the first window is made by the first reader_fill. */
+		r->file_size = st.st_size;
+		return 0;
+	}
 	r->buf_cap = KMST_READ_CHUNK;
 	r->buf = malloc(r->buf_cap);
 	if (!r->buf) {
 		kmst_err("%s: out of memory", path);
 		goto err_free;
 	}
+	r->pos = r->limit = r->buf;
 	return 0;
 
 err_free:
@@ -188,22 +203,44 @@ err_close:
 	return -1;
 }
 
-/*
- * Make at least NEED bytes available at buf_pos, unless the file ends
- * first. Returns the bytes available (less than NEED only at the end of
- * the file), or -1 after printing the error.
- */
-static ssize_t reader_fill(struct kmst_reader *r, size_t need)
+/* Map the window that starts at the page holding the next record. */
+static int map_window(struct kmst_reader *r)
 {
-	size_t avail = r->buf_len - r->buf_pos;
+	unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
+	unsigned long long start = r->offset & ~(page - 1);
+	size_t len = r->file_size - start < KMST_MAP_WINDOW ? r->file_size - start : KMST_MAP_WINDOW;
+	void *map;
 
-	if (avail >= need || r->eof)
-		return avail;
-	if (r->buf_pos) {
-		memmove(r->buf, r->buf + r->buf_pos, avail);
-		r->buf_pos = 0;
-		r->buf_len = avail;
+	if (r->offset >= r->file_size) {
+		r->eof = true; /* what is left of the window is all there is */
+		return 0;
 	}
+	if (r->map && munmap(r->map, r->map_len)) {
+		kmst_err("%s: cannot unmap trace at byte %llu: %s", r->path, r->map_offset,
+			 strerror(errno));
+		return -1;
+	}
+	r->map = NULL;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, (off_t)start);
+	if (map == MAP_FAILED) {
+		kmst_err("%s: cannot map trace at byte %llu: %s", r->path, start, strerror(errno));
+		return -1;
+	}
+	r->map = map;
+	r->map_len = len;
+	r->map_offset = start;
+	r->pos = r->map + (r->offset - start);
+	r->limit = r->map + len;
+	r->eof = start + len == r->file_size;
+	return 0;
+}
+
+/* The read() fallback: keep what is left, then read until NEED bytes or the end. */
+static int read_more(struct kmst_reader *r, size_t need)
+{
+	size_t avail = (size_t)(r->limit - r->pos), len;
+
+	memmove(r->buf, r->pos, avail);
 	if (need > r->buf_cap) {
 		unsigned char *bigger = realloc(r->buf, need);
 
@@ -214,47 +251,97 @@ static ssize_t reader_fill(struct kmst_reader *r, size_t need)
 		r->buf = bigger;
 		r->buf_cap = need;
 	}
-	while (r->buf_len < need) {
-		ssize_t n = read(r->fd, r->buf + r->buf_len, r->buf_cap - r->buf_len);
+	len = avail;
+	while (len < need) {
+		ssize_t n = read(r->fd, r->buf + len, r->buf_cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			kmst_err("%s: cannot read trace at byte %llu: %s", r->path,
-				 r->offset + r->buf_len, strerror(errno));
+				 r->offset + len, strerror(errno));
 			return -1;
 		}
 		if (n == 0) {
 			r->eof = true;
 			break;
 		}
-		r->buf_len += n;
+		len += n;
 	}
-	return r->buf_len - r->buf_pos;
+	r->pos = r->buf;
+	r->limit = r->buf + len;
+	return 0;
 }
 
-int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+/*
+ * Make at least NEED bytes available at pos, unless the file ends first.
+ * Returns the bytes available (less than NEED only at the end of the
+ * file), or -1 after printing the error.
+ */
+static ssize_t reader_fill(struct kmst_reader *r, size_t need)
+{
+	size_t avail = (size_t)(r->limit - r->pos);
+
+	if (avail >= need || r->eof)
+		return avail;
+	if (r->buf ? read_more(r, need) : map_window(r))
+		return -1;
+	return r->limit - r->pos;
+}
+
+/* The END record: the counts must match, and nothing may follow it. */
+static int reader_end(struct kmst_reader *r, const struct kmst_event *head)
+{
+	ssize_t avail;
+
+	/* A version 2 END ends before missed_runs, which then reads 0. */
+	if (head->size < offsetof(struct kmst_end_record, missed_runs)) {
+		kmst_err("%s: corrupt END record at byte %llu", r->path, r->offset - head->size);
+		return -1;
+	}
+	memset(&r->end, 0, sizeof(r->end));
+	memcpy(&r->end, head, head->size < sizeof(r->end) ? head->size : sizeof(r->end));
+	if (r->end.records != r->records) {
+		kmst_err("%s: corrupt trace: END record counts %llu records, file has %llu",
+			 r->path, (unsigned long long)r->end.records, r->records);
+		return -1;
+	}
+	r->ended = true;
+	avail = reader_fill(r, 1);
+	if (avail != 0) {
+		if (avail > 0)
+			kmst_err("%s: corrupt trace: data after the END record (byte %llu)",
+				 r->path, r->offset);
+		return -1;
+	}
+	return 0;
+}
+
+int kmst_reader_next_slow(struct kmst_reader *r, const struct kmst_event **ev)
 {
 	const struct kmst_event *head;
 	ssize_t avail;
 
 	if (r->ended)
 		return 0;
-	avail = reader_fill(r, sizeof(*head));
-	if (avail < 0)
-		return -1;
-	if (avail == 0) {
-		kmst_err("%s: incomplete trace: no END record after %llu records (byte %llu); "
-			 "the recording was cut short",
-			 r->path, r->records, r->offset);
-		return -1;
-	}
+	avail = r->limit - r->pos;
 	if ((size_t)avail < sizeof(*head)) {
-		kmst_err("%s: truncated record at byte %llu (record %llu)", r->path,
-			 r->offset, r->records + 1);
-		return -1;
+		avail = reader_fill(r, sizeof(*head));
+		if (avail < 0)
+			return -1;
+		if (avail == 0) {
+			kmst_err("%s: incomplete trace: no END record after %llu records (byte %llu); "
+				 "the recording was cut short",
+				 r->path, r->records, r->offset);
+			return -1;
+		}
+		if ((size_t)avail < sizeof(*head)) {
+			kmst_err("%s: truncated record at byte %llu (record %llu)", r->path,
+				 r->offset, r->records + 1);
+			return -1;
+		}
 	}
-	head = (const struct kmst_event *)(r->buf + r->buf_pos);
+	head = (const struct kmst_event *)r->pos;
 	if (head->size < sizeof(*head) || head->size % 8 ||
 	    head->type == KMST_EV_NONE || head->type >= KMST_EV_MAX) {
 		kmst_err("%s: corrupt record at byte %llu (record %llu: type %u, size %u)",
@@ -264,7 +351,7 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 	if ((size_t)avail < head->size) {
 		unsigned int size = head->size;
 
-		/* The fill may move the buffer: take the record from its new place. */
+		/* The fill may move the window: take the record from its new place. */
 		avail = reader_fill(r, size);
 		if (avail < 0)
 			return -1;
@@ -273,34 +360,12 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 				 r->path, r->offset, r->records + 1, size);
 			return -1;
 		}
-		head = (const struct kmst_event *)(r->buf + r->buf_pos);
+		head = (const struct kmst_event *)r->pos;
 	}
-	r->buf_pos += head->size;
+	r->pos += head->size;
 	r->offset += head->size;
-	if (head->type == KMST_EV_END) {
-		/* A version 2 END ends before missed_runs, which then reads 0. */
-		if (head->size < offsetof(struct kmst_end_record, missed_runs)) {
-			kmst_err("%s: corrupt END record at byte %llu", r->path,
-				 r->offset - head->size);
-			return -1;
-		}
-		memset(&r->end, 0, sizeof(r->end));
-		memcpy(&r->end, head, head->size < sizeof(r->end) ? head->size : sizeof(r->end));
-		if (r->end.records != r->records) {
-			kmst_err("%s: corrupt trace: END record counts %llu records, file has %llu",
-				 r->path, (unsigned long long)r->end.records, r->records);
-			return -1;
-		}
-		r->ended = true;
-		avail = reader_fill(r, 1);
-		if (avail != 0) {
-			if (avail > 0)
-				kmst_err("%s: corrupt trace: data after the END record (byte %llu)",
-					 r->path, r->offset);
-			return -1;
-		}
-		return 0;
-	}
+	if (head->type == KMST_EV_END)
+		return reader_end(r, head);
 	r->records++;
 	*ev = head;
 	return 1;
@@ -308,6 +373,8 @@ int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
 
 void kmst_reader_close(struct kmst_reader *r)
 {
+	if (r->map)
+		munmap(r->map, r->map_len);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->meta);

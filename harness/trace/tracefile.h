@@ -42,16 +42,28 @@ struct kmst_reader {
 	unsigned long long offset; /* byte offset of the next record */
 	unsigned long long records;
 	bool ended;		 /* the END record was read */
-	bool eof;		 /* read() returned 0 */
+	bool eof;		 /* no byte of the file is left to bring in */
 	struct kmst_end_record end;
 	/*
-	 * Records are handed out in place from one large buffer, refilled by
-	 * read() a chunk at a time: no copy or library call per record. Every
-	 * record's size is a multiple of 8 and the buffer is 8-aligned, so
-	 * each record stays aligned.
+	 * Records are handed out in place, from POS up to LIMIT: no copy or
+	 * library call per record. A regular file is mapped a window at a
+	 * time (the window before is unmapped, so memory stays the same
+	 * whatever the trace's length); anything else (a pipe) is read() into
+	 * BUF a chunk at a time. Every record's size is a multiple of 8 and
+	 * both start 8-aligned, so each record stays aligned.
 	 */
-	unsigned char *buf;
-	size_t buf_cap, buf_pos, buf_len;
+	const unsigned char *pos, *limit;
+	/*
+	 * A mapped file's size when it was opened: what is read. Every caller
+	 * reads a trace after its writer closed it; a file cut shorter while
+	 * it is mapped would fault (SIGBUS) where read() would see it end.
+	 */
+	unsigned long long file_size;
+	unsigned char *map;		/* the mapped window, or NULL */
+	size_t map_len;
+	unsigned long long map_offset;	/* the file offset the window starts at */
+	unsigned char *buf;		/* the read() fallback's buffer */
+	size_t buf_cap;
 };
 
 /*
@@ -64,7 +76,27 @@ int kmst_reader_open(struct kmst_reader *r, const char *path);
  * next call), 0 at a clean end (after the END record), -1 on a truncated or
  * corrupt file (one line printed, naming the file and byte offset).
  */
-int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev);
+int kmst_reader_next_slow(struct kmst_reader *r, const struct kmst_event **ev);
+static inline int kmst_reader_next(struct kmst_reader *r, const struct kmst_event **ev)
+{
+	const struct kmst_event *head = (const struct kmst_event *)r->pos;
+
+	/*
+	 * The common case, a whole valid record in place: anything else
+	 * (the window's end, END, a corrupt or cut record) takes the slow path,
+	 * which checks again and says what is wrong.
+	 */
+	if ((size_t)(r->limit - r->pos) >= sizeof(*head) && head->size >= sizeof(*head) &&
+	    !(head->size % 8) && (size_t)(r->limit - r->pos) >= head->size &&
+	    head->type != KMST_EV_NONE && head->type < KMST_EV_MAX && head->type != KMST_EV_END) {
+		r->pos += head->size;
+		r->offset += head->size;
+		r->records++;
+		*ev = head;
+		return 1;
+	}
+	return kmst_reader_next_slow(r, ev);
+}
 void kmst_reader_close(struct kmst_reader *r);
 
 
