@@ -247,7 +247,7 @@ static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv
 		goto out;
 	}
 	dropped = kmst_tracer_drops(t, drops);
-	if (kmst_tracer_missed_runs(t, &missed)) {
+	if (kmst_tracer_missed_runs(t, &missed, true)) {
 		kmst_writer_abort(&writer);
 		goto out;
 	}

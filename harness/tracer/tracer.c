@@ -750,9 +750,12 @@ int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *s
 	return count;
 }
 
-int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed)
+int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed, bool say)
 {
+	struct kmst_prog_stat stat;
 	struct bpf_program *prog;
+	char hooks[512] = "";
+	size_t used = 0;
 
 	*missed = 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
@@ -770,8 +773,18 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 				 strerror(-err));
 			return err;
 		}
+		if (!info.recursion_misses)
+			continue;
 		*missed += info.recursion_misses;
+		prog_hook(t, bpf_program__name(prog), &stat);
+		if (used < sizeof(hooks))
+			used += snprintf(hooks + used, sizeof(hooks) - used, "%s%s (%s) %llu",
+					 used ? ", " : "", stat.hook, stat.kind,
+					 (unsigned long long)info.recursion_misses);
 	}
+	if (say && *missed)
+		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s",
+			  hooks);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
  *		kmst_tracer_poll(t, &w, 100);
  *	kmst_tracer_drain(t, &w);            whatever is left in the ring buffer
  *	kmst_tracer_drops(t, drops);
- *	kmst_tracer_missed_runs(t, &missed);
+ *	kmst_tracer_missed_runs(t, &missed, true);
  *	kmst_writer_close(&w, drops, missed);
  *	kmst_tracer_close(t);
  *
@@ -104,9 +104,11 @@ unsigned long long kmst_tracer_drops(const struct kmst_tracer *t,
  * Runs of the tracer's programs that the kernel skipped so far, summed over
  * every loaded program (bpf_prog_info.recursion_misses): records lost
  * without a ring-buffer drop (struct kmst_end_record's missed_runs).
+ * With SAY, when there are any, one line names each program's hook and its
+ * count.
  * 0 and *MISSED set, or a negative errno.
  */
-int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed);
+int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed, bool say);
 
 /*
  * The last commit id handed out so far. A trace that starts after a drain

@@ -8,7 +8,7 @@
 int kmst_tracer_window_open(const struct kmst_tracer *t, struct kmst_tracer_window *win)
 {
 	kmst_tracer_drops(t, win->drops);
-	return kmst_tracer_missed_runs(t, &win->missed_runs) ? -1 : 0;
+	return kmst_tracer_missed_runs(t, &win->missed_runs, false) ? -1 : 0;
 }
 
 int kmst_tracer_window_close(struct kmst_tracer *t, struct kmst_writer *w,
@@ -28,7 +28,10 @@ int kmst_tracer_window_close(struct kmst_tracer *t, struct kmst_writer *w,
 	kmst_tracer_drops(t, drops);
 	for (type = 0; type < KMST_EV_MAX; type++)
 		drops[type] -= win->drops[type];
-	if (kmst_tracer_missed_runs(t, &missed))
+	if (kmst_tracer_missed_runs(t, &missed, false))
+		goto err_abort;
+	/* Name the hooks only when this trace lost runs. */
+	if (missed != win->missed_runs && kmst_tracer_missed_runs(t, &missed, true))
 		goto err_abort;
 	return kmst_writer_close(w, drops, missed - win->missed_runs);
 err_abort:
