@@ -719,29 +719,42 @@ static void prog_hook(const struct kmst_tracer *t, const char *prog, struct kmst
 	snprintf(stat->hook, sizeof(stat->hook), "%s", prog);
 }
 
+/*
+ * PROG's bpf_prog_info into INFO: 1 when it is loaded, 0 when it is not
+ * (not to be used), a negative errno after saying why.
+ */
+static int read_prog_info(struct bpf_program *prog, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_program__fd(prog);
+	int err;
+
+	if (fd < 0)
+		return 0;
+	memset(info, 0, sizeof(*info));
+	/* libbpf 1.1 has no bpf_prog_get_info_by_fd: the generic call, same info. */
+	if (!bpf_obj_get_info_by_fd(fd, info, &len))
+		return 1;
+	err = -errno;
+	kmst_err("failed to read the run statistics of %s: %s", bpf_program__name(prog),
+		 strerror(-err));
+	return err;
+}
+
 int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *stats, int max)
 {
 	struct bpf_program *prog;
-	int count = 0;
+	struct bpf_prog_info info;
+	int count = 0, ret;
 
 	bpf_object__for_each_program(prog, t->skel->obj) {
-		/* libbpf 1.1 has no bpf_prog_get_info_by_fd: the generic call, same info. */
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0)
+		ret = read_prog_info(prog, &info);
+		if (ret < 0)
+			return ret;
+		if (!ret)
 			continue;
 		if (count >= max)
 			return -E2BIG;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			int err = -errno;
-
-			kmst_err("failed to read the statistics of %s: %s", bpf_program__name(prog),
-				 strerror(-err));
-			return err;
-		}
 		prog_hook(t, bpf_program__name(prog), &stats[count]);
 		stats[count].run_cnt = info.run_cnt;
 		stats[count].run_time_ns = info.run_time_ns;
@@ -754,26 +767,17 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 {
 	struct kmst_prog_stat stat;
 	struct bpf_program *prog;
+	struct bpf_prog_info info;
 	char hooks[512] = "";
 	size_t used = 0;
+	int ret;
 
 	*missed = 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			int err = -errno;
-
-			kmst_err("failed to read the skipped runs of %s: %s", bpf_program__name(prog),
-				 strerror(-err));
-			return err;
-		}
-		if (!info.recursion_misses)
+		ret = read_prog_info(prog, &info);
+		if (ret < 0)
+			return ret;
+		if (!ret || !info.recursion_misses)
 			continue;
 		*missed += info.recursion_misses;
 		prog_hook(t, bpf_program__name(prog), &stat);
