@@ -405,7 +405,7 @@ static __noinline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
  * under emulation. Only the slots the loader uses are loaded.
  */
 
-static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
+static __always_inline int fentry_call(__u64 *ctx, __u32 fn, __u8 phase)
 {
 	struct kmst_call call = { .fn = fn, .phase = phase, .source = KMST_SRC_FENTRY };
 	__u32 i;
@@ -417,6 +417,70 @@ static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
 	if (phase == KMST_PH_EXIT)
 		bpf_get_func_ret(ctx, &call.ret);
 	return handle(&call, fn, phase);
+}
+
+/*
+ * ---- The rescue of one function's fentry (complete_all) ----
+ *
+ * The kernel runs a tracing program at most once at a time per CPU: a call
+ * of the traced function from an interrupt that arrives while the program
+ * runs for a task on that CPU (or, on PREEMPT_RT, from a task that preempts
+ * it) is skipped and only counted (recursion_misses). complete_all is
+ * called in both contexts (hw_done in the commit's worker, flip_done from
+ * the VBLANK interrupt), so its slot loses runs. A second program on the
+ * same function, kmst_fentry_rescue, has a recursion guard of its own: it
+ * does the work only while the slot's program is busy on this CPU, which
+ * is exactly when the kernel skipped that program for this call, and
+ * counts each run it did (rescued_runs). The tracer's lost runs are then
+ * the slot programs' misses minus the rescued ones; a call that arrives
+ * before the slot program marked itself busy, or while the rescue itself
+ * runs, stays counted as lost.
+ */
+const volatile __u32 rescue_fn = KMST_FN_MAX; /* the rescued slot; KMST_FN_MAX: none */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rescue_busy SEC(".maps"); /* 1 while rescue_fn's slot program runs on this CPU */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rescued_runs SEC(".maps");
+
+static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
+{
+	__u32 zero = 0;
+	__u64 *busy;
+	int ret;
+
+	if (fn != rescue_fn || phase != KMST_PH_ENTER)
+		return fentry_call(ctx, fn, phase);
+	busy = bpf_map_lookup_elem(&rescue_busy, &zero);
+	if (busy)
+		*busy = 1;
+	ret = fentry_call(ctx, fn, phase);
+	if (busy)
+		*busy = 0;
+	return ret;
+}
+
+SEC("kmst_fentry")
+int kmst_fentry_rescue(__u64 *ctx)
+{
+	__u32 zero = 0;
+	__u64 *busy = bpf_map_lookup_elem(&rescue_busy, &zero), *runs;
+
+	if (!busy || !*busy || rescue_fn >= KMST_FN_MAX)
+		return 0;
+	runs = bpf_map_lookup_elem(&rescued_runs, &zero);
+	if (runs)
+		*runs += 1;
+	return fentry_call(ctx, rescue_fn, KMST_PH_ENTER);
 }
 
 static __always_inline int on_kprobe(struct pt_regs *regs, __u32 fn)

@@ -316,6 +316,12 @@ static int load_skel(struct kmst_tracer *t)
 		if (fn_needs_exit(fn))
 			bpf_program__set_autoload(slot_prog(skel, fentry ? "fexit" : "kretprobe", i),
 						  true);
+		/* complete_all runs in tasks and interrupts: see kmst_fentry_rescue. */
+		if (fentry && fn->spec.special == KMST_SP_COMPLETE_ALL && fn_needs_entry(fn)) {
+			fentry_load.rescue_slot = i;
+			skel->rodata->rescue_fn = i;
+			bpf_program__set_autoload(skel->progs.kmst_fentry_rescue, true);
+		}
 	}
 	skel->rodata->filter_tgid = t->opts.pid;
 	if (t->opts.comm)
@@ -450,6 +456,16 @@ static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_l
 		t->links[t->link_count++] = entry;
 	if (exit_link)
 		t->links[t->link_count++] = exit_link;
+	if (entry && t->skel->rodata->rescue_fn == (__u32)idx) {
+		struct bpf_link *rescue = bpf_program__attach_trace(t->skel->progs.kmst_fentry_rescue);
+
+		/* Without it the slot still traces; its lost runs stay counted. */
+		if (!rescue)
+			kmst_info("%s: no rescue of runs the kernel skips (%s)", t->fns[idx].name,
+				  strerror(errno));
+		else
+			t->links[t->link_count++] = rescue;
+	}
 	return 0;
 }
 
@@ -763,8 +779,30 @@ int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *s
 	return count;
 }
 
+/* The complete_all runs kmst_fentry_rescue did for its skipped slot program, all CPUs. */
+static unsigned long long rescued_runs(const struct kmst_tracer *t)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned long long total = 0;
+	__u32 zero = 0;
+	__u64 *values;
+	int cpu;
+
+	if (ncpus <= 0)
+		return 0;
+	values = calloc(ncpus, sizeof(*values));
+	if (!values)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.rescued_runs), &zero, values))
+		for (cpu = 0; cpu < ncpus; cpu++)
+			total += values[cpu];
+	free(values);
+	return total;
+}
+
 int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed, bool say)
 {
+	unsigned long long rescued;
 	struct kmst_prog_stat stat;
 	struct bpf_program *prog;
 	struct bpf_prog_info info;
@@ -777,7 +815,8 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 		ret = read_prog_info(prog, &info);
 		if (ret < 0)
 			return ret;
-		if (!ret || !info.recursion_misses)
+		/* The rescue's own skips lose nothing: the slot program ran then. */
+		if (!ret || !info.recursion_misses || prog == t->skel->progs.kmst_fentry_rescue)
 			continue;
 		*missed += info.recursion_misses;
 		prog_hook(t, bpf_program__name(prog), &stat);
@@ -786,9 +825,11 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 					 used ? ", " : "", stat.hook, stat.kind,
 					 (unsigned long long)info.recursion_misses);
 	}
+	rescued = rescued_runs(t);
+	*missed = rescued < *missed ? *missed - rescued : 0;
 	if (say && *missed)
-		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s",
-			  hooks);
+		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s; %llu of them rescued",
+			  hooks, rescued);
 	return 0;
 }
 
