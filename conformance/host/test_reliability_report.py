@@ -18,7 +18,7 @@ def fuzz_summary(driver, cases, splats=0, mismatches=0):
             "reproducers": 1 if splats or mismatches else 0, "seconds": cases / 100}
 
 
-def results(tmp_path, tvkms_mismatches=0, vkms_splats=0):
+def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed in 300.1s"):
     run = tmp_path / RELEASE
     run.mkdir(parents=True)
     (run / "tvkms.json").write_text(json.dumps(fuzz_summary("tvkms", 5000, mismatches=tvkms_mismatches)))
@@ -31,6 +31,7 @@ def results(tmp_path, tvkms_mismatches=0, vkms_splats=0):
         "cycles": 200, "cycle_seconds": 99.5, "tracer_attach_cycles": 5, "splats": [],
         "kmemleak": False, "slab_bytes_delta": 1024, "slab_objects_delta": 3,
         "caches_grown_one_per_cycle": {}}))
+    (run / "stress.log").write_text("....\n" + stress_tail + "\n")
     (tmp_path / "parsers.txt").write_text("fuzz seq_parse: 10 executions, 5 exec/s, 3 features, 0 crashes\n")
     if vkms_splats:
         (run / "vkms").mkdir()
@@ -67,3 +68,9 @@ def test_a_vkms_splat_is_a_finding_with_its_reproducer_not_a_failure(tmp_path):
     assert rows(result.stdout)["kernel splats"] == ["0", "2"]
     assert f"{RELEASE}/vkms/fuzz-1-42.seq: kernel splat: WARNING: at vkms" in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_a_failed_stress_test_fails_the_run_and_is_shown(tmp_path):
+    result = results(tmp_path, stress_tail="1 failed, 3 passed in 214.88s (0:03:34)")
+    assert "tests: 1 failed, 3 passed in 214.88s (0:03:34)" in result.stdout
+    assert result.returncode == 1
