@@ -121,8 +121,14 @@ def test_default_mode_uses_fentry_where_btf_exists(default_trace):
     assert "prog=drm_atomic_commit fentry" in meta, [m for m in meta if "drm_atomic_commit" in m]
 
 
-def test_tiny_ring_buffer_counts_every_drop_per_type(driver, tmp_path):
-    trace = record(tmp_path, "--ringbuf-size", "4096", flips=30)
+@pytest.fixture(scope="module")
+def tiny_ring_trace(driver, tmp_path_factory):
+    """A 4 KiB ring buffer flooded by 30 flips: the overflow recording."""
+    return record(tmp_path_factory.mktemp("tiny"), "--ringbuf-size", "4096", flips=30)
+
+
+def test_tiny_ring_buffer_counts_every_drop_per_type(tiny_ring_trace):
+    trace = tiny_ring_trace
     _, events, end = dump(trace)
     assert end["drops_total"] > 0, "a 4 KiB ring buffer under 30 flips dropped nothing"
     text = subprocess.run([str(KMSTRACE), "dump", str(trace)], check=True, capture_output=True,
@@ -130,6 +136,15 @@ def test_tiny_ring_buffer_counts_every_drop_per_type(driver, tmp_path):
     per_type = [int(line.rsplit(":", 1)[1]) for line in text.splitlines() if line.startswith("# dropped ")]
     assert sum(per_type) == end["drops_total"]
     assert end["records"] == len(events)
+
+
+def test_checker_verdict_on_an_overflowed_trace_is_incomplete_never_pass(tiny_ring_trace):
+    result = subprocess.run([str(KMSTRACE), "check", str(tiny_ring_trace)],
+                            capture_output=True, text=True)
+    # README's exit table: 3 = incomplete (2 is bad input or a refusal).
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert "PASS" not in result.stdout
+    assert "events were dropped" in result.stderr and "INCOMPLETE" in result.stderr, result.stderr
 
 
 def test_trace_file_holds_no_kernel_address(default_trace):

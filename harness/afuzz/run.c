@@ -19,6 +19,7 @@
 #include "common/progress.h"
 
 #define MAX_REPRODUCERS 20
+#define LOG_EVERY_S 60.0
 
 /* State the loop carries; one per run, on the stack of kmst_afuzz_run. */
 struct fuzz_run {
@@ -178,7 +179,7 @@ static int run_case(struct fuzz_run *r, unsigned long long number)
 int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, last_shown = 0, now;
+	double start, last_shown = 0, last_logged, now;
 	unsigned long long n;
 	struct fuzz_run *r;
 	int ret = KMST_EXIT_BAD_INPUT;
@@ -209,6 +210,7 @@ int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *
 	sigaction(SIGTERM, &sa, NULL);
 	kmst_progress_init(&r->progress);
 	start = now_s();
+	last_logged = start;
 	for (n = 0; !stop_requested; n++) {
 		unsigned long long number = opts->only_case >= 0 ? (unsigned long long)opts->only_case : n;
 
@@ -220,9 +222,21 @@ int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *
 		if (now - last_shown >= 0.5) {
 			last_shown = now;
 			kmst_progress_show(&r->progress,
-					   "fuzz %s: %llu cases, %.0f/s, %llu errno mismatches, %llu state changes, 0 violations (no --trace), %llu splats",
+					   "fuzz %s: %llu cases, %.0f/s, %llu errno mismatches, %llu state changes, %s, %llu splats",
 					   r->dev.driver, stats->cases, stats->cases / (now - start + 1e-9),
-					   stats->mismatches, stats->state_changed, r->kmsg.splats);
+					   stats->mismatches, stats->state_changed,
+					   opts->trace_path ? "violations checked at the end" : "0 violations (no --trace)",
+					   r->kmsg.splats);
+		}
+		/*
+		 * A log (CI, make reliability) gets no progress line; one plain
+		 * line a minute shows a long run's rate and that it moves.
+		 */
+		if (!r->progress.on && now - last_logged >= LOG_EVERY_S) {
+			last_logged = now;
+			kmst_info("fuzz %s: %llu cases in %.0f s, %.1f/s, %llu errno mismatches, %llu state changes, %llu splats",
+				  r->dev.driver, stats->cases, now - start, stats->cases / (now - start),
+				  stats->mismatches, stats->state_changed, r->kmsg.splats);
 		}
 	}
 	kmst_afuzz_drain_events(&r->dev, 200);

@@ -318,6 +318,14 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	ck_rules_events_event(ck, c, t, ev);
 	if (steps & FEED_AFTER)
 		after_rules(ck, c, t, ev);
+	/*
+	 * The ioctl refused the request before allocating a state (bad flags,
+	 * TEST_ONLY with PAGE_FLIP_EVENT, a bad object count): its id names no
+	 * state, so no STATE_FREE will come, and none is owed.
+	 */
+	if (c && ev->type == KMST_EV_ATOMIC_IOCTL && ev->phase == KMST_PH_EXIT && ev->ret < 0 &&
+		 !c->state_seen)
+		retire(ck, c, t, ev);
 }
 
 /*

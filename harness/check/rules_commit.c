@@ -488,6 +488,10 @@ void ck_rules_commit_event(struct kmst_checker *ck, struct ck_commit *c, struct 
 		    ev->crtc >= 0 && ev->crtc < CK_MAX_CRTC)
 			c->crtcs |= BIT(ev->crtc);
 	}
+	if (ev->type != KMST_EV_ATOMIC_IOCTL)
+		c->state_seen = true;
+	if (ev->type == KMST_EV_CHECK_ONLY && ev->phase == KMST_PH_EXIT && ev->ret < 0)
+		c->check_failed = true;
 	if (ev->phase == KMST_PH_EXIT && ev->ret < 0 && (bits & CT_FAILS))
 		c->failed = true;
 	if (ev->phase == KMST_PH_EXIT && (bits & CT_RETURNS))
@@ -582,7 +586,13 @@ void ck_rules_commit_retire(struct kmst_checker *ck, struct ck_commit *c,
 			    const struct kmst_event *ev, bool leaked)
 {
 	fb_cleanup_at_retire(ck, c, ev);
-	if (!(c->flags & KMST_CF_TEST_ONLY) && c->committed && !c->skip_check_done && ev)
+	/*
+	 * drm_atomic_commit() entered, but drm_atomic_check_only() refused the
+	 * state (its own plane and CRTC checks may fail before any driver or
+	 * helper check runs): nothing was committed, so nothing skipped a check.
+	 */
+	if (!(c->flags & KMST_CF_TEST_ONLY) && c->committed && !c->check_failed &&
+	    !c->skip_check_done && ev)
 		skip_check(ck, c, ev);
 	if (c->flags & KMST_CF_TEST_ONLY)
 		ck_checked(ck, KMST_RULE_TEST_ONLY_COMMITS);

@@ -51,6 +51,8 @@ struct ck_commit {
 	bool setup;			/* setup_commit gave it drm_crtc_commits (CRTC_STATE seen) */
 	bool skip_check_done;
 	bool failed;			/* its ioctl or commit returned an error */
+	bool check_failed;		/* drm_atomic_check_only refused it: never committed */
+	bool state_seen;		/* an event beyond its ioctl's own: a state was allocated */
 	bool returned;			/* its ioctl or top-level commit call returned */
 	bool unjudged;			/* cut by the trace's start or end: no violation */
 	bool tail_started;		/* a hardware stage entered */
