@@ -16,6 +16,13 @@
 #include <drm/drm_fb_helper.h>
 #endif
 
+/* The unaligned access helpers moved from asm/ to linux/ in 6.12. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.12 file_operations gained fop_flags; DRM GEM sets unsigned offsets. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define TVKMS_COMPAT_FOP_FLAGS .fop_flags = FOP_UNSIGNED_OFFSET,

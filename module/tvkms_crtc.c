@@ -399,6 +399,8 @@ static void tvkms_crtc_atomic_flush(struct drm_crtc *crtc,
 
 	if (tvkms_is_dry_run(state))
 		return;
+	/* What the next VBLANKs compose (also after an unplug: a CRTC off). */
+	tvkms_composer_update(to_tvkms_crtc(crtc), state);
 	present = drm_dev_enter(crtc->dev, &idx);
 	if (present)
 		atomic64_inc(&to_tvkms_crtc(crtc)->flushes);
@@ -473,6 +475,9 @@ static const struct drm_crtc_funcs tvkms_crtc_funcs = {
 	.enable_vblank = tvkms_vblank_enable,
 	.disable_vblank = tvkms_vblank_disable,
 	.get_vblank_timestamp = tvkms_vblank_timestamp,
+	.set_crc_source = tvkms_crc_set_source,
+	.verify_crc_source = tvkms_crc_verify_source,
+	.get_crc_sources = tvkms_crc_get_sources,
 };
 
 int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
@@ -484,6 +489,9 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 	tcrtc->index = index;
 	tvkms_vblank_init(tcrtc);
 	INIT_DELAYED_WORK(&tcrtc->held_flip_work, tvkms_crtc_held_flip_work);
+	ret = tvkms_composer_init(tdev, tcrtc);
+	if (ret)
+		return ret;
 
 	tcrtc->primary = tvkms_plane_create(tdev, DRM_PLANE_TYPE_PRIMARY,
 					    BIT(index), zpos++);
@@ -525,6 +533,7 @@ void tvkms_crtc_unplug(struct tvkms_crtc *tcrtc)
 {
 	tvkms_vblank_set_off(tcrtc);
 	tvkms_vblank_stop(tcrtc);
+	tvkms_composer_stop(tcrtc);
 	cancel_delayed_work_sync(&tcrtc->held_flip_work);
 	tvkms_crtc_release_held_flip(tcrtc);
 #ifdef TVKMS_MUTANT_EVENT_NO_VBLANK_REF

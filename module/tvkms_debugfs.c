@@ -109,6 +109,50 @@ static const struct file_operations tvkms_vblank_fops = {
 	.release = single_release,
 };
 
+static int tvkms_composer_seq_show(struct seq_file *m, void *unused)
+{
+	struct tvkms_device *tdev = m->private;
+	unsigned int i;
+
+	for (i = 0; i < tdev->config.crtcs; i++) {
+		struct tvkms_composer *c = &tdev->crtcs[i].composer;
+		u64 composed, missed, entries, writebacks, last_ns, max_ns;
+		unsigned int layers, wb_pending;
+		unsigned long flags;
+		bool crc;
+
+		spin_lock_irqsave(&c->lock, flags);
+		crc = c->crc_enabled;
+		layers = c->frame ? c->frame->layer_count : 0;
+		wb_pending = c->wb_pending;
+		composed = c->composed;
+		missed = c->missed;
+		entries = c->crc_entries;
+		writebacks = c->writebacks;
+		last_ns = c->last_ns;
+		max_ns = c->max_ns;
+		spin_unlock_irqrestore(&c->lock, flags);
+		seq_printf(m,
+			   "crtc%u crc=%d layers=%u wb_pending=%u composed=%llu missed=%llu crc_entries=%llu writebacks=%llu last_ns=%llu max_ns=%llu\n",
+			   i, crc, layers, wb_pending, composed, missed, entries,
+			   writebacks, last_ns, max_ns);
+	}
+	return 0;
+}
+
+static int tvkms_composer_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, tvkms_composer_seq_show, inode->i_private);
+}
+
+static const struct file_operations tvkms_composer_fops = {
+	.owner = THIS_MODULE,
+	.open = tvkms_composer_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static int tvkms_connector_seq_show(struct seq_file *m, void *unused)
 {
 	struct tvkms_output *output = m->private;
@@ -170,6 +214,8 @@ void tvkms_debugfs_init(struct tvkms_device *tdev)
 			    &tvkms_faults_fops);
 	debugfs_create_file("vblank", 0444, tdev->debugfs_dir, tdev,
 			    &tvkms_vblank_fops);
+	debugfs_create_file("composer", 0444, tdev->debugfs_dir, tdev,
+			    &tvkms_composer_fops);
 	for (i = 0; i < tdev->config.crtcs; i++) {
 		snprintf(name, sizeof(name), "connector-%u",
 			 i);

@@ -106,13 +106,17 @@ static const struct drm_driver tvkms_driver = {
 	.minor = 0,
 };
 
-/* Only formats some plane can scan out make a framebuffer (ADDFB2). */
+/*
+ * Only formats some plane can scan out or the writeback connector can
+ * write make a framebuffer (ADDFB2), all linear.
+ */
 static struct drm_framebuffer *
 tvkms_fb_create(struct drm_device *dev, struct drm_file *file,
 		const struct drm_mode_fb_cmd2 *cmd)
 {
-	if (!drm_any_plane_has_format(dev, cmd->pixel_format,
-				      cmd->modifier[0])) {
+	if (!tvkms_format_supported(cmd->pixel_format) ||
+	    ((cmd->flags & DRM_MODE_FB_MODIFIERS) &&
+	     cmd->modifier[0] != DRM_FORMAT_MOD_LINEAR)) {
 		drm_dbg_kms(dev, "ADDFB2: format %p4cc not supported\n",
 			    &cmd->pixel_format);
 		return ERR_PTR(-EINVAL);

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/iosys-map.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -23,6 +24,7 @@
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_plane.h>
+#include <drm/drm_rect.h>
 #include <drm/drm_writeback.h>
 
 #include "kmstrace_event.h"
@@ -130,6 +132,113 @@ struct tvkms_vblank {
 	u64 max_lateness_ns;
 };
 
+/* ---- pixel formats (tvkms_formats.c) ---- */
+
+/*
+ * The composer's internal pixel: 16 bits per channel, straight (not
+ * premultiplied) alpha. The CRC is computed over lines of these.
+ */
+struct tvkms_pixel {
+	u16 a;
+	u16 r;
+	u16 g;
+	u16 b;
+};
+
+/* Convert @count pixels of one line between a format and tvkms_pixel. */
+typedef void (*tvkms_line_reader_t)(const u8 *src, struct tvkms_pixel *dst,
+				    unsigned int count);
+typedef void (*tvkms_line_writer_t)(const struct tvkms_pixel *src, u8 *dst,
+				    unsigned int count);
+
+#define TVKMS_PLANE_FORMAT_COUNT 12
+#define TVKMS_WRITEBACK_FORMAT_COUNT 6
+extern const u32 tvkms_plane_formats[TVKMS_PLANE_FORMAT_COUNT];
+extern const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT];
+
+/* ---- composer (tvkms_composer.c) ---- */
+
+/* One visible plane as the composer reads it, in CRTC coordinates. */
+struct tvkms_layer {
+	tvkms_line_reader_t read_line;
+	/* The fb's first plane at its offset: a mapping of the plane state. */
+	const u8 *pixels;
+	unsigned int pitch;
+	unsigned int cpp;
+	struct drm_rect src;	/* visible source, whole fb pixels */
+	struct drm_rect dst;	/* visible destination, clipped to the CRTC */
+	unsigned int rotation;	/* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
+	u16 alpha;		/* plane alpha, 0-0xffff */
+	u16 blend_mode;		/* DRM_MODE_BLEND_* */
+	unsigned int zpos;	/* normalized: the blending order */
+};
+
+/*
+ * What a CRTC scans out, built at atomic_flush from its plane states. The
+ * layer mappings belong to those plane states: cleanup_fb waits for the
+ * composer work (tvkms_composer_flush) before it unmaps them, and by then
+ * a newer frame has replaced this one. Freed by the last kref_put, which
+ * only frees memory, so any context may drop it.
+ */
+struct tvkms_frame {
+	struct kref ref;
+	unsigned int width;
+	unsigned int height;
+	unsigned int layer_count;
+	struct tvkms_layer layers[];	/* bottom (lowest zpos) first */
+};
+
+struct tvkms_composer {
+	/* Ordered: one frame at a time per CRTC, in VBLANK order. */
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	/*
+	 * Protects every field up to the work-only ones. Taken from the VBLANK
+	 * hrtimer (hard IRQ), so always IRQ-safe.
+	 */
+	spinlock_t lock;
+	struct tvkms_frame *frame;	/* NULL while the CRTC is off */
+	bool crc_enabled;		/* CRC source "auto" is set */
+	unsigned int wb_pending;	/* writeback jobs queued, not yet written */
+	bool busy;			/* a frame is queued or being composed */
+	u64 frame_start;		/* VBLANK sequence of the busy frame */
+	u64 frame_end;			/* latest VBLANK it stands for */
+	/* The frame the running work took; NULL while none is running. */
+	struct tvkms_frame *work_frame;
+	/*
+	 * VBLANKs that came while a work composed a frame replaced since:
+	 * composed again from the new frame as soon as the work ends.
+	 */
+	bool next_pending;
+	u64 next_start;
+	u64 next_end;
+	u64 composed;			/* frames composed */
+	u64 missed;			/* VBLANKs that found a frame unfinished */
+	u64 crc_entries;
+	u64 writebacks;
+	u64 last_ns;			/* duration of the last composition */
+	u64 max_ns;
+	/* Work-only: the line buffers, grown as needed, freed at teardown. */
+	struct tvkms_pixel *line_buf;	/* output, stage, raw: 3 lines */
+	unsigned int line_capacity;	/* pixels per line of line_buf */
+	/* Set with crc_enabled (crc mutex of drm): a VBLANK reference held. */
+	bool crc_vblank_ref;
+};
+
+/* ---- writeback (tvkms_writeback.c) ---- */
+
+/*
+ * A writeback job's target (drm_writeback_job.priv): the fb mapped from
+ * prepare_writeback_job until cleanup_writeback_job, which drm calls only
+ * after the job was signalled, so the composer may write while it is the
+ * head of the connector's job_queue.
+ */
+struct tvkms_writeback_target {
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+	tvkms_line_writer_t write_line;
+};
+
 /* ---- output: encoder + virtual connector (tvkms_output.c) ---- */
 
 struct tvkms_output {
@@ -145,6 +254,7 @@ struct tvkms_crtc {
 	struct drm_crtc base;
 	unsigned int index;
 	struct tvkms_vblank vblank;
+	struct tvkms_composer composer;
 	struct tvkms_output output;
 	struct drm_writeback_connector wb;
 	struct drm_plane *primary;
@@ -268,6 +378,28 @@ struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
 				     unsigned int zpos);
 void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 				  struct tvkms_plane_state *tstate);
+
+/* tvkms_formats.c */
+tvkms_line_reader_t tvkms_format_reader(u32 fourcc);
+tvkms_line_writer_t tvkms_format_writer(u32 fourcc);
+bool tvkms_format_supported(u32 fourcc);
+
+/* tvkms_composer.c */
+int tvkms_composer_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);
+void tvkms_composer_update(struct tvkms_crtc *tcrtc,
+			   struct drm_atomic_state *state);
+void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq);
+void tvkms_composer_flush(struct tvkms_crtc *tcrtc);
+void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc);
+void tvkms_composer_set_crc(struct tvkms_crtc *tcrtc, bool enabled);
+void tvkms_composer_stop(struct tvkms_crtc *tcrtc);
+
+/* tvkms_crc.c */
+int tvkms_crc_set_source(struct drm_crtc *crtc, const char *source);
+int tvkms_crc_verify_source(struct drm_crtc *crtc, const char *source,
+			    size_t *values_cnt);
+const char *const *tvkms_crc_get_sources(struct drm_crtc *crtc,
+					 size_t *count);
 
 /* tvkms_output.c */
 int tvkms_output_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);

@@ -19,13 +19,6 @@
 #include "tvkms_drv.h"
 #include "tvkms_trace.h"
 
-static const u32 tvkms_plane_formats[] = {
-	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
-	DRM_FORMAT_XBGR8888,	 DRM_FORMAT_ABGR8888,
-	DRM_FORMAT_RGB565,	 DRM_FORMAT_XRGB16161616,
-	DRM_FORMAT_ARGB16161616,
-};
-
 static struct drm_plane_state *
 tvkms_plane_duplicate_state(struct drm_plane *plane)
 {
@@ -156,6 +149,12 @@ static void tvkms_plane_cleanup_fb(struct drm_plane *plane,
 	trace_tvkms_fb(old_state->state, tvkms_minor(plane->dev),
 		       drm_plane_index(plane), TVKMS_FB_CLEANUP,
 		       old_state->fb ? old_state->fb->base.id : 0);
+	/*
+	 * A composition still reading this state's mapping ends first; the
+	 * frames composed after it were built from newer states.
+	 */
+	if (tstate->mapped_fb && old_state->crtc)
+		tvkms_composer_flush(to_tvkms_crtc(old_state->crtc));
 	if (tstate->mapped_fb)
 		tvkms_plane_release_map(tstate);
 }
@@ -192,6 +191,9 @@ void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 
 	if (!tstate->mapped_fb)
 		return;
+	/* As in cleanup_fb: no composition may read the mapping after this. */
+	if (tstate->base.crtc)
+		tvkms_composer_flush(to_tvkms_crtc(tstate->base.crtc));
 	release = kzalloc(sizeof(*release), GFP_KERNEL);
 	if (!release) {
 		tvkms_plane_release_map(tstate);
@@ -225,7 +227,7 @@ struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
 	plane = __drmm_universal_plane_alloc(&tdev->base, sizeof(*plane), 0,
 					     crtc_mask, &tvkms_plane_funcs,
 					     tvkms_plane_formats,
-					     ARRAY_SIZE(tvkms_plane_formats),
+					     TVKMS_PLANE_FORMAT_COUNT,
 					     NULL, type, NULL);
 	if (IS_ERR(plane))
 		return plane;

@@ -117,6 +117,41 @@ TRACE_EVENT(tvkms_fault,
 		  __entry->crtc, __entry->plane, __entry->rule)
 );
 
+/*
+ * One composition of a CRTC's frame (tvkms_composer.c), from its work
+ * item: start before the first line, end after the last one was written
+ * to the CRC and the writeback buffer. planes = layers blended.
+ */
+DECLARE_EVENT_CLASS(tvkms_compose_class,
+	TP_PROTO(const struct drm_atomic_state *state, u32 minor, int crtc,
+		 u32 planes),
+	TP_ARGS(state, minor, crtc, planes),
+	TP_STRUCT__entry(
+		__field(u32, minor)
+		__field(int, crtc)
+		__field(u32, planes)
+	),
+	TP_fast_assign(
+		__entry->minor = minor;
+		__entry->crtc = crtc;
+		__entry->planes = planes;
+	),
+	TP_printk("minor=%u crtc=%d planes=%u", __entry->minor, __entry->crtc,
+		  __entry->planes)
+);
+
+DEFINE_EVENT(tvkms_compose_class, tvkms_compose_start,
+	TP_PROTO(const struct drm_atomic_state *state, u32 minor, int crtc,
+		 u32 planes),
+	TP_ARGS(state, minor, crtc, planes)
+);
+
+DEFINE_EVENT(tvkms_compose_class, tvkms_compose_end,
+	TP_PROTO(const struct drm_atomic_state *state, u32 minor, int crtc,
+		 u32 planes),
+	TP_ARGS(state, minor, crtc, planes)
+);
+
 #endif /* _TVKMS_TRACE_H_ */
 
 #undef TRACE_INCLUDE_PATH

@@ -116,6 +116,8 @@ static enum hrtimer_restart tvkms_vblank_fire(struct hrtimer *timer)
 		trace_tvkms_vblank(NULL, tvkms_minor(crtc->dev), tcrtc->index,
 				   drm_crtc_vblank_count(crtc), ktime_to_ns(this),
 				   ktime_to_ns(now));
+		/* This VBLANK's frame, if CRC or writeback wants it. */
+		tvkms_composer_vblank(tcrtc, drm_crtc_vblank_count(crtc));
 	}
 
 	spin_lock(&vbl->lock);

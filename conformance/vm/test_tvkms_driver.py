@@ -18,7 +18,9 @@ DEFAULTS = dict(crtcs=1, overlays=1, cursor=True, writeback=True, refresh=60,
 FORMATS = {0x34325258: ("XR24", 32), 0x34325241: ("AR24", 32),
            0x34324258: ("XB24", 32), 0x34324241: ("AB24", 32),
            0x36314752: ("RG16", 16), 0x38345258: ("XR48", 64),
-           0x38345241: ("AR48", 64)}
+           0x38345241: ("AR48", 64), 0x34324752: ("RG24", 24),
+           0x34324742: ("BG24", 24), 0x38344241: ("AB48", 64),
+           0x30335258: ("XR30", 32), 0x30335241: ("AR30", 32)}
 
 
 @pytest.fixture(scope="module", params=TOPOLOGIES,

@@ -163,6 +163,7 @@ IOCTL_GETPROPERTY = _iowr(0xAA, GET_PROPERTY.size)
 IOCTL_ATOMIC = _iowr(0xBC, ATOMIC.size)
 CLIENT_CAP_UNIVERSAL_PLANES = 2
 CLIENT_CAP_ATOMIC = 3
+CLIENT_CAP_WRITEBACK_CONNECTORS = 5
 OBJECT_PLANE = 0xEEEEEEEE
 OBJECT_CRTC = 0xCCCCCCCC
 OBJECT_CONNECTOR = 0xC0C0C0C0
@@ -295,6 +296,26 @@ class Card:
             pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
         return f[0]
 
+    def dumb(self, width, height, cpp):
+        """A dumb buffer: (handle, pitch, size)."""
+        f = CREATE_DUMB.unpack(self.ioctl(IOCTL_CREATE_DUMB, CREATE_DUMB.pack(
+            height, width, cpp * 8, 0, 0, 0, 0)))
+        return f[4], f[5], f[6]
+
+    def addfb2(self, width, height, fourcc, handle, pitch):
+        """ADDFB2 of one linear plane; raises OSError with the errno."""
+        f = FB_CMD2.unpack(self.ioctl(IOCTL_ADDFB2, FB_CMD2.pack(
+            0, width, height, fourcc, 0, handle, 0, 0, 0,
+            pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        return f[0]
+
+    def map_dumb(self, handle, size):
+        """A shared read-write mmap of a dumb buffer (caller closes it)."""
+        offset = MAP_DUMB.unpack(self.ioctl(IOCTL_MAP_DUMB, MAP_DUMB.pack(
+            handle, 0, 0)))[2]
+        return mmap.mmap(self.fd, size, mmap.MAP_SHARED,
+                         mmap.PROT_READ | mmap.PROT_WRITE, offset=offset)
+
     def set_crtc(self, crtc_id, connector_id, fb_id, mode):
         conns = _array(1)
         conns[0] = connector_id
@@ -314,6 +335,12 @@ class Card:
     def enable_atomic(self):
         for cap in (CLIENT_CAP_UNIVERSAL_PLANES, CLIENT_CAP_ATOMIC):
             self.ioctl(IOCTL_SET_CLIENT_CAP, CLIENT_CAP.pack(cap, 1))
+
+    def enable_writeback(self):
+        """Writeback connectors are listed only to clients that ask."""
+        self.enable_atomic()
+        self.ioctl(IOCTL_SET_CLIENT_CAP,
+                   CLIENT_CAP.pack(CLIENT_CAP_WRITEBACK_CONNECTORS, 1))
 
     def planes(self):
         """All plane ids (universal planes: primary and cursor included)."""

@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The reference composer of the tvkms composition tests: pixel formats
+packed and unpacked bit by bit, and lines blended with the integer
+arithmetic tvkms documents (module/tvkms_formats.c, tvkms_composer.c),
+which is the DRM documentation's "pixel blend mode" formulas in 16 bits
+per channel.
+
+A pixel here is (a, r, g, b), 16 bits each. A layer is a dict: fourcc,
+cpp, rows (bytes of each source fb row), src (x, y, w, h in fb pixels),
+dst (x, y, w, h on the CRTC, may cross any edge), alpha, blend, zpos."""
+import zlib
+
+# The "pixel blend mode" property values (include/drm/drm_blend.h).
+BLEND_PREMULTI, BLEND_COVERAGE, BLEND_NONE = 0, 1, 2
+
+
+def fourcc(code):
+    return int.from_bytes(code.encode(), "little")
+
+
+# name: (cpp, [(channel, shift, bits)]) of a little-endian cpp-byte word.
+# An "x" channel is padding the composer must ignore.
+LAYOUTS = {
+    "XR24": (4, [("x", 24, 8), ("r", 16, 8), ("g", 8, 8), ("b", 0, 8)]),
+    "AR24": (4, [("a", 24, 8), ("r", 16, 8), ("g", 8, 8), ("b", 0, 8)]),
+    "XB24": (4, [("x", 24, 8), ("b", 16, 8), ("g", 8, 8), ("r", 0, 8)]),
+    "AB24": (4, [("a", 24, 8), ("b", 16, 8), ("g", 8, 8), ("r", 0, 8)]),
+    "RG16": (2, [("r", 11, 5), ("g", 5, 6), ("b", 0, 5)]),
+    "RG24": (3, [("r", 16, 8), ("g", 8, 8), ("b", 0, 8)]),
+    "BG24": (3, [("b", 16, 8), ("g", 8, 8), ("r", 0, 8)]),
+    "XR48": (8, [("x", 48, 16), ("r", 32, 16), ("g", 16, 16), ("b", 0, 16)]),
+    "AR48": (8, [("a", 48, 16), ("r", 32, 16), ("g", 16, 16), ("b", 0, 16)]),
+    "AB48": (8, [("a", 48, 16), ("b", 32, 16), ("g", 16, 16), ("r", 0, 16)]),
+    "XR30": (4, [("x", 30, 2), ("r", 20, 10), ("g", 10, 10), ("b", 0, 10)]),
+    "AR30": (4, [("a", 30, 2), ("r", 20, 10), ("g", 10, 10), ("b", 0, 10)]),
+}
+PLANE_FORMATS = list(LAYOUTS)
+WRITEBACK_FORMATS = ["XR24", "AR24", "XR48", "AR48", "RG16", "XR30"]
+
+
+def widen(value, bits):
+    top = (1 << bits) - 1
+    return (value * 65535 + top // 2) // top
+
+
+def narrow(value, bits):
+    return (value * ((1 << bits) - 1) + 32767) // 65535
+
+
+def pack_native(name, channels):
+    """One pixel's bytes from native-depth channel values {r, g, b, a, x}."""
+    cpp, layout = LAYOUTS[name]
+    word = 0
+    for channel, shift, bits in layout:
+        word |= (channels.get(channel, 0) & ((1 << bits) - 1)) << shift
+    return word.to_bytes(cpp, "little")
+
+
+def unpack(name, data):
+    """A row of bytes of format name to (a, r, g, b) pixels, 16-bit."""
+    cpp, layout = LAYOUTS[name]
+    has_alpha = any(c == "a" for c, _, _ in layout)
+    pixels = []
+    for off in range(0, len(data) - cpp + 1, cpp):
+        word = int.from_bytes(data[off:off + cpp], "little")
+        ch = {c: widen((word >> s) & ((1 << b) - 1), b) for c, s, b in layout}
+        pixels.append((ch["a"] if has_alpha else 65535, ch["r"], ch["g"],
+                       ch["b"]))
+    return pixels
+
+
+def pack_output(name, pixels):
+    """The writeback bytes of output pixels: padding bits all ones.
+    "internal" is the composer's own line: a, r, g, b as 16-bit words."""
+    if name == "internal":
+        return b"".join(c.to_bytes(2, "little") for p in pixels for c in p)
+    cpp, layout = LAYOUTS[name]
+    out = bytearray()
+    for a, r, g, b in pixels:
+        ch = {"a": a, "r": r, "g": g, "b": b}
+        word = 0
+        for channel, shift, bits in layout:
+            value = (1 << bits) - 1 if channel == "x" else \
+                narrow(ch[channel], bits)
+            word |= value << shift
+        out += word.to_bytes(cpp, "little")
+    return bytes(out)
+
+
+def mul16(x, y):
+    return (x * y + 32767) // 65535
+
+
+def blend_pixel(fg, bg, alpha, mode):
+    fa = fg[0]
+    if mode == BLEND_NONE:
+        k1 = k2 = alpha
+    elif mode == BLEND_COVERAGE:
+        k1 = k2 = mul16(alpha, fa)
+    else:
+        k1, k2 = alpha, mul16(alpha, fa)
+    return (65535,) + tuple(
+        min(65535, (f * k1 + b * (65535 - k2) + 32767) // 65535)
+        for f, b in zip(fg[1:], bg[1:]))
+
+
+ROTATE_0, ROTATE_90, ROTATE_180, ROTATE_270 = 1, 2, 4, 8
+REFLECT_X, REFLECT_Y = 16, 32
+
+
+def dst_size(layer):
+    """The plane's size on the CRTC: the source's, turned by 90 or 270."""
+    _, _, w, h = layer["src"]
+    if layer.get("rotation", ROTATE_0) & (ROTATE_90 | ROTATE_270):
+        return h, w
+    return w, h
+
+
+def source_of(rotation, u, v, sw, sh):
+    """The source pixel (s, t) of an sw x sh source shown at (u, v) of the
+    destination. DRM's rotation property (drm_rect_rotate()): the source
+    is reflected first, then rotated counter-clockwise."""
+    angle = rotation & 15
+    if angle == ROTATE_90:
+        s, t = sw - 1 - v, u
+    elif angle == ROTATE_180:
+        s, t = sw - 1 - u, sh - 1 - v
+    elif angle == ROTATE_270:
+        s, t = v, sh - 1 - u
+    else:
+        s, t = u, v
+    if rotation & REFLECT_X:
+        s = sw - 1 - s
+    if rotation & REFLECT_Y:
+        t = sh - 1 - t
+    return s, t
+
+
+def clip(layer, width, height):
+    """(src x, src y, dst x1, dst y1, dst x2, dst y2) of the visible part,
+    or None; unscaled planes only (src x, y only mean something unrotated)."""
+    sx, sy, _, _ = layer["src"]
+    w, h = dst_size(layer)
+    dx, dy = layer["dst"][:2]
+    x1, y1 = max(dx, 0), max(dy, 0)
+    x2, y2 = min(dx + w, width), min(dy + h, height)
+    if x1 >= x2 or y1 >= y2:
+        return None
+    return sx + x1 - dx, sy + y1 - dy, x1, y1, x2, y2
+
+
+class Reference:
+    """The expected output of a scene, line by line, with each distinct
+    line computed once (test patterns repeat rows)."""
+
+    def __init__(self, width, height, layers):
+        self.width, self.height = width, height
+        self.layers = sorted(layers, key=lambda layer: layer["zpos"])
+        self.visible = [clip(layer, width, height) for layer in self.layers]
+        self.cache = {}
+
+    def _source(self, index, row, x, count):
+        layer = self.layers[index]
+        cpp = layer["cpp"]
+        data = layer["rows"][row][x * cpp:(x + count) * cpp]
+        return unpack(layer["name"], data)
+
+    def _rotated(self, i):
+        return self.layers[i].get("rotation", ROTATE_0) != ROTATE_0
+
+    def _rotated_source(self, i, y, x1, x2):
+        layer = self.layers[i]
+        sx, sy, sw, sh = layer["src"]
+        dx, dy = layer["dst"][:2]
+        pixels = []
+        for x in range(x1, x2):
+            s, t = source_of(layer["rotation"], x - dx, y - dy, sw, sh)
+            pixels += self._source(i, sy + t, sx + s, 1)
+        return pixels
+
+    def line(self, y):
+        """Output pixels of line y."""
+        return self._line(y)[0]
+
+    def line_bytes(self, y, name):
+        """Line y as the writeback format name writes it."""
+        entry = self._line(y)
+        if name not in entry[1]:
+            entry[1][name] = pack_output(name, entry[0])
+        return entry[1][name]
+
+    def _line(self, y):
+        rows = [(i, vis[1] + y - vis[3]) for i, vis in enumerate(self.visible)
+                if vis and vis[3] <= y < vis[5]]
+        # Keyed by content: pattern rows repeat as the same bytes objects.
+        # A rotated layer's line is keyed by y itself.
+        key = tuple((i, y) if self._rotated(i) else
+                    (i, self.layers[i]["rows"][row]) for i, row in rows)
+        if key not in self.cache:
+            out = [(65535, 0, 0, 0)] * self.width
+            for i, row in rows:
+                layer, vis = self.layers[i], self.visible[i]
+                if self._rotated(i):
+                    src = self._rotated_source(i, y, vis[2], vis[4])
+                else:
+                    src = self._source(i, row, vis[0], vis[4] - vis[2])
+                for n, x in enumerate(range(vis[2], vis[4])):
+                    out[x] = blend_pixel(src[n], out[x], layer["alpha"],
+                                         layer["blend"])
+            self.cache[key] = (out, {})
+        return self.cache[key]
+
+    def crc(self):
+        """tvkms's CRC: crc32_le(0, ...) over the 16-bit a, r, g, b lines,
+        i.e. zlib's CRC-32 without its initial and final inversion."""
+        crc = 0
+        for y in range(self.height):
+            line = self.line_bytes(y, "internal")
+            crc = zlib.crc32(line, crc ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+        return crc

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0+
+/*
+ * The composer: a CRTC's visible planes blended line by line
+ * into 16-bit ARGB over a black background, on the CRTC's own ordered
+ * workqueue, once per VBLANK while a CRC source is set or a writeback job
+ * waits. Each composed line feeds the CRC and the writeback buffer.
+ *
+ * Lifetime: atomic_flush replaces the CRTC's frame (struct tvkms_frame,
+ * refcounted); the work takes a reference for one composition. Layer
+ * pixels are the plane states' own mappings: a plane's cleanup_fb first
+ * waits for the work (tvkms_composer_flush), and by then the flush of the
+ * commit that replaced the state has replaced the frame as well.
+ *
+ * Blending, per channel c with plane alpha pa and pixel alpha fa (all
+ * 16-bit, x * y meaning (x * y + 32767) / 65535), following the DRM
+ * documentation of "pixel blend mode":
+ *   None:           out = c * pa      + bg * (1 - pa)
+ *   Pre-multiplied: out = c * pa      + bg * (1 - pa * fa), at most 1
+ *   Coverage:       out = c * pa * fa + bg * (1 - pa * fa)
+ * computed as (c * k1 + bg * (65535 - k2) + 32767) / 65535. The output is
+ * opaque: alpha stays 65535 over the opaque background.
+ */
+#include <linux/crc32.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_blend.h>
+#include <drm/drm_debugfs_crc.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+#include <drm/drm_vblank.h>
+
+#include "tvkms_drv.h"
+#include "tvkms_trace.h"
+
+static void tvkms_frame_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct tvkms_frame, ref));
+}
+
+static void tvkms_frame_put(struct tvkms_frame *frame)
+{
+	if (frame)
+		kref_put(&frame->ref, tvkms_frame_release);
+}
+
+/* ---- the frame: built at atomic_flush ---- */
+
+static int tvkms_layer_zpos_cmp(const void *a, const void *b)
+{
+	const struct tvkms_layer *la = a, *lb = b;
+
+	return (int)la->zpos - (int)lb->zpos;
+}
+
+/* Whether @pstate can be composed; fills @layer from it. */
+static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
+				   struct tvkms_layer *layer)
+{
+	struct tvkms_plane_state *tstate = to_tvkms_plane_state(pstate);
+	struct drm_framebuffer *fb = pstate->fb;
+
+	if (!pstate->visible || !fb || tstate->mapped_fb != fb ||
+	    tstate->data[0].is_iomem || !tstate->data[0].vaddr)
+		return false;
+	layer->read_line = tvkms_format_reader(fb->format->format);
+	if (!layer->read_line)
+		return false;
+	layer->pixels = tstate->data[0].vaddr;
+	layer->pitch = fb->pitches[0];
+	layer->cpp = fb->format->cpp[0];
+	/* No scaling: the 16.16 source is whole pixels (plane atomic_check). */
+	layer->src.x1 = pstate->src.x1 >> 16;
+	layer->src.y1 = pstate->src.y1 >> 16;
+	layer->src.x2 = pstate->src.x2 >> 16;
+	layer->src.y2 = pstate->src.y2 >> 16;
+	layer->dst = pstate->dst;
+	layer->rotation = pstate->rotation;
+	layer->alpha = pstate->alpha;
+	layer->blend_mode = pstate->pixel_blend_mode;
+	layer->zpos = pstate->normalized_zpos;
+	return true;
+}
+
+static struct tvkms_frame *tvkms_frame_build(struct drm_crtc_state *crtc_state,
+					     struct drm_atomic_state *state)
+{
+	struct drm_crtc *crtc = crtc_state->crtc;
+	struct tvkms_frame *frame;
+	struct drm_plane *plane;
+	unsigned int count = 0;
+
+	frame = kzalloc(struct_size(frame, layers,
+				    hweight32(crtc_state->plane_mask)),
+			GFP_KERNEL);
+	if (!frame)
+		return NULL;
+	kref_init(&frame->ref);
+	frame->width = crtc_state->mode.hdisplay;
+	frame->height = crtc_state->mode.vdisplay;
+	drm_for_each_plane_mask(plane, crtc->dev, crtc_state->plane_mask) {
+		struct drm_plane_state *pstate =
+			drm_atomic_get_new_plane_state(state, plane);
+
+		if (!pstate)
+			pstate = plane->state;
+		if (tvkms_layer_from_state(pstate, &frame->layers[count]))
+			count++;
+	}
+	frame->layer_count = count;
+	sort(frame->layers, count, sizeof(frame->layers[0]),
+	     tvkms_layer_zpos_cmp, NULL);
+	return frame;
+}
+
+/* ---- reading and blending one line ---- */
+
+/* Copy @count pixels of @cpp bytes, @step bytes apart, into a packed row. */
+static void tvkms_gather(u8 *dst, const u8 *src, long step, unsigned int cpp,
+			 unsigned int count)
+{
+	unsigned int i;
+
+	switch (cpp) {
+	case 2:
+		for (i = 0; i < count; i++, src += step)
+			memcpy(dst + 2 * i, src, 2);
+		break;
+	case 3:
+		for (i = 0; i < count; i++, src += step)
+			memcpy(dst + 3 * i, src, 3);
+		break;
+	case 4:
+		for (i = 0; i < count; i++, src += step)
+			memcpy(dst + 4 * i, src, 4);
+		break;
+	default:
+		for (i = 0; i < count; i++, src += step)
+			memcpy(dst + 8 * i, src, 8);
+		break;
+	}
+}
+
+/*
+ * Line @v of the layer's destination into @stage. DRM rotates the source
+ * as drm_rect_rotate() does: reflect first, then rotate counter-clockwise.
+ * So destination pixel (u, v) comes from source pixel (s, t) of the
+ * sw x sh source rectangle with, before reflection:
+ *   0: (u, v)  90: (sw-1-v, u)  180: (sw-1-u, sh-1-v)  270: (v, sh-1-u)
+ * and a reflection mirrors s (X) or t (Y) within the rectangle. Rotated
+ * lines are gathered into @raw and then read like an unrotated line.
+ */
+static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
+			     struct tvkms_pixel *stage, u8 *raw)
+{
+	unsigned int width = drm_rect_width(&layer->dst);
+	int sw = drm_rect_width(&layer->src);
+	int sh = drm_rect_height(&layer->src);
+	int s, t, ds, dt;
+	const u8 *first;
+
+	if (layer->rotation == DRM_MODE_ROTATE_0) {
+		layer->read_line(layer->pixels +
+				 (size_t)(layer->src.y1 + v) * layer->pitch +
+				 (size_t)layer->src.x1 * layer->cpp,
+				 stage, width);
+		return;
+	}
+	switch (layer->rotation & DRM_MODE_ROTATE_MASK) {
+	case DRM_MODE_ROTATE_90:
+		s = sw - 1 - v, t = 0, ds = 0, dt = 1;
+		break;
+	case DRM_MODE_ROTATE_180:
+		s = sw - 1, t = sh - 1 - v, ds = -1, dt = 0;
+		break;
+	case DRM_MODE_ROTATE_270:
+		s = v, t = sh - 1, ds = 0, dt = -1;
+		break;
+	default:
+		s = 0, t = v, ds = 1, dt = 0;
+		break;
+	}
+	if (layer->rotation & DRM_MODE_REFLECT_X)
+		s = sw - 1 - s, ds = -ds;
+	if (layer->rotation & DRM_MODE_REFLECT_Y)
+		t = sh - 1 - t, dt = -dt;
+	first = layer->pixels + (size_t)(layer->src.y1 + t) * layer->pitch +
+		(size_t)(layer->src.x1 + s) * layer->cpp;
+	tvkms_gather(raw, first, (long)dt * layer->pitch + (long)ds * layer->cpp,
+		     layer->cpp, width);
+	layer->read_line(raw, stage, width);
+}
+
+static inline u32 tvkms_mul16(u32 x, u32 y)
+{
+	return (x * y + 32767) / 65535;
+}
+
+static void tvkms_blend_none(struct tvkms_pixel *dst,
+			     const struct tvkms_pixel *src, unsigned int count,
+			     u32 alpha)
+{
+	u32 keep = 65535 - alpha;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		dst[i].r = (src[i].r * alpha + dst[i].r * keep + 32767) / 65535;
+		dst[i].g = (src[i].g * alpha + dst[i].g * keep + 32767) / 65535;
+		dst[i].b = (src[i].b * alpha + dst[i].b * keep + 32767) / 65535;
+	}
+}
+
+static void tvkms_blend_coverage(struct tvkms_pixel *dst,
+				 const struct tvkms_pixel *src,
+				 unsigned int count, u32 alpha)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		u32 k = tvkms_mul16(alpha, src[i].a);
+		u32 keep = 65535 - k;
+
+		dst[i].r = (src[i].r * k + dst[i].r * keep + 32767) / 65535;
+		dst[i].g = (src[i].g * k + dst[i].g * keep + 32767) / 65535;
+		dst[i].b = (src[i].b * k + dst[i].b * keep + 32767) / 65535;
+	}
+}
+
+/* A colour above its alpha is not premultiplied: it saturates. */
+static inline u16 tvkms_premulti(u32 c, u32 alpha, u32 bg, u32 keep)
+{
+	u64 sum = (u64)c * alpha + (u64)bg * keep + 32767;
+
+	return min_t(u64, div_u64(sum, 65535), 65535);
+}
+
+static void tvkms_blend_premulti(struct tvkms_pixel *dst,
+				 const struct tvkms_pixel *src,
+				 unsigned int count, u32 alpha)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		u32 keep = 65535 - tvkms_mul16(alpha, src[i].a);
+
+		dst[i].r = tvkms_premulti(src[i].r, alpha, dst[i].r, keep);
+		dst[i].g = tvkms_premulti(src[i].g, alpha, dst[i].g, keep);
+		dst[i].b = tvkms_premulti(src[i].b, alpha, dst[i].b, keep);
+	}
+}
+
+static void tvkms_blend(struct tvkms_pixel *dst, const struct tvkms_pixel *src,
+			unsigned int count, const struct tvkms_layer *layer)
+{
+	switch (layer->blend_mode) {
+	case DRM_MODE_BLEND_PIXEL_NONE:
+		tvkms_blend_none(dst, src, count, layer->alpha);
+		break;
+	case DRM_MODE_BLEND_COVERAGE:
+		tvkms_blend_coverage(dst, src, count, layer->alpha);
+		break;
+	default:
+		tvkms_blend_premulti(dst, src, count, layer->alpha);
+		break;
+	}
+}
+
+static void tvkms_fill_background(struct tvkms_pixel *line, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		line[i] = (struct tvkms_pixel){ .a = 0xffff };
+}
+
+/*
+ * Compose @frame; returns the CRC of its output lines. With @target, each
+ * line is also written to the writeback fb @wb_fb.
+ */
+static u32 tvkms_compose(const struct tvkms_frame *frame,
+			 struct tvkms_pixel *lines,
+			 const struct tvkms_writeback_target *target,
+			 const struct drm_framebuffer *wb_fb)
+{
+	unsigned int width = frame->width;
+	struct tvkms_pixel *out = lines, *stage = lines + width;
+	u8 *raw = (u8 *)(lines + 2 * width);
+	u32 crc = 0;
+	int y;
+
+	for (y = 0; y < frame->height; y++) {
+		unsigned int i;
+
+		tvkms_fill_background(out, width);
+		for (i = 0; i < frame->layer_count; i++) {
+			const struct tvkms_layer *layer = &frame->layers[i];
+
+			if (y < layer->dst.y1 || y >= layer->dst.y2)
+				continue;
+			tvkms_layer_read(layer, y - layer->dst.y1, stage, raw);
+			tvkms_blend(out + layer->dst.x1, stage,
+				    drm_rect_width(&layer->dst), layer);
+		}
+		crc = crc32_le(crc, (const u8 *)out, width * sizeof(*out));
+		if (target)
+			target->write_line(out, (u8 *)target->data[0].vaddr +
+					   (size_t)y * wb_fb->pitches[0],
+					   width);
+	}
+	return crc;
+}
+
+/* ---- the work ---- */
+
+/*
+ * A work is done with its frame: the CRTC is idle again, or VBLANKs that
+ * came for a newer frame meanwhile are composed next. Lock held.
+ */
+static void tvkms_composer_end_locked(struct tvkms_composer *composer)
+{
+	composer->work_frame = NULL;
+	if (!composer->next_pending) {
+		composer->busy = false;
+		return;
+	}
+	composer->next_pending = false;
+	composer->frame_start = composer->next_start;
+	composer->frame_end = composer->next_end;
+	queue_work(composer->wq, &composer->work);
+}
+
+/* Output, stage and raw (up to 8 bytes a pixel) lines of @width. */
+static int tvkms_composer_reserve(struct tvkms_composer *composer,
+				  unsigned int width)
+{
+	struct tvkms_pixel *lines;
+
+	if (composer->line_capacity >= width)
+		return 0;
+	lines = kvmalloc_array(3 * (size_t)width, sizeof(*lines), GFP_KERNEL);
+	if (!lines)
+		return -ENOMEM;
+	kvfree(composer->line_buf);
+	composer->line_buf = lines;
+	composer->line_capacity = width;
+	return 0;
+}
+
+/* The job the next composition writes: the oldest queued one. */
+static struct drm_writeback_job *
+tvkms_composer_writeback_head(struct tvkms_crtc *tcrtc)
+{
+	struct drm_writeback_connector *wb = &tcrtc->wb;
+	struct drm_writeback_job *job;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wb->job_lock, flags);
+	job = list_first_entry_or_null(&wb->job_queue, struct drm_writeback_job,
+				       list_entry);
+	spin_unlock_irqrestore(&wb->job_lock, flags);
+	return job;
+}
+
+/* Signal @count queued jobs with @status (CRTC off: nothing was written). */
+static void tvkms_composer_cancel_writebacks(struct tvkms_crtc *tcrtc,
+					     int status)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+	unsigned long flags;
+	unsigned int count;
+
+	spin_lock_irqsave(&composer->lock, flags);
+	count = composer->wb_pending;
+	composer->wb_pending = 0;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	while (count--) {
+		drm_writeback_signal_completion(&tcrtc->wb, status);
+		drm_crtc_vblank_put(&tcrtc->base);
+	}
+}
+
+static void tvkms_composer_work(struct work_struct *work)
+{
+	struct tvkms_composer *composer =
+		container_of(work, struct tvkms_composer, work);
+	struct tvkms_crtc *tcrtc =
+		container_of(composer, struct tvkms_crtc, composer);
+	const struct tvkms_writeback_target *target = NULL;
+	struct drm_crtc *crtc = &tcrtc->base;
+	struct drm_writeback_job *job = NULL;
+	struct tvkms_frame *frame;
+	u64 start, end, seq, duration;
+	unsigned long flags;
+	bool crc_on, wb_on;
+	u32 minor = tvkms_minor(crtc->dev);
+	u32 crc = 0;
+	ktime_t begin;
+
+	spin_lock_irqsave(&composer->lock, flags);
+	frame = composer->frame;
+	if (frame)
+		kref_get(&frame->ref);
+	composer->work_frame = frame;
+	crc_on = composer->crc_enabled;
+	wb_on = composer->wb_pending > 0;
+	start = composer->frame_start;
+	spin_unlock_irqrestore(&composer->lock, flags);
+
+	if (!frame || (!crc_on && !wb_on) ||
+	    tvkms_composer_reserve(composer, frame->width)) {
+		spin_lock_irqsave(&composer->lock, flags);
+		tvkms_composer_end_locked(composer);
+		spin_unlock_irqrestore(&composer->lock, flags);
+		tvkms_frame_put(frame);
+		return;
+	}
+	if (wb_on) {
+		job = tvkms_composer_writeback_head(tcrtc);
+		target = job ? job->priv : NULL;
+	}
+
+	trace_tvkms_compose_start(NULL, minor, tcrtc->index, frame->layer_count);
+	begin = ktime_get();
+	crc = tvkms_compose(frame, composer->line_buf, target,
+			    job ? job->fb : NULL);
+	duration = ktime_to_ns(ktime_sub(ktime_get(), begin));
+	trace_tvkms_compose_end(NULL, minor, tcrtc->index, frame->layer_count);
+
+	if (job) {
+		drm_writeback_signal_completion(&tcrtc->wb, target ? 0 : -EINVAL);
+		drm_crtc_vblank_put(crtc);
+	}
+
+	spin_lock_irqsave(&composer->lock, flags);
+	end = composer->frame_end;
+	tvkms_composer_end_locked(composer);
+	composer->composed++;
+	composer->last_ns = duration;
+	composer->max_ns = max(composer->max_ns, duration);
+	if (job) {
+		composer->wb_pending--;
+		composer->writebacks++;
+	}
+	if (crc_on)
+		composer->crc_entries += end - start + 1;
+	spin_unlock_irqrestore(&composer->lock, flags);
+
+	/*
+	 * VBLANKs that came while this frame was late show the same picture:
+	 * each still gets its entry (counted as missed in debugfs).
+	 */
+	for (seq = start; crc_on && seq <= end; seq++)
+		drm_crtc_add_crc_entry(crtc, true, seq, &crc);
+	tvkms_frame_put(frame);
+}
+
+/* ---- calls from the CRTC, planes, writeback and VBLANK ---- */
+
+/*
+ * From the CRTC's atomic_flush (commit tail): the frame the next VBLANKs
+ * compose. With the CRTC off there is none, and writeback jobs still
+ * queued are signalled with an error.
+ */
+void tvkms_composer_update(struct tvkms_crtc *tcrtc,
+			   struct drm_atomic_state *state)
+{
+	struct drm_crtc_state *crtc_state =
+		drm_atomic_get_new_crtc_state(state, &tcrtc->base);
+	struct tvkms_composer *composer = &tcrtc->composer;
+	struct tvkms_frame *frame = NULL, *old;
+	unsigned long flags;
+
+	if (crtc_state->active)
+		frame = tvkms_frame_build(crtc_state, state);
+	spin_lock_irqsave(&composer->lock, flags);
+	old = composer->frame;
+	composer->frame = frame;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	tvkms_frame_put(old);
+	if (!frame) {
+		flush_work(&composer->work);
+		tvkms_composer_cancel_writebacks(tcrtc, -ECANCELED);
+	}
+}
+
+/* From the VBLANK hrtimer, after drm_crtc_handle_vblank. */
+void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+	bool queue = false;
+
+	spin_lock(&composer->lock);
+	if (!composer->frame ||
+	    (!composer->crc_enabled && !composer->wb_pending)) {
+		spin_unlock(&composer->lock);
+		return;
+	}
+	if (composer->busy) {
+		/*
+		 * The previous frame is still queued or being composed: this
+		 * VBLANK shows it late, unless the CRTC has a newer frame
+		 * since the work took its own.
+		 */
+		composer->missed++;
+		if (!composer->work_frame ||
+		    composer->work_frame == composer->frame) {
+			composer->frame_end = seq;
+		} else {
+			if (!composer->next_pending)
+				composer->next_start = seq;
+			composer->next_pending = true;
+			composer->next_end = seq;
+		}
+	} else {
+		composer->busy = true;
+		composer->frame_start = seq;
+		composer->frame_end = seq;
+		queue = true;
+	}
+	spin_unlock(&composer->lock);
+	if (queue)
+		queue_work(composer->wq, &composer->work);
+}
+
+/* Wait for a composition in flight. Process context. */
+void tvkms_composer_flush(struct tvkms_crtc *tcrtc)
+{
+	flush_work(&tcrtc->composer.work);
+}
+
+/*
+ * From the writeback connector's atomic_commit, after queueing the job:
+ * the next composed frame is written to it. With the CRTC off no frame
+ * will come, so the job is signalled at once with an error.
+ */
+void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+	unsigned long flags;
+	bool off;
+
+	/*
+	 * A VBLANK reference per pending job keeps the VBLANK timer, and so
+	 * the composer, running until the job is written: the commit's own
+	 * flip event may be gone already (a modeset sends it at once).
+	 */
+	if (drm_crtc_vblank_get(&tcrtc->base)) {
+		drm_writeback_signal_completion(&tcrtc->wb, -ECANCELED);
+		return;
+	}
+	spin_lock_irqsave(&composer->lock, flags);
+	off = !composer->frame;
+	if (!off)
+		composer->wb_pending++;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	if (off) {
+		drm_writeback_signal_completion(&tcrtc->wb, -ECANCELED);
+		drm_crtc_vblank_put(&tcrtc->base);
+	}
+}
+
+/* From set_crc_source (drm serialises it per CRTC). */
+void tvkms_composer_set_crc(struct tvkms_crtc *tcrtc, bool enabled)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+	unsigned long flags;
+
+	spin_lock_irqsave(&composer->lock, flags);
+	composer->crc_enabled = enabled;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	if (!enabled)
+		flush_work(&composer->work);
+}
+
+/*
+ * Device teardown, after the VBLANK timer stopped for good: no
+ * composition can start any more; finish the last one and drop the frame.
+ */
+void tvkms_composer_stop(struct tvkms_crtc *tcrtc)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+	struct tvkms_frame *old;
+	unsigned long flags;
+
+	flush_work(&composer->work);
+	spin_lock_irqsave(&composer->lock, flags);
+	old = composer->frame;
+	composer->frame = NULL;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	tvkms_frame_put(old);
+	tvkms_composer_cancel_writebacks(tcrtc, -ECANCELED);
+}
+
+static void tvkms_composer_release(struct drm_device *dev, void *data)
+{
+	struct tvkms_composer *composer = data;
+
+	destroy_workqueue(composer->wq);
+	tvkms_frame_put(composer->frame);
+	kvfree(composer->line_buf);
+}
+
+int tvkms_composer_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc)
+{
+	struct tvkms_composer *composer = &tcrtc->composer;
+
+	spin_lock_init(&composer->lock);
+	INIT_WORK(&composer->work, tvkms_composer_work);
+	composer->wq = alloc_ordered_workqueue("tvkms-compose-%u", 0,
+					       tcrtc->index);
+	if (!composer->wq)
+		return -ENOMEM;
+	return drmm_add_action_or_reset(&tdev->base, tvkms_composer_release,
+					composer);
+}

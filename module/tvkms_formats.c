@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0+
+/*
+ * Pixel formats: the formats planes and writeback take, and
+ * one line converter per format between its memory layout and the
+ * composer's internal pixel (16 bit per channel ARGB, struct tvkms_pixel).
+ *
+ * Each converter handles a whole line in one loop of loads, shifts and
+ * multiplies by constants, with no call per pixel, so the compiler may
+ * vectorise it. The arithmetic is the contract the VM tests reproduce:
+ * - an n-bit channel c widens to (c * 65535 + (2^n - 1) / 2) / (2^n - 1),
+ *   so 8 bits become c * 257 and a 16-bit channel is kept as it is;
+ * - a 16-bit channel v narrows to n bits as (v * (2^n - 1) + 32767) / 65535,
+ *   so widening then narrowing gives back every n-bit value;
+ * - formats without alpha read as opaque (alpha 65535).
+ * Memory is little endian as every DRM fourcc is.
+ */
+#include <linux/kernel.h>
+
+#include <drm/drm_fourcc.h>
+
+#include "tvkms_compat.h"
+#include "tvkms_drv.h"
+
+/* n-bit channel to 16 bits, rounded (see the comment at the top). */
+#define TVKMS_WIDEN(c, bits) \
+	((u16)(((u32)(c) * 65535u + ((1u << (bits)) - 1) / 2) / \
+	       ((1u << (bits)) - 1)))
+/* 16-bit channel to n bits, rounded. */
+#define TVKMS_NARROW(v, bits) \
+	((u32)(((u32)(v) * ((1u << (bits)) - 1) + 32767u) / 65535u))
+
+/* ---- readers: one format line to internal pixels ---- */
+
+static void tvkms_read_xrgb8888(const u8 *src, struct tvkms_pixel *dst,
+				unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		dst[i].a = 0xffff;
+		dst[i].r = src[2] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[0] * 257;
+	}
+}
+
+static void tvkms_read_argb8888(const u8 *src, struct tvkms_pixel *dst,
+				unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		dst[i].a = src[3] * 257;
+		dst[i].r = src[2] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[0] * 257;
+	}
+}
+
+static void tvkms_read_xbgr8888(const u8 *src, struct tvkms_pixel *dst,
+				unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		dst[i].a = 0xffff;
+		dst[i].r = src[0] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[2] * 257;
+	}
+}
+
+static void tvkms_read_abgr8888(const u8 *src, struct tvkms_pixel *dst,
+				unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		dst[i].a = src[3] * 257;
+		dst[i].r = src[0] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[2] * 257;
+	}
+}
+
+static void tvkms_read_rgb888(const u8 *src, struct tvkms_pixel *dst,
+			      unsigned int count)
+{
+	unsigned int i;
+
+	/* [23:0] R:G:B little endian: blue is the first byte. */
+	for (i = 0; i < count; i++, src += 3) {
+		dst[i].a = 0xffff;
+		dst[i].r = src[2] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[0] * 257;
+	}
+}
+
+static void tvkms_read_bgr888(const u8 *src, struct tvkms_pixel *dst,
+			      unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 3) {
+		dst[i].a = 0xffff;
+		dst[i].r = src[0] * 257;
+		dst[i].g = src[1] * 257;
+		dst[i].b = src[2] * 257;
+	}
+}
+
+static void tvkms_read_rgb565(const u8 *src, struct tvkms_pixel *dst,
+			      unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 2) {
+		u32 px = get_unaligned_le16(src);
+
+		dst[i].a = 0xffff;
+		dst[i].r = TVKMS_WIDEN(px >> 11, 5);
+		dst[i].g = TVKMS_WIDEN((px >> 5) & 0x3f, 6);
+		dst[i].b = TVKMS_WIDEN(px & 0x1f, 5);
+	}
+}
+
+static void tvkms_read_xrgb16161616(const u8 *src, struct tvkms_pixel *dst,
+				    unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 8) {
+		dst[i].a = 0xffff;
+		dst[i].r = get_unaligned_le16(src + 4);
+		dst[i].g = get_unaligned_le16(src + 2);
+		dst[i].b = get_unaligned_le16(src);
+	}
+}
+
+static void tvkms_read_argb16161616(const u8 *src, struct tvkms_pixel *dst,
+				    unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 8) {
+		dst[i].a = get_unaligned_le16(src + 6);
+		dst[i].r = get_unaligned_le16(src + 4);
+		dst[i].g = get_unaligned_le16(src + 2);
+		dst[i].b = get_unaligned_le16(src);
+	}
+}
+
+static void tvkms_read_abgr16161616(const u8 *src, struct tvkms_pixel *dst,
+				    unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 8) {
+		dst[i].a = get_unaligned_le16(src + 6);
+		dst[i].r = get_unaligned_le16(src);
+		dst[i].g = get_unaligned_le16(src + 2);
+		dst[i].b = get_unaligned_le16(src + 4);
+	}
+}
+
+static void tvkms_read_xrgb2101010(const u8 *src, struct tvkms_pixel *dst,
+				   unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		u32 px = get_unaligned_le32(src);
+
+		dst[i].a = 0xffff;
+		dst[i].r = TVKMS_WIDEN((px >> 20) & 0x3ff, 10);
+		dst[i].g = TVKMS_WIDEN((px >> 10) & 0x3ff, 10);
+		dst[i].b = TVKMS_WIDEN(px & 0x3ff, 10);
+	}
+}
+
+static void tvkms_read_argb2101010(const u8 *src, struct tvkms_pixel *dst,
+				   unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, src += 4) {
+		u32 px = get_unaligned_le32(src);
+
+		dst[i].a = TVKMS_WIDEN(px >> 30, 2);
+		dst[i].r = TVKMS_WIDEN((px >> 20) & 0x3ff, 10);
+		dst[i].g = TVKMS_WIDEN((px >> 10) & 0x3ff, 10);
+		dst[i].b = TVKMS_WIDEN(px & 0x3ff, 10);
+	}
+}
+
+/* ---- writers: internal pixels to one writeback format line ---- */
+
+static void tvkms_write_xrgb8888(const struct tvkms_pixel *src, u8 *dst,
+				 unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 4) {
+		dst[0] = TVKMS_NARROW(src[i].b, 8);
+		dst[1] = TVKMS_NARROW(src[i].g, 8);
+		dst[2] = TVKMS_NARROW(src[i].r, 8);
+		dst[3] = 0xff;
+	}
+}
+
+static void tvkms_write_argb8888(const struct tvkms_pixel *src, u8 *dst,
+				 unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 4) {
+		dst[0] = TVKMS_NARROW(src[i].b, 8);
+		dst[1] = TVKMS_NARROW(src[i].g, 8);
+		dst[2] = TVKMS_NARROW(src[i].r, 8);
+		dst[3] = TVKMS_NARROW(src[i].a, 8);
+	}
+}
+
+static void tvkms_write_xrgb16161616(const struct tvkms_pixel *src, u8 *dst,
+				     unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 8) {
+		put_unaligned_le16(src[i].b, dst);
+		put_unaligned_le16(src[i].g, dst + 2);
+		put_unaligned_le16(src[i].r, dst + 4);
+		put_unaligned_le16(0xffff, dst + 6);
+	}
+}
+
+static void tvkms_write_argb16161616(const struct tvkms_pixel *src, u8 *dst,
+				     unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 8) {
+		put_unaligned_le16(src[i].b, dst);
+		put_unaligned_le16(src[i].g, dst + 2);
+		put_unaligned_le16(src[i].r, dst + 4);
+		put_unaligned_le16(src[i].a, dst + 6);
+	}
+}
+
+static void tvkms_write_rgb565(const struct tvkms_pixel *src, u8 *dst,
+			       unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 2)
+		put_unaligned_le16(TVKMS_NARROW(src[i].r, 5) << 11 |
+				   TVKMS_NARROW(src[i].g, 6) << 5 |
+				   TVKMS_NARROW(src[i].b, 5), dst);
+}
+
+static void tvkms_write_xrgb2101010(const struct tvkms_pixel *src, u8 *dst,
+				    unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++, dst += 4)
+		put_unaligned_le32(3u << 30 |
+				   TVKMS_NARROW(src[i].r, 10) << 20 |
+				   TVKMS_NARROW(src[i].g, 10) << 10 |
+				   TVKMS_NARROW(src[i].b, 10), dst);
+}
+
+/* ---- the tables ---- */
+
+struct tvkms_format_reader {
+	u32 fourcc;
+	tvkms_line_reader_t read;
+};
+
+static const struct tvkms_format_reader tvkms_readers[] = {
+	{ DRM_FORMAT_XRGB8888, tvkms_read_xrgb8888 },
+	{ DRM_FORMAT_ARGB8888, tvkms_read_argb8888 },
+	{ DRM_FORMAT_XBGR8888, tvkms_read_xbgr8888 },
+	{ DRM_FORMAT_ABGR8888, tvkms_read_abgr8888 },
+	{ DRM_FORMAT_RGB565, tvkms_read_rgb565 },
+	{ DRM_FORMAT_RGB888, tvkms_read_rgb888 },
+	{ DRM_FORMAT_BGR888, tvkms_read_bgr888 },
+	{ DRM_FORMAT_XRGB16161616, tvkms_read_xrgb16161616 },
+	{ DRM_FORMAT_ARGB16161616, tvkms_read_argb16161616 },
+	{ DRM_FORMAT_ABGR16161616, tvkms_read_abgr16161616 },
+	{ DRM_FORMAT_XRGB2101010, tvkms_read_xrgb2101010 },
+	{ DRM_FORMAT_ARGB2101010, tvkms_read_argb2101010 },
+};
+
+struct tvkms_format_writer {
+	u32 fourcc;
+	tvkms_line_writer_t write;
+};
+
+static const struct tvkms_format_writer tvkms_writers[] = {
+	{ DRM_FORMAT_XRGB8888, tvkms_write_xrgb8888 },
+	{ DRM_FORMAT_ARGB8888, tvkms_write_argb8888 },
+	{ DRM_FORMAT_XRGB16161616, tvkms_write_xrgb16161616 },
+	{ DRM_FORMAT_ARGB16161616, tvkms_write_argb16161616 },
+	{ DRM_FORMAT_RGB565, tvkms_write_rgb565 },
+	{ DRM_FORMAT_XRGB2101010, tvkms_write_xrgb2101010 },
+};
+
+/* The formats every plane advertises, in the order planes list them. */
+const u32 tvkms_plane_formats[TVKMS_PLANE_FORMAT_COUNT] = {
+	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
+	DRM_FORMAT_XBGR8888,	 DRM_FORMAT_ABGR8888,
+	DRM_FORMAT_RGB565,	 DRM_FORMAT_RGB888,
+	DRM_FORMAT_BGR888,	 DRM_FORMAT_XRGB16161616,
+	DRM_FORMAT_ARGB16161616, DRM_FORMAT_ABGR16161616,
+	DRM_FORMAT_XRGB2101010,	 DRM_FORMAT_ARGB2101010,
+};
+
+/* The formats every writeback connector advertises. */
+const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT] = {
+	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
+	DRM_FORMAT_XRGB16161616, DRM_FORMAT_ARGB16161616,
+	DRM_FORMAT_RGB565,	 DRM_FORMAT_XRGB2101010,
+};
+
+tvkms_line_reader_t tvkms_format_reader(u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tvkms_readers); i++)
+		if (tvkms_readers[i].fourcc == fourcc)
+			return tvkms_readers[i].read;
+	return NULL;
+}
+
+tvkms_line_writer_t tvkms_format_writer(u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tvkms_writers); i++)
+		if (tvkms_writers[i].fourcc == fourcc)
+			return tvkms_writers[i].write;
+	return NULL;
+}
+
+/* Whether a framebuffer of @fourcc can be scanned out or written back. */
+bool tvkms_format_supported(u32 fourcc)
+{
+	return tvkms_format_reader(fourcc) || tvkms_format_writer(fourcc);
+}
