@@ -160,6 +160,8 @@ static struct ck_commit *event_commit(struct kmst_checker *ck, const struct kmst
 	c->flags |= ev->commit_flags;
 	if (ev->minor >= 0)
 		c->minor = ev->minor;
+	if (ev->type != KMST_EV_ATOMIC_IOCTL)
+		c->has_state = true;
 	if (!c->first_ev.type) {
 		c->first_ev = *ev;
 		c->start_ns = ev->ts_ns;
@@ -186,6 +188,20 @@ static void retire(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *
 {
 	ck_rules_commit_retire(ck, c, ev, false);
 	ck_rules_events_retire(ck, c, ev);
+	if (t->commit == c->id)
+		t->commit = 0;
+	ck_commit_remove(ck, c);
+}
+
+/*
+ * An atomic ioctl that returned having built no state: DRM refused its
+ * arguments (flags, reserved field, TEST_ONLY with PAGE_FLIP_EVENT) before
+ * drm_atomic_state_alloc, or the allocation failed. Its id was handed out
+ * at the ioctl's entry; with no state there is nothing to free, to leak or
+ * to judge.
+ */
+static void forget_stateless(struct kmst_checker *ck, struct ck_commit *c, struct ck_tid *t)
+{
 	if (t->commit == c->id)
 		t->commit = 0;
 	ck_commit_remove(ck, c);
@@ -244,6 +260,8 @@ void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev)
 	}
 	if (c && ev->type == KMST_EV_STATE_FREE)
 		retire(ck, c, t, ev);
+	else if (c && ev->type == KMST_EV_ATOMIC_IOCTL && ev->phase == KMST_PH_EXIT && !c->has_state)
+		forget_stateless(ck, c, t);
 }
 
 /*

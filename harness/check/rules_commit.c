@@ -568,7 +568,13 @@ void ck_rules_commit_retire(struct kmst_checker *ck, struct ck_commit *c,
 			    const struct kmst_event *ev, bool leaked)
 {
 	fb_cleanup_at_retire(ck, c, ev);
-	if (!(c->flags & KMST_CF_TEST_ONLY) && c->committed && !c->skip_check_done && ev)
+	/*
+	 * A commit that failed before its tail was refused, not committed: DRM
+	 * core's own checks in drm_atomic_check_only (plane fb and CRTC
+	 * pairing, fb size, ...) run before the driver's atomic_check and
+	 * end the commit when they fail.
+	 */
+	if (!(c->flags & KMST_CF_TEST_ONLY) && c->committed && !c->failed && !c->skip_check_done && ev)
 		skip_check(ck, c, ev);
 	if (c->flags & KMST_CF_TEST_ONLY)
 		ck_checked(ck, KMST_RULE_TEST_ONLY_COMMITS);

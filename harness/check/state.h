@@ -51,6 +51,7 @@ struct ck_commit {
 	bool skip_check_done;
 	bool failed;			/* its ioctl or commit returned an error */
 	bool returned;			/* its ioctl or top-level commit call returned */
+	bool has_state;			/* an event besides its atomic ioctl's named it: DRM built a state */
 	bool unjudged;			/* cut by the trace's start or end: no violation */
 	bool tail_started;		/* a hardware stage entered */
 	bool hw_done_entered, hw_done, flip_done, cleanup_done, wait_deps;
