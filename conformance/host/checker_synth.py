@@ -151,6 +151,36 @@ class Synth:
         self.ev("ATOMIC_IOCTL", "EXIT", arg0=user_data, **c)
         return cid
 
+    def refused_ioctl(self, flags=0, errno=22):
+        """An atomic ioctl DRM refuses before drm_atomic_state_alloc (a bad flag,
+        the reserved field, TEST_ONLY with PAGE_FLIP_EVENT): the tracer hands
+        out its id at the ioctl's entry, and no state ever carries it."""
+        cid = self.next_commit
+        self.next_commit += 1
+        flags |= FLAGS["FROM_IOCTL"]
+        c = dict(commit=cid, flags=flags)
+        self.ev("ATOMIC_IOCTL", "ENTER", aux=flags, **c)
+        self.ev("ATOMIC_IOCTL", "EXIT", ret=-errno, aux=flags, **c)
+        return cid
+
+    def core_refused_commit(self, errno=22):
+        """A commit drm_atomic_check_only refuses with DRM core's own checks
+        (a plane's FB_ID without CRTC_ID, an fb too small: -ENOSPC) before it
+        calls the driver's atomic_check: drm_atomic_commit fails, the state is
+        freed, and no check, swap or tail event names it."""
+        cid = self.next_commit
+        self.next_commit += 1
+        flags = FLAGS["FROM_IOCTL"]
+        c = dict(commit=cid, flags=flags)
+        self.ev("ATOMIC_IOCTL", "ENTER", aux=flags, **c)
+        self.ev("STATE_ALLOC", **c)
+        self.ev("COMMIT", "ENTER", **c)
+        self.call("CHECK_ONLY", ret=-errno, **c)
+        self.ev("COMMIT", "EXIT", ret=-errno, **c)
+        self.ev("STATE_FREE", **c)
+        self.ev("ATOMIC_IOCTL", "EXIT", ret=-errno, **c)
+        return cid
+
     def setup_commit(self, c, crtcs, flags, modeset, disable, legacy_event=False, during=None):
         """drm_atomic_helper_setup_commit: one CRTC_STATE per CRTC, as the tracer reads it.
 

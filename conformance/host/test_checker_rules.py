@@ -420,3 +420,50 @@ def test_state_refused_by_check_only_before_the_helpers_skipped_no_check(kmstrac
     assert report["violations"] == [], report["violations"][:1]
     assert code == 0
     assert report["rules"]["skip-check"]["status"] == "pass"
+
+
+def test_atomic_ioctl_refused_before_its_state_was_allocated_is_not_a_state_leak(kmstrace, tmp_path):
+    """kms_atomic's atomic-invalid-params and crtc-invalid-params: DRM refuses
+    a bad flag, the reserved field and TEST_ONLY with PAGE_FLIP_EVENT before
+    drm_atomic_state_alloc (drm_mode_atomic_ioctl, 6.1), so the id the tracer
+    handed out at the ioctl's entry never names a state to free."""
+    s = Synth()
+    standard_session(s)
+    s.refused_ioctl(flags=FLAGS["NONBLOCK"])
+    s.refused_ioctl()
+    s.refused_ioctl(flags=FLAGS["TEST_ONLY"] | FLAGS["PAGE_FLIP_EVENT"])
+    s.commit()
+    code, report = check_json(kmstrace, s.write(tmp_path / "refused.kmst"))
+    assert report["violations"] == [], report["violations"][:1]
+    assert code == 0
+    assert report["rules"]["state-leak"]["status"] == "pass"
+
+    # A state that was allocated and never freed is still a leak beside them.
+    leaked = s.commit(fault="state-leak")
+    s.refused_ioctl()
+    code, report = check_json(kmstrace, s.write(tmp_path / "refused-leak.kmst"))
+    assert code == 1
+    assert [(v["rule"], v["commit"]) for v in report["violations"]] == [("state-leak", leaked)]
+
+
+def test_commit_refused_by_drm_core_before_the_driver_check_did_not_skip_it(kmstrace, tmp_path):
+    """kms_atomic's plane-invalid-params: drm_atomic_check_only's own plane
+    checks (FB_ID without CRTC_ID, CRTC_ID without FB_ID, an fb too small)
+    fail before the driver's atomic_check is called; the commit was refused,
+    never committed, so skip-check does not apply to it."""
+    s = Synth()
+    standard_session(s)
+    s.core_refused_commit()
+    s.core_refused_commit()
+    s.core_refused_commit(errno=28)
+    s.commit()
+    code, report = check_json(kmstrace, s.write(tmp_path / "core-refused.kmst"))
+    assert report["violations"] == [], report["violations"][:1]
+    assert code == 0
+    assert report["rules"]["skip-check"]["status"] == "pass"
+
+    # A commit that reached its tail without any check still breaks the rule.
+    skipped = s.commit(fault="skip-check")
+    code, report = check_json(kmstrace, s.write(tmp_path / "core-refused-skip.kmst"))
+    assert code == 1
+    assert [(v["rule"], v["commit"]) for v in report["violations"]] == [("skip-check", skipped)]
