@@ -364,64 +364,6 @@ def test_state_leak_is_found_when_every_state_leaked(kmstrace, tmp_path):
     assert {v["rule"] for v in report["violations"]} == {"state-leak"}
 
 
-def _refused(s, before_state):
-    """One atomic ioctl the kernel refuses with EINVAL: before allocating a
-    state (BEFORE_STATE: bad flags, TEST_ONLY with PAGE_FLIP_EVENT), or in
-    drm_atomic_check_only's own plane checks, before any helper or driver
-    check runs (kmstrace fuzz makes both by the thousand)."""
-    cid = s.next_commit
-    s.next_commit += 1
-    c = dict(commit=cid, flags=FLAGS["FROM_IOCTL"] | FLAGS["ALLOW_MODESET"])
-    s.ev("ATOMIC_IOCTL", "ENTER", aux=c["flags"], **c)
-    if not before_state:
-        s.ev("STATE_ALLOC", **c)
-        s.ev("COMMIT", "ENTER", **c)
-        s.call("CHECK_ONLY", ret=-22, **c)
-        s.ev("COMMIT", "EXIT", ret=-22, **c)
-        s.ev("STATE_FREE", **c)
-    s.ev("ATOMIC_IOCTL", "EXIT", ret=-22, **c)
-    return cid
-
-
-def test_ioctl_refused_before_any_state_owes_no_state_free(kmstrace, tmp_path):
-    s = Synth()
-    standard_session(s)
-    _refused(s, before_state=True)
-    s.commit()
-    s.idle_vblanks(0, 2)
-    code, report = check_json(kmstrace, s.write(tmp_path / "refused.kmst"))
-    assert report["violations"] == [], report["violations"][:1]
-    assert code == 0
-    assert report["rules"]["state-leak"]["status"] == "pass"
-
-
-def test_refused_ioctl_whose_state_was_allocated_and_never_freed_is_a_leak(kmstrace, tmp_path):
-    s = Synth()
-    s.commit(modeset=True)
-    cid = s.next_commit
-    s.next_commit += 1
-    c = dict(commit=cid, flags=FLAGS["FROM_IOCTL"])
-    s.ev("ATOMIC_IOCTL", "ENTER", aux=c["flags"], **c)
-    s.ev("STATE_ALLOC", **c)
-    s.ev("ATOMIC_IOCTL", "EXIT", ret=-2, **c)
-    s.commit()
-    code, report = check_json(kmstrace, s.write(tmp_path / "leak.kmst"))
-    assert code == 1
-    assert [(v["rule"], v["commit"]) for v in report["violations"]] == [("state-leak", cid)]
-
-
-def test_state_refused_by_check_only_before_the_helpers_skipped_no_check(kmstrace, tmp_path):
-    s = Synth()
-    standard_session(s)
-    _refused(s, before_state=False)
-    s.commit()
-    s.idle_vblanks(0, 2)
-    code, report = check_json(kmstrace, s.write(tmp_path / "check-refused.kmst"))
-    assert report["violations"] == [], report["violations"][:1]
-    assert code == 0
-    assert report["rules"]["skip-check"]["status"] == "pass"
-
-
 def test_atomic_ioctl_refused_before_its_state_was_allocated_is_not_a_state_leak(kmstrace, tmp_path):
     """kms_atomic's atomic-invalid-params and crtc-invalid-params: DRM refuses
     a bad flag, the reserved field and TEST_ONLY with PAGE_FLIP_EVENT before
