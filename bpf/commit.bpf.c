@@ -427,59 +427,112 @@ static __always_inline int fentry_call(__u64 *ctx, __u32 fn, __u8 phase)
  * runs for a task on that CPU (or, on PREEMPT_RT, from a task that preempts
  * it) is skipped and only counted (recursion_misses). complete_all is
  * called in both contexts (hw_done in the commit's worker, flip_done from
- * the VBLANK interrupt), so its slot loses runs. A second program on the
- * same function, kmst_fentry_rescue, has a recursion guard of its own: it
- * does the work only while the slot's program is busy on this CPU, which
- * is exactly when the kernel skipped that program for this call, and
- * counts each run it did (rescued_runs). The tracer's lost runs are then
- * the slot programs' misses minus the rescued ones; a call that arrives
- * before the slot program marked itself busy, or while the rescue itself
- * runs, stays counted as lost.
+ * the VBLANK interrupt), so its slot program loses runs.
+ *
+ * A second program, kmst_fentry_rescue, goes on the same function. Each
+ * has its own recursion guard, so a nested call finds at least one of them
+ * free unless both are busy at once. The trampoline runs the last attached
+ * program first (the kernel links each new one at the head of its list);
+ * the loader attaches the rescue after the slot program, so for each call
+ * the rescue runs first. It claims the call and does the work; the slot
+ * program then finds the claim, clears it and does nothing, or, when the
+ * rescue was skipped for this call, finds none and does the work itself.
+ * A call is told from another by the address of the trampoline's frame
+ * (ctx), which both programs of one call share, and the claim is kept per
+ * stack: per task for a call on the task's stack, so that a task preempted
+ * or moved to another CPU between the two programs (PREEMPT_RT) still
+ * finds its claim, and per CPU for a call on an interrupt stack, so that a
+ * call nested in an interrupt never touches the claim of the call it
+ * interrupted.
+ *
+ * Lost are the calls neither program ran, and those the slot program ran
+ * alone but took for claimed, because a claim of an earlier call at the
+ * same frame was left (that call's slot program skipped). With M the slot
+ * program's misses, E the claims and D the cleared claims, lost is
+ * M - E + D (kmst_tracer_missed_runs). The slot program also counts the
+ * calls it did alone (KMST_CALLS_ALONE): they cannot outnumber the
+ * rescue's misses unless the kernel ran the two in the other order.
  */
 const volatile __u32 rescue_fn = KMST_FN_MAX; /* the rescued slot; KMST_FN_MAX: none */
+__u32 rescue_on; /* set by the loader just before kmst_fentry_rescue is attached */
+
+/*
+ * THREAD_SIZE on x86-64 without KASAN (Debian's kernels). A deeper task
+ * frame would be taken for an interrupt's: harmless, as both programs of
+ * the call then use the interrupt's claim slot.
+ */
+#define KMST_TASK_STACK_SIZE (4 * 4096ULL)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} rescue_claim SEC(".maps"); /* per stack: the claimed call's frame (rescue_claim_of) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, KMST_RESCUE_COUNTS);
 	__type(key, __u32);
 	__type(value, __u64);
-} rescue_busy SEC(".maps"); /* 1 while rescue_fn's slot program runs on this CPU */
+} rescue_counts SEC(".maps"); /* enum kmst_rescue_count */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} rescued_runs SEC(".maps");
+static __always_inline void rescue_count(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&rescue_counts, &which);
+
+	if (n)
+		*n += 1;
+}
+
+/* The call's frame address (FRAME), and its stack's claim slot. */
+static __always_inline __u64 *rescue_claim_of(__u64 *ctx, __u64 *frame)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 stack = (__u64)task->stack, key, none = 0, *claim;
+	void *at = ctx;
+
+	/* The frame's address as a number: the verifier keeps ctx a pointer. */
+	*frame = 0;
+	bpf_probe_read_kernel(frame, sizeof(*frame), &at);
+	if (*frame - stack < KMST_TASK_STACK_SIZE)
+		key = current_tid();
+	else
+		key = 1ULL << 32 | bpf_get_smp_processor_id();
+	claim = bpf_map_lookup_elem(&rescue_claim, &key);
+	if (claim)
+		return claim;
+	bpf_map_update_elem(&rescue_claim, &key, &none, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rescue_claim, &key);
+}
 
 static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
 {
-	__u32 zero = 0;
-	__u64 *busy;
-	int ret;
+	__u64 frame, *claim;
 
-	if (fn != rescue_fn || phase != KMST_PH_ENTER)
-		return fentry_call(ctx, fn, phase);
-	busy = bpf_map_lookup_elem(&rescue_busy, &zero);
-	if (busy)
-		*busy = 1;
-	ret = fentry_call(ctx, fn, phase);
-	if (busy)
-		*busy = 0;
-	return ret;
+	if (fn == rescue_fn && phase == KMST_PH_ENTER && rescue_on) {
+		claim = rescue_claim_of(ctx, &frame);
+		if (claim && *claim == frame) {
+			*claim = 0;
+			rescue_count(KMST_CLAIMS_CLEARED);
+			return 0;
+		}
+		rescue_count(KMST_CALLS_ALONE);
+	}
+	return fentry_call(ctx, fn, phase);
 }
 
 SEC("kmst_fentry")
 int kmst_fentry_rescue(__u64 *ctx)
 {
-	__u32 zero = 0;
-	__u64 *busy = bpf_map_lookup_elem(&rescue_busy, &zero), *runs;
+	__u64 frame, *claim;
 
-	if (!busy || !*busy || rescue_fn >= KMST_FN_MAX)
+	if (rescue_fn >= KMST_FN_MAX)
 		return 0;
-	runs = bpf_map_lookup_elem(&rescued_runs, &zero);
-	if (runs)
-		*runs += 1;
+	claim = rescue_claim_of(ctx, &frame);
+	if (claim)
+		*claim = frame;
+	rescue_count(KMST_CLAIMS);
 	return fentry_call(ctx, rescue_fn, KMST_PH_ENTER);
 }
 

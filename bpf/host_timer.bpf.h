@@ -77,6 +77,51 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
 		slot->timer = 0;
 }
 
+/* Each CPU's hrtimer bases: which timer's callback runs on it now. */
+extern struct hrtimer_cpu_base hrtimer_bases __ksym;
+
+/* HRTIMER_BASE_MONOTONIC .. _TAI are hard; the _SOFT four follow them. */
+#define KMST_HRTIMER_HARD_BASES 4
+#define KMST_HRTIMER_BASES 8
+
+/*
+ * The hrtimer whose callback runs on this CPU now, by the kernel's own
+ * record (hrtimer_clock_base.running, set around each callback), and its
+ * context (KMST_HOST_TIMER_*); 0 outside any callback. A hard callback
+ * running now has interrupted whatever soft one runs, so it is the caller.
+ */
+static __always_inline __u64 host_timer_running(__u32 *ctx)
+{
+	struct hrtimer_cpu_base *cpu_base = bpf_this_cpu_ptr(&hrtimer_bases);
+	/* One CO-RE read per base: the bases' size differs between kernels. */
+	__u64 running[KMST_HRTIMER_BASES] = {
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[0].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[1].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[2].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[3].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[4].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[5].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[6].running),
+		(__u64)BPF_CORE_READ(cpu_base, clock_base[7].running),
+	};
+	__u64 soft = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < KMST_HRTIMER_BASES; i++) {
+		if (!running[i])
+			continue;
+		if (i < KMST_HRTIMER_HARD_BASES) {
+			*ctx = KMST_HOST_TIMER_HARD;
+			return running[i];
+		}
+		if (!soft)
+			soft = running[i];
+	}
+	*ctx = KMST_HOST_TIMER_SOFT;
+	return soft;
+}
+
 /*
  * How long after its programmed expiry the hrtimer whose callback runs on
  * this CPU got to NOW (drm_handle_vblank's exit), in ns (saturated),
@@ -87,18 +132,22 @@ static __always_inline void host_timer_exited(struct hrtimer *timer)
  * NOW must be the record's own time: an emulator can stall the guest
  * between two clock reads, and a lateness read before the record's time
  * was taken then misses that stall (a false 1 ms jitter under TCG).
- * A hard callback running now has interrupted whatever soft one runs, so
- * its slot, when full, is the one that called; else the soft slot is.
+ * The expiry is the one hrtimer_expire_entry saw for that very timer: when
+ * the kernel skipped that run of the tracepoint's program (it was busy on
+ * this CPU for a timer this one interrupted), the slot holds another timer
+ * and the lateness is unknown, never another timer's.
  */
 static __always_inline __u32 host_lateness(__u64 now)
 {
-	__u32 hard = KMST_HOST_TIMER_HARD, soft = KMST_HOST_TIMER_SOFT;
-	struct kmst_host_timer *slot = bpf_map_lookup_elem(&host_timer_cpu, &hard);
-	__u64 late;
+	struct kmst_host_timer *slot;
+	__u64 running, late;
+	__u32 ctx;
 
-	if (!slot || !slot->timer)
-		slot = bpf_map_lookup_elem(&host_timer_cpu, &soft);
-	if (!slot || !slot->timer)
+	running = host_timer_running(&ctx);
+	if (!running)
+		return KMST_HOST_LATENESS_UNKNOWN;
+	slot = bpf_map_lookup_elem(&host_timer_cpu, &ctx);
+	if (!slot || slot->timer != running)
 		return KMST_HOST_LATENESS_UNKNOWN;
 	/* A timer with slack may run between its soft and its hard expiry. */
 	if ((__s64)(now - slot->expires_ns) <= 0)

@@ -21,6 +21,14 @@
 #define KMST_FN_MAX 96
 #define KMST_FN_ARGS 6
 
+/* The counters of kmst_fentry_rescue's claims (map rescue_counts): see commit.bpf.c. */
+enum kmst_rescue_count {
+	KMST_CLAIMS,		/* a call's first program claimed it and did its work */
+	KMST_CLAIMS_CLEARED,	/* its second program found the claim and did nothing */
+	KMST_CALLS_ALONE,	/* the second program found no claim and did the work */
+	KMST_RESCUE_COUNTS
+};
+
 /* What a function argument is, so one handler can serve every function. */
 enum kmst_arg_role {
 	KMST_ARG_NONE = 0,

@@ -60,7 +60,11 @@ struct kmst_tracer {
 	/* The poll in progress: where the ring buffer callback writes. */
 	struct kmst_writer *writer;
 	int write_err;
+	/* kmst_fentry_rescue's KMST_CALLS_ALONE when tracing went live (rescue_lost). */
+	unsigned long long rescue_alone_base;
 };
+
+static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which);
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -457,14 +461,19 @@ static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_l
 	if (exit_link)
 		t->links[t->link_count++] = exit_link;
 	if (entry && t->skel->rodata->rescue_fn == (__u32)idx) {
-		struct bpf_link *rescue = bpf_program__attach_trace(t->skel->progs.kmst_fentry_rescue);
+		struct bpf_link *rescue;
 
+		/* From here the slot program looks for the rescue's claims (none yet). */
+		__atomic_store_n(&t->skel->bss->rescue_on, 1, __ATOMIC_SEQ_CST);
+		rescue = bpf_program__attach_trace(t->skel->progs.kmst_fentry_rescue);
 		/* Without it the slot still traces; its lost runs stay counted. */
-		if (!rescue)
+		if (!rescue) {
+			__atomic_store_n(&t->skel->bss->rescue_on, 0, __ATOMIC_SEQ_CST);
 			kmst_info("%s: no rescue of runs the kernel skips (%s)", t->fns[idx].name,
 				  strerror(errno));
-		else
+		} else {
 			t->links[t->link_count++] = rescue;
+		}
 	}
 	return 0;
 }
@@ -608,6 +617,9 @@ int kmst_tracer_attach(struct kmst_tracer *t)
 		kmst_err("failed to create the ring buffer reader: %s", strerror(-err));
 		return err;
 	}
+	/* The calls the slot program did alone while the rescue was not attached yet. */
+	if (t->skel->bss->rescue_on)
+		t->rescue_alone_base = rescue_count(t, KMST_CALLS_ALONE);
 	/* Everything is attached: record from here on, never a commit seen in part. */
 	__atomic_store_n(&t->skel->bss->live, 1, __ATOMIC_SEQ_CST);
 	return 0;
@@ -779,12 +791,11 @@ int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *s
 	return count;
 }
 
-/* The complete_all runs kmst_fentry_rescue did for its skipped slot program, all CPUs. */
-static unsigned long long rescued_runs(const struct kmst_tracer *t)
+/* kmst_fentry_rescue's claim counter WHICH (KMST_CLAIMS...), summed over the CPUs. */
+static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	unsigned long long total = 0;
-	__u32 zero = 0;
 	__u64 *values;
 	int cpu;
 
@@ -793,31 +804,73 @@ static unsigned long long rescued_runs(const struct kmst_tracer *t)
 	values = calloc(ncpus, sizeof(*values));
 	if (!values)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.rescued_runs), &zero, values))
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.rescue_counts), &which, values))
 		for (cpu = 0; cpu < ncpus; cpu++)
 			total += values[cpu];
 	free(values);
 	return total;
 }
 
+/*
+ * The rescued function's calls that its two programs lost, from SLOT_MISSES
+ * and RESCUE_MISSES (see kmst_fentry_rescue): M - E + D. Calls the slot
+ * program did alone since tracing went live beyond the rescue's misses mean
+ * the kernel ran the two in the other order, and may have recorded calls
+ * twice: counted as lost too.
+ */
+static unsigned long long rescue_lost(const struct kmst_tracer *t, unsigned long long slot_misses,
+				      unsigned long long rescue_misses)
+{
+	unsigned long long claims = rescue_count(t, KMST_CLAIMS);
+	unsigned long long cleared = rescue_count(t, KMST_CLAIMS_CLEARED);
+	unsigned long long alone = rescue_count(t, KMST_CALLS_ALONE) - t->rescue_alone_base;
+	unsigned long long lost = slot_misses + cleared > claims ? slot_misses + cleared - claims : 0;
+
+	kmst_debug("%s: slot program skipped %llu, rescue skipped %llu; %llu claims, %llu cleared, %llu calls done by the slot alone",
+		   t->fns[t->skel->rodata->rescue_fn].name, slot_misses, rescue_misses, claims, cleared,
+		   alone);
+
+	if (alone > rescue_misses) {
+		kmst_info("%s: its two programs ran in an order the tracer does not expect; %llu calls may be recorded twice",
+			  t->fns[t->skel->rodata->rescue_fn].name, alone - rescue_misses);
+		lost += alone - rescue_misses;
+	}
+	return lost;
+}
+
 int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed, bool say)
 {
-	unsigned long long rescued;
+	unsigned long long slot_misses = 0, rescue_misses = 0, lost = 0, samples = 0;
+	struct bpf_program *prog, *slot = NULL;
 	struct kmst_prog_stat stat;
-	struct bpf_program *prog;
 	struct bpf_prog_info info;
 	char hooks[512] = "";
 	size_t used = 0;
 	int ret;
 
+	if (t->skel->bss->rescue_on)
+		slot = slot_prog(t->skel, "fentry", t->skel->rodata->rescue_fn);
 	*missed = 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		ret = read_prog_info(prog, &info);
 		if (ret < 0)
 			return ret;
-		/* The rescue's own skips lose nothing: the slot program ran then. */
-		if (!ret || !info.recursion_misses || prog == t->skel->progs.kmst_fentry_rescue)
+		if (!ret || !info.recursion_misses)
 			continue;
+		if (prog == slot) {
+			slot_misses = info.recursion_misses;
+			continue;
+		}
+		if (prog == t->skel->progs.kmst_fentry_rescue) {
+			rescue_misses = info.recursion_misses;
+			continue;
+		}
+		/* They record nothing: a skipped run leaves a VBLANK's host lateness unknown. */
+		if (prog == t->skel->progs.kmst_tp_hrtimer_expire_entry ||
+		    prog == t->skel->progs.kmst_tp_hrtimer_expire_exit) {
+			samples += info.recursion_misses;
+			continue;
+		}
 		*missed += info.recursion_misses;
 		prog_hook(t, bpf_program__name(prog), &stat);
 		if (used < sizeof(hooks))
@@ -825,11 +878,18 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 					 used ? ", " : "", stat.hook, stat.kind,
 					 (unsigned long long)info.recursion_misses);
 	}
-	rescued = rescued_runs(t);
-	*missed = rescued < *missed ? *missed - rescued : 0;
+	if (slot)
+		lost = rescue_lost(t, slot_misses, rescue_misses);
+	*missed += lost;
+	if (lost && used < sizeof(hooks))
+		used += snprintf(hooks + used, sizeof(hooks) - used, "%s%s (fentry and its rescue) %llu",
+				 used ? ", " : "", t->fns[t->skel->rodata->rescue_fn].name, lost);
 	if (say && *missed)
-		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s; %llu of them rescued",
-			  hooks, rescued);
+		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s",
+			  hooks);
+	if (say && samples)
+		kmst_info("the kernel skipped %llu runs of the hrtimer tracepoints' programs (since they were loaded): the host lateness of the VBLANKs of those timers is unknown",
+			  samples);
 	return 0;
 }
 
