@@ -420,46 +420,49 @@ static __always_inline int fentry_call(__u64 *ctx, __u32 fn, __u8 phase)
 }
 
 /*
- * ---- The rescue of one function's fentry (complete_all) ----
+ * ---- Rescue programs: a second fentry/fexit program on one hook ----
  *
  * The kernel runs a tracing program at most once at a time per CPU: a call
  * of the traced function from an interrupt that arrives while the program
- * runs for a task on that CPU (or, on PREEMPT_RT, from a task that preempts
- * it) is skipped and only counted (recursion_misses). complete_all is
+ * runs for a task on that CPU, or on PREEMPT_RT from a task that preempts
+ * it there, is skipped and only counted (recursion_misses). complete_all is
  * called in both contexts (hw_done in the commit's worker, flip_done from
- * the VBLANK interrupt), so its slot program loses runs.
+ * the VBLANK interrupt), so its slot program loses runs on every kernel;
+ * on PREEMPT_RT every hook can.
  *
- * A second program, kmst_fentry_rescue, goes on the same function. Each
- * has its own recursion guard, so a nested call finds at least one of them
- * free unless both are busy at once. The trampoline runs the last attached
- * program first (the kernel links each new one at the head of its list);
- * the loader attaches the rescue after the slot program, so for each call
- * the rescue runs first. It claims the call and does the work; the slot
- * program then finds the claim, clears it and does nothing, or, when the
- * rescue was skipped for this call, finds none and does the work itself.
- * A call is told from another by the address of the trampoline's frame
- * (ctx), which both programs of one call share, and the claim is kept per
- * stack: per task for a call on the task's stack, so that a task preempted
- * or moved to another CPU between the two programs (PREEMPT_RT) still
- * finds its claim, and per CPU for a call on an interrupt stack, so that a
- * call nested in an interrupt never touches the claim of the call it
- * interrupted.
+ * The loader puts a rescue program (kmst_rentry_<a>_<b>, kmst_rexit_...)
+ * beside such a hook's slot program. Each has its own recursion guard, so
+ * a call finds at least one of them free unless both are busy at once. The
+ * trampoline runs the last attached program first (the kernel links each
+ * new one at the head of its list); the loader attaches the rescue after
+ * the slot program, so for each call the rescue runs first. It claims the
+ * call and does the work; the slot program then finds the claim, clears it
+ * and does nothing, or, when the rescue was skipped for this call, finds
+ * none and does the work itself. A call is told from another by the
+ * address of the trampoline's frame (ctx), which both programs of one call
+ * share, tagged with the hook. The claim is kept per task for a call on the
+ * task's stack, so that a task preempted or moved to another CPU between
+ * the two programs still finds it, and per CPU for a call on an interrupt
+ * stack, so that a call nested in an interrupt never touches the claim of
+ * the call it interrupted.
  *
  * Lost are the calls neither program ran, and those the slot program ran
  * alone but took for claimed, because a claim of an earlier call at the
- * same frame was left (that call's slot program skipped). With M the slot
- * program's misses, E the claims and D the cleared claims, lost is
- * M - E + D (kmst_tracer_missed_runs). The slot program also counts the
+ * same frame was left (that call's slot program skipped). Per hook, with M
+ * the slot program's misses, E the claims and D the cleared claims, lost
+ * is M - E + D (kmst_tracer_missed_runs). The slot program also counts the
  * calls it did alone (KMST_CALLS_ALONE): they cannot outnumber the
  * rescue's misses unless the kernel ran the two in the other order.
  */
-const volatile __u32 rescue_fn = KMST_FN_MAX; /* the rescued slot; KMST_FN_MAX: none */
-__u32 rescue_on; /* set by the loader just before kmst_fentry_rescue is attached */
+
+/* Hook N*2 (entry) or N*2+1 (exit) of function N has a rescue: set by the
+ * loader just before the rescue program is attached. */
+__u8 rescue_on[KMST_FN_MAX * 2];
 
 /*
  * THREAD_SIZE on x86-64 without KASAN (Debian's kernels). A deeper task
  * frame would be taken for an interrupt's: harmless, as both programs of
- * the call then use the interrupt's claim slot.
+ * the call then use the same claim slot.
  */
 #define KMST_TASK_STACK_SIZE (4 * 4096ULL)
 
@@ -468,34 +471,38 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, __u64);
-} rescue_claim SEC(".maps"); /* per stack: the claimed call's frame (rescue_claim_of) */
+} rescue_claim SEC(".maps"); /* per stack: the claimed call's tagged frame (rescue_claim_of) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KMST_RESCUE_COUNTS);
+	__uint(max_entries, KMST_FN_MAX * 2 * KMST_RESCUE_COUNTS);
 	__type(key, __u32);
 	__type(value, __u64);
-} rescue_counts SEC(".maps"); /* enum kmst_rescue_count */
+} rescue_counts SEC(".maps"); /* [hook * KMST_RESCUE_COUNTS + enum kmst_rescue_count] */
 
-static __always_inline void rescue_count(__u32 which)
+static __always_inline void rescue_count(__u32 hook, __u32 which)
 {
-	__u64 *n = bpf_map_lookup_elem(&rescue_counts, &which);
+	__u32 key = hook * KMST_RESCUE_COUNTS + which;
+	__u64 *n = bpf_map_lookup_elem(&rescue_counts, &key);
 
 	if (n)
 		*n += 1;
 }
 
-/* The call's frame address (FRAME), and its stack's claim slot. */
-static __always_inline __u64 *rescue_claim_of(__u64 *ctx, __u64 *frame)
+/*
+ * The call's tag (TAG): its frame's address with the hook in bits 48-55,
+ * which are all ones in every kernel address; and its stack's claim slot.
+ */
+static __always_inline __u64 *rescue_claim_of(__u64 *ctx, __u32 hook, __u64 *tag)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 stack = (__u64)task->stack, key, none = 0, *claim;
+	__u64 stack = (__u64)task->stack, key, none = 0, frame = 0, *claim;
 	void *at = ctx;
 
 	/* The frame's address as a number: the verifier keeps ctx a pointer. */
-	*frame = 0;
-	bpf_probe_read_kernel(frame, sizeof(*frame), &at);
-	if (*frame - stack < KMST_TASK_STACK_SIZE)
+	bpf_probe_read_kernel(&frame, sizeof(frame), &at);
+	*tag = frame ^ ((__u64)(hook + 1) << 48);
+	if (frame - stack < KMST_TASK_STACK_SIZE)
 		key = current_tid();
 	else
 		key = 1ULL << 32 | bpf_get_smp_processor_id();
@@ -508,32 +515,31 @@ static __always_inline __u64 *rescue_claim_of(__u64 *ctx, __u64 *frame)
 
 static __always_inline int on_fentry(__u64 *ctx, __u32 fn, __u8 phase)
 {
-	__u64 frame, *claim;
+	__u32 hook = fn * 2 + (phase == KMST_PH_EXIT);
+	__u64 tag, *claim;
 
-	if (fn == rescue_fn && phase == KMST_PH_ENTER && rescue_on) {
-		claim = rescue_claim_of(ctx, &frame);
-		if (claim && *claim == frame) {
+	if (rescue_on[hook]) {
+		claim = rescue_claim_of(ctx, hook, &tag);
+		if (claim && *claim == tag) {
 			*claim = 0;
-			rescue_count(KMST_CLAIMS_CLEARED);
+			rescue_count(hook, KMST_CLAIMS_CLEARED);
 			return 0;
 		}
-		rescue_count(KMST_CALLS_ALONE);
+		rescue_count(hook, KMST_CALLS_ALONE);
 	}
 	return fentry_call(ctx, fn, phase);
 }
 
-SEC("kmst_fentry")
-int kmst_fentry_rescue(__u64 *ctx)
+static __always_inline int on_rescue(__u64 *ctx, __u32 fn, __u8 phase)
 {
-	__u64 frame, *claim;
+	__u32 hook = fn * 2 + (phase == KMST_PH_EXIT);
+	__u64 tag, *claim;
 
-	if (rescue_fn >= KMST_FN_MAX)
-		return 0;
-	claim = rescue_claim_of(ctx, &frame);
+	claim = rescue_claim_of(ctx, hook, &tag);
 	if (claim)
-		*claim = frame;
-	rescue_count(KMST_CLAIMS);
-	return fentry_call(ctx, rescue_fn, KMST_PH_ENTER);
+		*claim = tag;
+	rescue_count(hook, KMST_CLAIMS);
+	return fentry_call(ctx, fn, phase);
 }
 
 static __always_inline int on_kprobe(struct pt_regs *regs, __u32 fn)
@@ -570,12 +576,17 @@ static __always_inline int on_kretprobe(struct pt_regs *regs, __u32 fn)
 	return handle(&call, fn, KMST_PH_EXIT);
 }
 
-/* Slot a*8+b: kmst_fentry_<a>_<b>, kmst_fexit_..., kmst_kprobe_..., kmst_kretprobe_... */
+/* Slot a*8+b: kmst_fentry_<a>_<b>, kmst_fexit_..., their rescues kmst_rentry_... and
+ * kmst_rexit_..., kmst_kprobe_..., kmst_kretprobe_... */
 #define KMST_SLOT(a, b)                                                                  \
 	SEC("kmst_fentry")                                                               \
 	int kmst_fentry_##a##_##b(__u64 *ctx) { return on_fentry(ctx, a * 8 + b, KMST_PH_ENTER); } \
 	SEC("kmst_fexit")                                                                \
 	int kmst_fexit_##a##_##b(__u64 *ctx) { return on_fentry(ctx, a * 8 + b, KMST_PH_EXIT); } \
+	SEC("kmst_fentry")                                                               \
+	int kmst_rentry_##a##_##b(__u64 *ctx) { return on_rescue(ctx, a * 8 + b, KMST_PH_ENTER); } \
+	SEC("kmst_fexit")                                                                \
+	int kmst_rexit_##a##_##b(__u64 *ctx) { return on_rescue(ctx, a * 8 + b, KMST_PH_EXIT); } \
 	SEC("kprobe")                                                                    \
 	int kmst_kprobe_##a##_##b(struct pt_regs *regs) { return on_kprobe(regs, a * 8 + b); } \
 	SEC("kretprobe")                                                                 \

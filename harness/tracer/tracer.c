@@ -24,7 +24,7 @@
 #include "commit.skel.h"
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
-#define MAX_LINKS (KMST_FN_MAX * 2 + 8)
+#define MAX_LINKS (KMST_FN_MAX * 4 + 8)
 
 /* Tracepoints: optional everywhere (drm's exist once drm.ko is loaded). */
 static const struct {
@@ -60,11 +60,13 @@ struct kmst_tracer {
 	/* The poll in progress: where the ring buffer callback writes. */
 	struct kmst_writer *writer;
 	int write_err;
-	/* kmst_fentry_rescue's KMST_CALLS_ALONE when tracing went live (rescue_lost). */
-	unsigned long long rescue_alone_base;
+	/* Hooks (function N: N*2 entry, N*2+1 exit) that get a rescue program. */
+	bool rescue[KMST_FN_MAX * 2];
+	/* Each hook's KMST_CALLS_ALONE when tracing went live (rescue_lost). */
+	unsigned long long rescue_alone_base[KMST_FN_MAX * 2];
 };
 
-static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which);
+static unsigned long long rescue_count(const struct kmst_tracer *t, int hook, __u32 which);
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -281,6 +283,20 @@ static struct bpf_program *slot_prog(struct kmst_commit *skel, const char *kind,
 	return bpf_object__find_program_by_name(skel->obj, name);
 }
 
+/* A PREEMPT_RT kernel says so in /sys/kernel/realtime ("1"). */
+static bool kernel_is_rt(void)
+{
+	FILE *f = fopen("/sys/kernel/realtime", "r");
+	int on = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &on) != 1)
+		on = 0;
+	fclose(f);
+	return on == 1;
+}
+
 /* Open and load commit.bpf.o with the modes decided in t->fns. */
 static int load_skel(struct kmst_tracer *t)
 {
@@ -288,6 +304,7 @@ static int load_skel(struct kmst_tracer *t)
 	struct kmst_commit *skel;
 	struct bpf_program *prog;
 	unsigned long ringbuf_size;
+	bool rt = kernel_is_rt();
 	int i, err;
 
 	err = kmst_fentry_load_begin(&fentry_load, t->fns, t->fn_count);
@@ -303,9 +320,11 @@ static int load_skel(struct kmst_tracer *t)
 	/* Only the slots of traced functions are loaded (and verified). */
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (!strncmp(bpf_program__name(prog), "kmst_f", 6) ||
+		    !strncmp(bpf_program__name(prog), "kmst_r", 6) ||
 		    !strncmp(bpf_program__name(prog), "kmst_k", 6))
 			bpf_program__set_autoload(prog, false);
 	}
+	memset(t->rescue, 0, sizeof(t->rescue));
 	for (i = 0; i < t->fn_count; i++) {
 		struct kmst_fn *fn = &t->fns[i];
 		bool fentry = fn->mode == KMST_MODE_FENTRY;
@@ -320,11 +339,17 @@ static int load_skel(struct kmst_tracer *t)
 		if (fn_needs_exit(fn))
 			bpf_program__set_autoload(slot_prog(skel, fentry ? "fexit" : "kretprobe", i),
 						  true);
-		/* complete_all runs in tasks and interrupts: see kmst_fentry_rescue. */
-		if (fentry && fn->spec.special == KMST_SP_COMPLETE_ALL && fn_needs_entry(fn)) {
-			fentry_load.rescue_slot = i;
-			skel->rodata->rescue_fn = i;
-			bpf_program__set_autoload(skel->progs.kmst_fentry_rescue, true);
+		/*
+		 * Rescue programs (commit.bpf.c): complete_all runs in tasks and
+		 * interrupts; on PREEMPT_RT any hook's program can be preempted.
+		 */
+		if (fentry && (rt || fn->spec.special == KMST_SP_COMPLETE_ALL)) {
+			t->rescue[i * 2] = fn_needs_entry(fn);
+			t->rescue[i * 2 + 1] = rt && fn_needs_exit(fn);
+			if (t->rescue[i * 2])
+				bpf_program__set_autoload(slot_prog(skel, "rentry", i), true);
+			if (t->rescue[i * 2 + 1])
+				bpf_program__set_autoload(slot_prog(skel, "rexit", i), true);
 		}
 	}
 	skel->rodata->filter_tgid = t->opts.pid;
@@ -437,6 +462,29 @@ static int attach_kprobe(struct kmst_tracer *t, int idx, bool retprobe, char *wh
 	return 0;
 }
 
+/*
+ * HOOK's rescue program (KIND rentry or rexit), attached after the slot
+ * program so that the trampoline runs it first. Without it the slot still
+ * traces, and its lost runs stay counted.
+ */
+static void attach_rescue(struct kmst_tracer *t, int hook, const char *kind)
+{
+	struct bpf_link *link;
+
+	if (!t->rescue[hook])
+		return;
+	/* From here the slot program looks for the rescue's claims (none yet). */
+	__atomic_store_n(&t->skel->bss->rescue_on[hook], 1, __ATOMIC_SEQ_CST);
+	link = bpf_program__attach_trace(slot_prog(t->skel, kind, hook / 2));
+	if (!link) {
+		__atomic_store_n(&t->skel->bss->rescue_on[hook], 0, __ATOMIC_SEQ_CST);
+		kmst_info("%s: no rescue of the %s runs the kernel skips (%s)", t->fns[hook / 2].name,
+			  hook % 2 ? "fexit" : "fentry", strerror(errno));
+		return;
+	}
+	t->links[t->link_count++] = link;
+}
+
 static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_len)
 {
 	struct bpf_link *entry = NULL, *exit_link = NULL;
@@ -460,21 +508,10 @@ static int attach_fentry(struct kmst_tracer *t, int idx, char *why, size_t why_l
 		t->links[t->link_count++] = entry;
 	if (exit_link)
 		t->links[t->link_count++] = exit_link;
-	if (entry && t->skel->rodata->rescue_fn == (__u32)idx) {
-		struct bpf_link *rescue;
-
-		/* From here the slot program looks for the rescue's claims (none yet). */
-		__atomic_store_n(&t->skel->bss->rescue_on, 1, __ATOMIC_SEQ_CST);
-		rescue = bpf_program__attach_trace(t->skel->progs.kmst_fentry_rescue);
-		/* Without it the slot still traces; its lost runs stay counted. */
-		if (!rescue) {
-			__atomic_store_n(&t->skel->bss->rescue_on, 0, __ATOMIC_SEQ_CST);
-			kmst_info("%s: no rescue of runs the kernel skips (%s)", t->fns[idx].name,
-				  strerror(errno));
-		} else {
-			t->links[t->link_count++] = rescue;
-		}
-	}
+	if (entry)
+		attach_rescue(t, idx * 2, "rentry");
+	if (exit_link)
+		attach_rescue(t, idx * 2 + 1, "rexit");
 	return 0;
 }
 
@@ -617,9 +654,10 @@ int kmst_tracer_attach(struct kmst_tracer *t)
 		kmst_err("failed to create the ring buffer reader: %s", strerror(-err));
 		return err;
 	}
-	/* The calls the slot program did alone while the rescue was not attached yet. */
-	if (t->skel->bss->rescue_on)
-		t->rescue_alone_base = rescue_count(t, KMST_CALLS_ALONE);
+	/* The calls the slot programs did alone while their rescues were not attached yet. */
+	for (i = 0; i < KMST_FN_MAX * 2; i++)
+		if (t->skel->bss->rescue_on[i])
+			t->rescue_alone_base[i] = rescue_count(t, i, KMST_CALLS_ALONE);
 	/* Everything is attached: record from here on, never a commit seen in part. */
 	__atomic_store_n(&t->skel->bss->live, 1, __ATOMIC_SEQ_CST);
 	return 0;
@@ -721,7 +759,10 @@ int kmst_tracer_read_hists(const struct kmst_tracer *t, struct kmst_hist_set *se
 /* What program PROG hooks, from its slot (kmst_<kind>_<a>_<b>) or the tracepoint table. */
 static void prog_hook(const struct kmst_tracer *t, const char *prog, struct kmst_prog_stat *stat)
 {
-	static const char *const kinds[] = { "fentry", "fexit", "kprobe", "kretprobe" };
+	static const char *const kinds[] = { "fentry", "fexit", "kprobe", "kretprobe", "rentry",
+					     "rexit" };
+	static const char *const shown[] = { "fentry", "fexit", "kprobe", "kretprobe",
+					     "fentry rescue", "fexit rescue" };
 	char kind[16];
 	int a, b, n = 0;
 	size_t i;
@@ -730,7 +771,7 @@ static void prog_hook(const struct kmst_tracer *t, const char *prog, struct kmst
 	    a * 8 + b < t->fn_count) {
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			if (!strcmp(kind, kinds[i])) {
-				stat->kind = kinds[i];
+				stat->kind = shown[i];
 				snprintf(stat->hook, sizeof(stat->hook), "%s", t->fns[a * 8 + b].name);
 				return;
 			}
@@ -791,10 +832,11 @@ int kmst_tracer_prog_stats(const struct kmst_tracer *t, struct kmst_prog_stat *s
 	return count;
 }
 
-/* kmst_fentry_rescue's claim counter WHICH (KMST_CLAIMS...), summed over the CPUs. */
-static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which)
+/* HOOK's rescue counter WHICH (enum kmst_rescue_count), summed over the CPUs. */
+static unsigned long long rescue_count(const struct kmst_tracer *t, int hook, __u32 which)
 {
 	int ncpus = libbpf_num_possible_cpus();
+	__u32 key = hook * KMST_RESCUE_COUNTS + which;
 	unsigned long long total = 0;
 	__u64 *values;
 	int cpu;
@@ -804,7 +846,7 @@ static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which)
 	values = calloc(ncpus, sizeof(*values));
 	if (!values)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.rescue_counts), &which, values))
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.rescue_counts), &key, values))
 		for (cpu = 0; cpu < ncpus; cpu++)
 			total += values[cpu];
 	free(values);
@@ -812,44 +854,64 @@ static unsigned long long rescue_count(const struct kmst_tracer *t, __u32 which)
 }
 
 /*
- * The rescued function's calls that its two programs lost, from SLOT_MISSES
- * and RESCUE_MISSES (see kmst_fentry_rescue): M - E + D. Calls the slot
- * program did alone since tracing went live beyond the rescue's misses mean
- * the kernel ran the two in the other order, and may have recorded calls
- * twice: counted as lost too.
+ * The calls of HOOK that its slot program and its rescue both lost, from
+ * their misses (see commit.bpf.c's rescue programs): M - E + D. Calls the
+ * slot program did alone since tracing went live beyond the rescue's misses
+ * mean the kernel ran the two in the other order, and may have recorded
+ * calls twice: counted as lost too.
  */
-static unsigned long long rescue_lost(const struct kmst_tracer *t, unsigned long long slot_misses,
-				      unsigned long long rescue_misses)
+static unsigned long long rescue_lost(const struct kmst_tracer *t, int hook,
+				      unsigned long long slot_misses, unsigned long long rescue_misses)
 {
-	unsigned long long claims = rescue_count(t, KMST_CLAIMS);
-	unsigned long long cleared = rescue_count(t, KMST_CLAIMS_CLEARED);
-	unsigned long long alone = rescue_count(t, KMST_CALLS_ALONE) - t->rescue_alone_base;
+	unsigned long long claims = rescue_count(t, hook, KMST_CLAIMS);
+	unsigned long long cleared = rescue_count(t, hook, KMST_CLAIMS_CLEARED);
+	unsigned long long alone = rescue_count(t, hook, KMST_CALLS_ALONE) - t->rescue_alone_base[hook];
 	unsigned long long lost = slot_misses + cleared > claims ? slot_misses + cleared - claims : 0;
+	const char *name = t->fns[hook / 2].name, *kind = hook % 2 ? "fexit" : "fentry";
 
-	kmst_debug("%s: slot program skipped %llu, rescue skipped %llu; %llu claims, %llu cleared, %llu calls done by the slot alone",
-		   t->fns[t->skel->rodata->rescue_fn].name, slot_misses, rescue_misses, claims, cleared,
-		   alone);
-
+	if (slot_misses || rescue_misses)
+		kmst_debug("%s (%s): slot program skipped %llu, rescue skipped %llu; %llu claims, %llu cleared, %llu calls done by the slot alone",
+			   name, kind, slot_misses, rescue_misses, claims, cleared, alone);
 	if (alone > rescue_misses) {
-		kmst_info("%s: its two programs ran in an order the tracer does not expect; %llu calls may be recorded twice",
-			  t->fns[t->skel->rodata->rescue_fn].name, alone - rescue_misses);
+		kmst_info("%s (%s): its two programs ran in an order the tracer does not expect; %llu calls may be recorded twice",
+			  name, kind, alone - rescue_misses);
 		lost += alone - rescue_misses;
 	}
 	return lost;
 }
 
+/* The hook (function N*2, or N*2+1 for its exit) of the slot or rescue program PROG; -1. */
+static int prog_rescue_hook(const struct kmst_tracer *t, const char *prog, bool *rescue)
+{
+	static const char *const kinds[] = { "fentry", "fexit", "rentry", "rexit" };
+	char kind[16];
+	int a, b, n = 0;
+	size_t i;
+
+	if (sscanf(prog, "kmst_%15[a-z]_%d_%d%n", kind, &a, &b, &n) != 3 || prog[n] ||
+	    a * 8 + b >= t->fn_count)
+		return -1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strcmp(kind, kinds[i])) {
+			*rescue = i >= 2;
+			return (a * 8 + b) * 2 + (int)(i % 2);
+		}
+	}
+	return -1;
+}
+
 int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *missed, bool say)
 {
-	unsigned long long slot_misses = 0, rescue_misses = 0, lost = 0, samples = 0;
-	struct bpf_program *prog, *slot = NULL;
+	unsigned long long slot_misses[KMST_FN_MAX * 2] = { 0 }, rescue_misses[KMST_FN_MAX * 2] = { 0 };
+	unsigned long long lost, samples = 0;
 	struct kmst_prog_stat stat;
+	struct bpf_program *prog;
 	struct bpf_prog_info info;
 	char hooks[512] = "";
 	size_t used = 0;
-	int ret;
+	bool rescue;
+	int ret, hook;
 
-	if (t->skel->bss->rescue_on)
-		slot = slot_prog(t->skel, "fentry", t->skel->rodata->rescue_fn);
 	*missed = 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		ret = read_prog_info(prog, &info);
@@ -857,12 +919,12 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 			return ret;
 		if (!ret || !info.recursion_misses)
 			continue;
-		if (prog == slot) {
-			slot_misses = info.recursion_misses;
-			continue;
-		}
-		if (prog == t->skel->progs.kmst_fentry_rescue) {
-			rescue_misses = info.recursion_misses;
+		hook = prog_rescue_hook(t, bpf_program__name(prog), &rescue);
+		if (hook >= 0 && t->skel->bss->rescue_on[hook]) {
+			if (rescue)
+				rescue_misses[hook] = info.recursion_misses;
+			else
+				slot_misses[hook] = info.recursion_misses;
 			continue;
 		}
 		/* They record nothing: a skipped run leaves a VBLANK's host lateness unknown. */
@@ -878,12 +940,16 @@ int kmst_tracer_missed_runs(const struct kmst_tracer *t, unsigned long long *mis
 					 used ? ", " : "", stat.hook, stat.kind,
 					 (unsigned long long)info.recursion_misses);
 	}
-	if (slot)
-		lost = rescue_lost(t, slot_misses, rescue_misses);
-	*missed += lost;
-	if (lost && used < sizeof(hooks))
-		used += snprintf(hooks + used, sizeof(hooks) - used, "%s%s (fentry and its rescue) %llu",
-				 used ? ", " : "", t->fns[t->skel->rodata->rescue_fn].name, lost);
+	for (hook = 0; hook < KMST_FN_MAX * 2; hook++) {
+		if (!t->skel->bss->rescue_on[hook] || !(slot_misses[hook] || rescue_misses[hook]))
+			continue;
+		lost = rescue_lost(t, hook, slot_misses[hook], rescue_misses[hook]);
+		*missed += lost;
+		if (lost && used < sizeof(hooks))
+			used += snprintf(hooks + used, sizeof(hooks) - used, "%s%s (%s and its rescue) %llu",
+					 used ? ", " : "", t->fns[hook / 2].name,
+					 hook % 2 ? "fexit" : "fentry", lost);
+	}
 	if (say && *missed)
 		kmst_info("the kernel skipped runs of the tracer's programs (since they were loaded): %s",
 			  hooks);

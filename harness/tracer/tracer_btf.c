@@ -167,18 +167,18 @@ void kmst_btf_index_free(struct kmst_btf_index *ix)
 
 /*
  * SEC("kmst_fentry") and SEC("kmst_fexit") programs are named
- * kmst_<kind>_<a>_<b> for function slot a*8+b (KMST_SLOT in commit.bpf.c);
- * kmst_fentry_rescue goes on the function of LOAD's rescue slot.
+ * kmst_<kind>_<a>_<b> for function slot a*8+b (KMST_SLOT in commit.bpf.c),
+ * KIND fentry, fexit or their rescues rentry and rexit.
  */
-static int slot_of(const struct bpf_program *prog, const struct kmst_fentry_load *load)
+static int slot_of(const struct bpf_program *prog)
 {
 	const char *name = bpf_program__name(prog);
 	int a, b;
 
-	if (!strcmp(name, "kmst_fentry_rescue"))
-		return load->rescue_slot;
 	if (sscanf(name, "kmst_fentry_%d_%d", &a, &b) != 2 &&
-	    sscanf(name, "kmst_fexit_%d_%d", &a, &b) != 2)
+	    sscanf(name, "kmst_fexit_%d_%d", &a, &b) != 2 &&
+	    sscanf(name, "kmst_rentry_%d_%d", &a, &b) != 2 &&
+	    sscanf(name, "kmst_rexit_%d_%d", &a, &b) != 2)
 		return -1;
 	return a * 8 + b;
 }
@@ -186,7 +186,7 @@ static int slot_of(const struct bpf_program *prog, const struct kmst_fentry_load
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const struct kmst_fentry_load *load = (const struct kmst_fentry_load *)cookie;
-	int slot = slot_of(prog, load);
+	int slot = slot_of(prog);
 
 	if (slot < 0 || slot >= load->fn_count || !load->fns[slot].btf_type_id) {
 		kmst_err("%s: no BTF target for this program slot", bpf_program__name(prog));
@@ -232,7 +232,6 @@ int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *
 	load->fns = fns;
 	load->fn_count = fn_count;
 	load->fentry_handler = load->fexit_handler = -1;
-	load->rescue_slot = -1;
 	/* One fd per module BTF object, shared by its functions' slots. */
 	for (i = 0; i < fn_count; i++) {
 		if (fns[i].mode != KMST_MODE_FENTRY || !fns[i].btf_obj_id)

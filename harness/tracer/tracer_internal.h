@@ -83,7 +83,6 @@ struct kmst_fentry_load {
 	int fn_count;
 	int btf_fds[KMST_FN_MAX]; /* per slot; 0 for vmlinux */
 	int fentry_handler, fexit_handler;
-	int rescue_slot; /* the slot kmst_fentry_rescue also attaches to; -1 none */
 };
 
 int kmst_fentry_load_begin(struct kmst_fentry_load *load, const struct kmst_fn *fns, int fn_count);
