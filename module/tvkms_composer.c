@@ -65,12 +65,11 @@ static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
 	if (!pstate->visible || !fb || tstate->mapped_fb != fb ||
 	    tstate->data[0].is_iomem || !tstate->data[0].vaddr)
 		return false;
-	layer->read_line = tvkms_format_reader(fb->format->format);
+	layer->read_line = tvkms_format_reader(fb->format->format, &layer->bits);
 	if (!layer->read_line)
 		return false;
 	layer->pixels = tstate->data[0].vaddr;
 	layer->pitch = fb->pitches[0];
-	layer->cpp = fb->format->cpp[0];
 	/* No scaling: the 16.16 source is whole pixels (plane atomic_check). */
 	layer->src.x1 = pstate->src.x1 >> 16;
 	layer->src.y1 = pstate->src.y1 >> 16;
@@ -124,6 +123,10 @@ static void tvkms_gather(u8 *dst, const u8 *src, long step, unsigned int cpp,
 	unsigned int i;
 
 	switch (cpp) {
+	case 1:
+		for (i = 0; i < count; i++, src += step)
+			dst[i] = *src;
+		break;
 	case 2:
 		for (i = 0; i < count; i++, src += step)
 			memcpy(dst + 2 * i, src, 2);
@@ -144,6 +147,28 @@ static void tvkms_gather(u8 *dst, const u8 *src, long step, unsigned int cpp,
 }
 
 /*
+ * The same for pixels of @bits < 8 bits, packed several to a byte with the
+ * first pixel in the high bits: @count pixels from fb pixel (@x, @y),
+ * stepping (@dx, @dy), packed into @dst the same way from its bit 7 on.
+ */
+static void tvkms_gather_bits(u8 *dst, const u8 *pixels, unsigned int pitch,
+			      int x, int y, int dx, int dy, unsigned int bits,
+			      unsigned int count)
+{
+	unsigned int mask = (1u << bits) - 1;
+	unsigned int i, out;
+
+	memset(dst, 0, DIV_ROUND_UP(count * bits, 8));
+	for (i = 0, out = 0; i < count; i++, out += bits, x += dx, y += dy) {
+		unsigned int in = x * bits;
+		unsigned int value = (pixels[(size_t)y * pitch + in / 8] >>
+				      (8 - bits - in % 8)) & mask;
+
+		dst[out / 8] |= value << (8 - bits - out % 8);
+	}
+}
+
+/*
  * Line @v of the layer's destination into @stage. DRM rotates the source
  * as drm_rect_rotate() does: reflect first, then rotate counter-clockwise.
  * So destination pixel (u, v) comes from source pixel (s, t) of the
@@ -159,13 +184,13 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 	int sw = drm_rect_width(&layer->src);
 	int sh = drm_rect_height(&layer->src);
 	int s, t, ds, dt;
+	unsigned int cpp;
 	const u8 *first;
 
 	if (layer->rotation == DRM_MODE_ROTATE_0) {
 		layer->read_line(layer->pixels +
-				 (size_t)(layer->src.y1 + v) * layer->pitch +
-				 (size_t)layer->src.x1 * layer->cpp,
-				 stage, width);
+				 (size_t)(layer->src.y1 + v) * layer->pitch,
+				 layer->src.x1, stage, width);
 		return;
 	}
 	switch (layer->rotation & DRM_MODE_ROTATE_MASK) {
@@ -186,11 +211,20 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 		s = sw - 1 - s, ds = -ds;
 	if (layer->rotation & DRM_MODE_REFLECT_Y)
 		t = sh - 1 - t, dt = -dt;
-	first = layer->pixels + (size_t)(layer->src.y1 + t) * layer->pitch +
-		(size_t)(layer->src.x1 + s) * layer->cpp;
-	tvkms_gather(raw, first, (long)dt * layer->pitch + (long)ds * layer->cpp,
-		     layer->cpp, width);
-	layer->read_line(raw, stage, width);
+	if (layer->bits < 8) {
+		tvkms_gather_bits(raw, layer->pixels, layer->pitch,
+				  layer->src.x1 + s, layer->src.y1 + t, ds, dt,
+				  layer->bits, width);
+	} else {
+		cpp = layer->bits / 8;
+		first = layer->pixels +
+			(size_t)(layer->src.y1 + t) * layer->pitch +
+			(size_t)(layer->src.x1 + s) * cpp;
+		tvkms_gather(raw, first,
+			     (long)dt * layer->pitch + (long)ds * cpp, cpp,
+			     width);
+	}
+	layer->read_line(raw, 0, stage, width);
 }
 
 static inline u32 tvkms_mul16(u32 x, u32 y)

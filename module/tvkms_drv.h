@@ -145,15 +145,21 @@ struct tvkms_pixel {
 	u16 b;
 };
 
-/* Convert @count pixels of one line between a format and tvkms_pixel. */
-typedef void (*tvkms_line_reader_t)(const u8 *src, struct tvkms_pixel *dst,
+/*
+ * Convert @count pixels of one line between a format and tvkms_pixel. A
+ * reader starts at pixel @first of @line, which formats of fewer than 8
+ * bits a pixel need (a byte holds several pixels).
+ */
+typedef void (*tvkms_line_reader_t)(const u8 *line, unsigned int first,
+				    struct tvkms_pixel *dst,
 				    unsigned int count);
 typedef void (*tvkms_line_writer_t)(const struct tvkms_pixel *src, u8 *dst,
 				    unsigned int count);
 
-#define TVKMS_PLANE_FORMAT_COUNT 12
 #define TVKMS_WRITEBACK_FORMAT_COUNT 6
-extern const u32 tvkms_plane_formats[TVKMS_PLANE_FORMAT_COUNT];
+/* R1, R2 and R4 only where drm_fourcc.h has them (tvkms_compat.h). */
+extern const u32 tvkms_plane_formats[];
+extern const unsigned int tvkms_plane_format_count;
 extern const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT];
 
 /* ---- composer (tvkms_composer.c) ---- */
@@ -164,7 +170,7 @@ struct tvkms_layer {
 	/* The fb's first plane at its offset: a mapping of the plane state. */
 	const u8 *pixels;
 	unsigned int pitch;
-	unsigned int cpp;
+	unsigned int bits;	/* per pixel: 1, 2, 4 or whole bytes */
 	struct drm_rect src;	/* visible source, whole fb pixels */
 	struct drm_rect dst;	/* visible destination, clipped to the CRTC */
 	unsigned int rotation;	/* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
@@ -380,7 +386,7 @@ void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 				  struct tvkms_plane_state *tstate);
 
 /* tvkms_formats.c */
-tvkms_line_reader_t tvkms_format_reader(u32 fourcc);
+tvkms_line_reader_t tvkms_format_reader(u32 fourcc, unsigned int *bits);
 tvkms_line_writer_t tvkms_format_writer(u32 fourcc);
 bool tvkms_format_supported(u32 fourcc);
 
