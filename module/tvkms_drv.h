@@ -180,6 +180,21 @@ struct tvkms_layer {
 };
 
 /*
+ * The legacy gamma size and the only GAMMA_LUT size atomic_check takes
+ * (as VKMS's VKMS_LUT_SIZE): entries TVKMS_LUT_STEP apart in 16 bits.
+ */
+#define TVKMS_LUT_SIZE 256
+#define TVKMS_LUT_STEP (65535 / (TVKMS_LUT_SIZE - 1))
+static_assert(TVKMS_LUT_STEP * (TVKMS_LUT_SIZE - 1) == 65535);
+
+/* A frame's own copy of its CRTC's GAMMA_LUT, channel by channel. */
+struct tvkms_gamma {
+	u16 red[TVKMS_LUT_SIZE];
+	u16 green[TVKMS_LUT_SIZE];
+	u16 blue[TVKMS_LUT_SIZE];
+};
+
+/*
  * What a CRTC scans out, built at atomic_flush from its plane states. The
  * layer mappings belong to those plane states: cleanup_fb waits for the
  * composer work (tvkms_composer_flush) before it unmaps them, and by then
@@ -190,6 +205,8 @@ struct tvkms_frame {
 	struct kref ref;
 	unsigned int width;
 	unsigned int height;
+	/* NULL: no GAMMA_LUT. Owned by the frame, freed with it. */
+	struct tvkms_gamma *gamma;
 	unsigned int layer_count;
 	struct tvkms_layer layers[];	/* bottom (lowest zpos) first */
 };
