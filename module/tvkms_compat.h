@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_fourcc.h>
 #include <drm/drm_vblank.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
@@ -83,5 +84,14 @@ static inline void tvkms_compat_unprepare_planes(struct drm_device *dev,
 	drm_atomic_helper_cleanup_planes(dev, state);
 #endif
 }
+
+/*
+ * The 1, 2 and 4 bit single-channel formats (DRM_FORMAT_R1, R2, R4) are
+ * in the uapi drm_fourcc.h only from 6.1 on (Debian's 6.1 and 6.12 both
+ * have them); DRM_FORMAT_R8 is older than any kernel tvkms builds for.
+ */
+#if defined(DRM_FORMAT_R1) && defined(DRM_FORMAT_R2) && defined(DRM_FORMAT_R4)
+#define TVKMS_COMPAT_HAS_R124
+#endif
 
 #endif /* _TVKMS_COMPAT_H_ */

@@ -19,6 +19,16 @@
  *   Coverage:       out = c * pa * fa + bg * (1 - pa * fa)
  * computed as (c * k1 + bg * (65535 - k2) + 32767) / 65535. The output is
  * opaque: alpha stays 65535 over the opaque background.
+ *
+ * The CRTC's GAMMA_LUT then maps each blended line, channel by channel,
+ * before the CRC and the writeback see it (the DRM documentation places
+ * the gamma LUT after blending, on the data sent to the connector). Entry
+ * i of the TVKMS_LUT_SIZE entries (struct drm_color_lut, 16 bits) is the
+ * output for input i * 65535 / (TVKMS_LUT_SIZE - 1); an input between two
+ * entries is interpolated linearly between them:
+ *   i = v / 257, f = v % 257, out = (lut[i] * (257 - f) + lut[i + 1] * f
+ *   + 128) / 257
+ * so the identity LUT (lut[i] = i * 257) leaves every value as it was.
  */
 #include <linux/crc32.h>
 #include <linux/ktime.h>
@@ -27,6 +37,7 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_blend.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_debugfs_crc.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
@@ -37,7 +48,10 @@
 
 static void tvkms_frame_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct tvkms_frame, ref));
+	struct tvkms_frame *frame = container_of(ref, struct tvkms_frame, ref);
+
+	kfree(frame->gamma);
+	kfree(frame);
 }
 
 static void tvkms_frame_put(struct tvkms_frame *frame)
@@ -65,12 +79,11 @@ static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
 	if (!pstate->visible || !fb || tstate->mapped_fb != fb ||
 	    tstate->data[0].is_iomem || !tstate->data[0].vaddr)
 		return false;
-	layer->read_line = tvkms_format_reader(fb->format->format);
+	layer->read_line = tvkms_format_reader(fb->format->format, &layer->bits);
 	if (!layer->read_line)
 		return false;
 	layer->pixels = tstate->data[0].vaddr;
 	layer->pitch = fb->pitches[0];
-	layer->cpp = fb->format->cpp[0];
 	/* No scaling: the 16.16 source is whole pixels (plane atomic_check). */
 	layer->src.x1 = pstate->src.x1 >> 16;
 	layer->src.y1 = pstate->src.y1 >> 16;
@@ -82,6 +95,31 @@ static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
 	layer->blend_mode = pstate->pixel_blend_mode;
 	layer->zpos = pstate->normalized_zpos;
 	return true;
+}
+
+/*
+ * A copy of the state's GAMMA_LUT (atomic_check took only blobs of
+ * TVKMS_LUT_SIZE entries): the frame outlives the state, and it may be
+ * dropped where the blob could not be (a blob's last put takes a mutex).
+ */
+static struct tvkms_gamma *tvkms_gamma_copy(struct drm_property_blob *blob)
+{
+	const struct drm_color_lut *entries;
+	struct tvkms_gamma *gamma;
+	unsigned int i;
+
+	if (WARN_ON(drm_color_lut_size(blob) != TVKMS_LUT_SIZE))
+		return NULL;
+	gamma = kmalloc(sizeof(*gamma), GFP_KERNEL);
+	if (!gamma)
+		return NULL;
+	entries = blob->data;
+	for (i = 0; i < TVKMS_LUT_SIZE; i++) {
+		gamma->red[i] = entries[i].red;
+		gamma->green[i] = entries[i].green;
+		gamma->blue[i] = entries[i].blue;
+	}
+	return gamma;
 }
 
 static struct tvkms_frame *tvkms_frame_build(struct drm_crtc_state *crtc_state,
@@ -100,6 +138,13 @@ static struct tvkms_frame *tvkms_frame_build(struct drm_crtc_state *crtc_state,
 	kref_init(&frame->ref);
 	frame->width = crtc_state->mode.hdisplay;
 	frame->height = crtc_state->mode.vdisplay;
+	if (crtc_state->gamma_lut) {
+		frame->gamma = tvkms_gamma_copy(crtc_state->gamma_lut);
+		if (!frame->gamma) {
+			kfree(frame);
+			return NULL;
+		}
+	}
 	drm_for_each_plane_mask(plane, crtc->dev, crtc_state->plane_mask) {
 		struct drm_plane_state *pstate =
 			drm_atomic_get_new_plane_state(state, plane);
@@ -124,6 +169,10 @@ static void tvkms_gather(u8 *dst, const u8 *src, long step, unsigned int cpp,
 	unsigned int i;
 
 	switch (cpp) {
+	case 1:
+		for (i = 0; i < count; i++, src += step)
+			dst[i] = *src;
+		break;
 	case 2:
 		for (i = 0; i < count; i++, src += step)
 			memcpy(dst + 2 * i, src, 2);
@@ -144,6 +193,28 @@ static void tvkms_gather(u8 *dst, const u8 *src, long step, unsigned int cpp,
 }
 
 /*
+ * The same for pixels of @bits < 8 bits, packed several to a byte with the
+ * first pixel in the high bits: @count pixels from fb pixel (@x, @y),
+ * stepping (@dx, @dy), packed into @dst the same way from its bit 7 on.
+ */
+static void tvkms_gather_bits(u8 *dst, const u8 *pixels, unsigned int pitch,
+			      int x, int y, int dx, int dy, unsigned int bits,
+			      unsigned int count)
+{
+	unsigned int mask = (1u << bits) - 1;
+	unsigned int i, out;
+
+	memset(dst, 0, DIV_ROUND_UP(count * bits, 8));
+	for (i = 0, out = 0; i < count; i++, out += bits, x += dx, y += dy) {
+		unsigned int in = x * bits;
+		unsigned int value = (pixels[(size_t)y * pitch + in / 8] >>
+				      (8 - bits - in % 8)) & mask;
+
+		dst[out / 8] |= value << (8 - bits - out % 8);
+	}
+}
+
+/*
  * Line @v of the layer's destination into @stage. DRM rotates the source
  * as drm_rect_rotate() does: reflect first, then rotate counter-clockwise.
  * So destination pixel (u, v) comes from source pixel (s, t) of the
@@ -159,13 +230,13 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 	int sw = drm_rect_width(&layer->src);
 	int sh = drm_rect_height(&layer->src);
 	int s, t, ds, dt;
+	unsigned int cpp;
 	const u8 *first;
 
 	if (layer->rotation == DRM_MODE_ROTATE_0) {
 		layer->read_line(layer->pixels +
-				 (size_t)(layer->src.y1 + v) * layer->pitch +
-				 (size_t)layer->src.x1 * layer->cpp,
-				 stage, width);
+				 (size_t)(layer->src.y1 + v) * layer->pitch,
+				 layer->src.x1, stage, width);
 		return;
 	}
 	switch (layer->rotation & DRM_MODE_ROTATE_MASK) {
@@ -186,11 +257,20 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 		s = sw - 1 - s, ds = -ds;
 	if (layer->rotation & DRM_MODE_REFLECT_Y)
 		t = sh - 1 - t, dt = -dt;
-	first = layer->pixels + (size_t)(layer->src.y1 + t) * layer->pitch +
-		(size_t)(layer->src.x1 + s) * layer->cpp;
-	tvkms_gather(raw, first, (long)dt * layer->pitch + (long)ds * layer->cpp,
-		     layer->cpp, width);
-	layer->read_line(raw, stage, width);
+	if (layer->bits < 8) {
+		tvkms_gather_bits(raw, layer->pixels, layer->pitch,
+				  layer->src.x1 + s, layer->src.y1 + t, ds, dt,
+				  layer->bits, width);
+	} else {
+		cpp = layer->bits / 8;
+		first = layer->pixels +
+			(size_t)(layer->src.y1 + t) * layer->pitch +
+			(size_t)(layer->src.x1 + s) * cpp;
+		tvkms_gather(raw, first,
+			     (long)dt * layer->pitch + (long)ds * cpp, cpp,
+			     width);
+	}
+	layer->read_line(raw, 0, stage, width);
 }
 
 static inline u32 tvkms_mul16(u32 x, u32 y)
@@ -267,6 +347,28 @@ static void tvkms_blend(struct tvkms_pixel *dst, const struct tvkms_pixel *src,
 	}
 }
 
+/* One channel through its LUT (see the interpolation at the top). */
+static inline u16 tvkms_lut_map(const u16 *lut, u32 value)
+{
+	u32 index = value / TVKMS_LUT_STEP, frac = value % TVKMS_LUT_STEP;
+	u32 next = min_t(u32, index + 1, TVKMS_LUT_SIZE - 1);
+
+	return (lut[index] * (TVKMS_LUT_STEP - frac) + lut[next] * frac +
+		TVKMS_LUT_STEP / 2) / TVKMS_LUT_STEP;
+}
+
+static void tvkms_gamma_apply(const struct tvkms_gamma *gamma,
+			      struct tvkms_pixel *line, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		line[i].r = tvkms_lut_map(gamma->red, line[i].r);
+		line[i].g = tvkms_lut_map(gamma->green, line[i].g);
+		line[i].b = tvkms_lut_map(gamma->blue, line[i].b);
+	}
+}
+
 static void tvkms_fill_background(struct tvkms_pixel *line, unsigned int count)
 {
 	unsigned int i;
@@ -303,6 +405,8 @@ static u32 tvkms_compose(const struct tvkms_frame *frame,
 			tvkms_blend(out + layer->dst.x1, stage,
 				    drm_rect_width(&layer->dst), layer);
 		}
+		if (frame->gamma)
+			tvkms_gamma_apply(frame->gamma, out, width);
 		crc = crc32_le(crc, (const u8 *)out, width * sizeof(*out));
 		if (target)
 			target->write_line(out, (u8 *)target->data[0].vaddr +

@@ -8,6 +8,7 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
@@ -72,6 +73,18 @@ static int tvkms_crtc_atomic_check(struct drm_crtc *crtc,
 	struct drm_crtc_state *crtc_state =
 		drm_atomic_get_new_crtc_state(state, crtc);
 
+	/*
+	 * DRM core takes any GAMMA_LUT blob of whole drm_color_lut entries;
+	 * the composer maps through exactly TVKMS_LUT_SIZE of them.
+	 */
+	if (crtc_state->gamma_lut &&
+	    drm_color_lut_size(crtc_state->gamma_lut) != TVKMS_LUT_SIZE) {
+		drm_dbg_atomic(crtc->dev, "[CRTC:%d] GAMMA_LUT of %d entries, not %d\n",
+			       crtc->base.id,
+			       drm_color_lut_size(crtc_state->gamma_lut),
+			       TVKMS_LUT_SIZE);
+		return -EINVAL;
+	}
 	if (!crtc_state->enable)
 		return 0;
 	/* The VBLANK emulation derives its frame duration from the mode. */
@@ -520,6 +533,15 @@ int tvkms_crtc_init(struct tvkms_device *tdev, unsigned int index)
 	if (ret)
 		return ret;
 	drm_crtc_helper_add(&tcrtc->base, &tvkms_crtc_helper_funcs);
+	/*
+	 * GAMMA_LUT with the legacy gamma size: with no gamma_set hook, DRM
+	 * core serves DRM_IOCTL_MODE_SETGAMMA by committing a GAMMA_LUT blob
+	 * of gamma_size entries (drm_crtc_legacy_gamma_set).
+	 */
+	ret = drm_mode_crtc_set_gamma_size(&tcrtc->base, TVKMS_LUT_SIZE);
+	if (ret)
+		return ret;
+	drm_crtc_enable_color_mgmt(&tcrtc->base, 0, false, TVKMS_LUT_SIZE);
 	return 0;
 }
 

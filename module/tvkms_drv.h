@@ -145,15 +145,21 @@ struct tvkms_pixel {
 	u16 b;
 };
 
-/* Convert @count pixels of one line between a format and tvkms_pixel. */
-typedef void (*tvkms_line_reader_t)(const u8 *src, struct tvkms_pixel *dst,
+/*
+ * Convert @count pixels of one line between a format and tvkms_pixel. A
+ * reader starts at pixel @first of @line, which formats of fewer than 8
+ * bits a pixel need (a byte holds several pixels).
+ */
+typedef void (*tvkms_line_reader_t)(const u8 *line, unsigned int first,
+				    struct tvkms_pixel *dst,
 				    unsigned int count);
 typedef void (*tvkms_line_writer_t)(const struct tvkms_pixel *src, u8 *dst,
 				    unsigned int count);
 
-#define TVKMS_PLANE_FORMAT_COUNT 12
 #define TVKMS_WRITEBACK_FORMAT_COUNT 6
-extern const u32 tvkms_plane_formats[TVKMS_PLANE_FORMAT_COUNT];
+/* R1, R2 and R4 only where drm_fourcc.h has them (tvkms_compat.h). */
+extern const u32 tvkms_plane_formats[];
+extern const unsigned int tvkms_plane_format_count;
 extern const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT];
 
 /* ---- composer (tvkms_composer.c) ---- */
@@ -164,13 +170,28 @@ struct tvkms_layer {
 	/* The fb's first plane at its offset: a mapping of the plane state. */
 	const u8 *pixels;
 	unsigned int pitch;
-	unsigned int cpp;
+	unsigned int bits;	/* per pixel: 1, 2, 4 or whole bytes */
 	struct drm_rect src;	/* visible source, whole fb pixels */
 	struct drm_rect dst;	/* visible destination, clipped to the CRTC */
 	unsigned int rotation;	/* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
 	u16 alpha;		/* plane alpha, 0-0xffff */
 	u16 blend_mode;		/* DRM_MODE_BLEND_* */
 	unsigned int zpos;	/* normalized: the blending order */
+};
+
+/*
+ * The legacy gamma size and the only GAMMA_LUT size atomic_check takes
+ * (as VKMS's VKMS_LUT_SIZE): entries TVKMS_LUT_STEP apart in 16 bits.
+ */
+#define TVKMS_LUT_SIZE 256
+#define TVKMS_LUT_STEP (65535 / (TVKMS_LUT_SIZE - 1))
+static_assert(TVKMS_LUT_STEP * (TVKMS_LUT_SIZE - 1) == 65535);
+
+/* A frame's own copy of its CRTC's GAMMA_LUT, channel by channel. */
+struct tvkms_gamma {
+	u16 red[TVKMS_LUT_SIZE];
+	u16 green[TVKMS_LUT_SIZE];
+	u16 blue[TVKMS_LUT_SIZE];
 };
 
 /*
@@ -184,6 +205,8 @@ struct tvkms_frame {
 	struct kref ref;
 	unsigned int width;
 	unsigned int height;
+	/* NULL: no GAMMA_LUT. Owned by the frame, freed with it. */
+	struct tvkms_gamma *gamma;
 	unsigned int layer_count;
 	struct tvkms_layer layers[];	/* bottom (lowest zpos) first */
 };
@@ -380,7 +403,7 @@ void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 				  struct tvkms_plane_state *tstate);
 
 /* tvkms_formats.c */
-tvkms_line_reader_t tvkms_format_reader(u32 fourcc);
+tvkms_line_reader_t tvkms_format_reader(u32 fourcc, unsigned int *bits);
 tvkms_line_writer_t tvkms_format_writer(u32 fourcc);
 bool tvkms_format_supported(u32 fourcc);
 

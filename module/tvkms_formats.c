@@ -11,7 +11,8 @@
  *   so 8 bits become c * 257 and a 16-bit channel is kept as it is;
  * - a 16-bit channel v narrows to n bits as (v * (2^n - 1) + 32767) / 65535,
  *   so widening then narrowing gives back every n-bit value;
- * - formats without alpha read as opaque (alpha 65535).
+ * - formats without alpha read as opaque (alpha 65535);
+ * - single-channel R formats read as grey: R = G = B = the widened value.
  * Memory is little endian as every DRM fourcc is.
  */
 #include <linux/kernel.h>
@@ -38,9 +39,10 @@
  * compiler may vectorise.
  */
 #define TVKMS_READER_8(name, cpp, ro, go, bo, ao)					\
-static void tvkms_read_##name(const u8 *src, struct tvkms_pixel *dst,		\
-			      unsigned int count)				\
+static void tvkms_read_##name(const u8 *line, unsigned int first,		\
+			      struct tvkms_pixel *dst, unsigned int count)	\
 {										\
+	const u8 *src = line + (size_t)first * (cpp);				\
 	unsigned int i;								\
 										\
 	for (i = 0; i < count; i++, src += (cpp)) {				\
@@ -53,9 +55,10 @@ static void tvkms_read_##name(const u8 *src, struct tvkms_pixel *dst,		\
 
 /* The same for 16-bit little-endian channels; offsets in channels. */
 #define TVKMS_READER_16(name, ro, go, bo, ao)					\
-static void tvkms_read_##name(const u8 *src, struct tvkms_pixel *dst,		\
-			      unsigned int count)				\
+static void tvkms_read_##name(const u8 *line, unsigned int first,		\
+			      struct tvkms_pixel *dst, unsigned int count)	\
 {										\
+	const u8 *src = line + (size_t)first * 8;				\
 	unsigned int i;								\
 										\
 	for (i = 0; i < count; i++, src += 8) {					\
@@ -76,9 +79,10 @@ TVKMS_READER_8(abgr8888, 4, 0, 1, 2, 3)
 TVKMS_READER_8(rgb888, 3, 2, 1, 0, -1)
 TVKMS_READER_8(bgr888, 3, 0, 1, 2, -1)
 
-static void tvkms_read_rgb565(const u8 *src, struct tvkms_pixel *dst,
-			      unsigned int count)
+static void tvkms_read_rgb565(const u8 *line, unsigned int first,
+			      struct tvkms_pixel *dst, unsigned int count)
 {
+	const u8 *src = line + (size_t)first * 2;
 	unsigned int i;
 
 	for (i = 0; i < count; i++, src += 2) {
@@ -95,9 +99,10 @@ TVKMS_READER_16(xrgb16161616, 2, 1, 0, -1)
 TVKMS_READER_16(argb16161616, 2, 1, 0, 3)
 TVKMS_READER_16(abgr16161616, 0, 1, 2, 3)
 
-static void tvkms_read_xrgb2101010(const u8 *src, struct tvkms_pixel *dst,
-				   unsigned int count)
+static void tvkms_read_xrgb2101010(const u8 *line, unsigned int first,
+				   struct tvkms_pixel *dst, unsigned int count)
 {
+	const u8 *src = line + (size_t)first * 4;
 	unsigned int i;
 
 	for (i = 0; i < count; i++, src += 4) {
@@ -110,9 +115,10 @@ static void tvkms_read_xrgb2101010(const u8 *src, struct tvkms_pixel *dst,
 	}
 }
 
-static void tvkms_read_argb2101010(const u8 *src, struct tvkms_pixel *dst,
-				   unsigned int count)
+static void tvkms_read_argb2101010(const u8 *line, unsigned int first,
+				   struct tvkms_pixel *dst, unsigned int count)
 {
+	const u8 *src = line + (size_t)first * 4;
 	unsigned int i;
 
 	for (i = 0; i < count; i++, src += 4) {
@@ -124,6 +130,38 @@ static void tvkms_read_argb2101010(const u8 *src, struct tvkms_pixel *dst,
 		dst[i].b = TVKMS_WIDEN(px & 0x3ff, 10);
 	}
 }
+
+/*
+ * Single-channel "red" formats: drm_fourcc.h gives them a direct relation
+ * between value and brightness, so the value is shown grey (R = G = B),
+ * opaque. Below 8 bits a byte packs 8 / bits pixels, the first pixel in
+ * its most significant bits ("[7:0] R0:R1:R2:R3" of DRM_FORMAT_R2). Pixel
+ * @first of @line starts at bit first * bits of the line.
+ */
+#define TVKMS_READER_GREY(name, bits)						\
+static void tvkms_read_##name(const u8 *line, unsigned int first,		\
+			      struct tvkms_pixel *dst, unsigned int count)	\
+{										\
+	unsigned int i, bit = first * (bits);					\
+										\
+	for (i = 0; i < count; i++, bit += (bits)) {				\
+		u32 value = (line[bit / 8] >> (8 - (bits) - bit % 8)) &	\
+			    ((1u << (bits)) - 1);				\
+		u16 grey = TVKMS_WIDEN(value, bits);				\
+										\
+		dst[i].a = 0xffff;						\
+		dst[i].r = grey;						\
+		dst[i].g = grey;						\
+		dst[i].b = grey;						\
+	}									\
+}
+
+TVKMS_READER_GREY(r8, 8)
+#ifdef TVKMS_COMPAT_HAS_R124
+TVKMS_READER_GREY(r1, 1)
+TVKMS_READER_GREY(r2, 2)
+TVKMS_READER_GREY(r4, 4)
+#endif
 
 /* ---- writers: internal pixels to one writeback format line ---- */
 
@@ -206,22 +244,29 @@ static void tvkms_write_xrgb2101010(const struct tvkms_pixel *src, u8 *dst,
 
 struct tvkms_format_reader {
 	u32 fourcc;
+	unsigned int bits;	/* per pixel in memory */
 	tvkms_line_reader_t read;
 };
 
 static const struct tvkms_format_reader tvkms_readers[] = {
-	{ DRM_FORMAT_XRGB8888, tvkms_read_xrgb8888 },
-	{ DRM_FORMAT_ARGB8888, tvkms_read_argb8888 },
-	{ DRM_FORMAT_XBGR8888, tvkms_read_xbgr8888 },
-	{ DRM_FORMAT_ABGR8888, tvkms_read_abgr8888 },
-	{ DRM_FORMAT_RGB565, tvkms_read_rgb565 },
-	{ DRM_FORMAT_RGB888, tvkms_read_rgb888 },
-	{ DRM_FORMAT_BGR888, tvkms_read_bgr888 },
-	{ DRM_FORMAT_XRGB16161616, tvkms_read_xrgb16161616 },
-	{ DRM_FORMAT_ARGB16161616, tvkms_read_argb16161616 },
-	{ DRM_FORMAT_ABGR16161616, tvkms_read_abgr16161616 },
-	{ DRM_FORMAT_XRGB2101010, tvkms_read_xrgb2101010 },
-	{ DRM_FORMAT_ARGB2101010, tvkms_read_argb2101010 },
+	{ DRM_FORMAT_XRGB8888, 32, tvkms_read_xrgb8888 },
+	{ DRM_FORMAT_ARGB8888, 32, tvkms_read_argb8888 },
+	{ DRM_FORMAT_XBGR8888, 32, tvkms_read_xbgr8888 },
+	{ DRM_FORMAT_ABGR8888, 32, tvkms_read_abgr8888 },
+	{ DRM_FORMAT_RGB565, 16, tvkms_read_rgb565 },
+	{ DRM_FORMAT_RGB888, 24, tvkms_read_rgb888 },
+	{ DRM_FORMAT_BGR888, 24, tvkms_read_bgr888 },
+	{ DRM_FORMAT_XRGB16161616, 64, tvkms_read_xrgb16161616 },
+	{ DRM_FORMAT_ARGB16161616, 64, tvkms_read_argb16161616 },
+	{ DRM_FORMAT_ABGR16161616, 64, tvkms_read_abgr16161616 },
+	{ DRM_FORMAT_XRGB2101010, 32, tvkms_read_xrgb2101010 },
+	{ DRM_FORMAT_ARGB2101010, 32, tvkms_read_argb2101010 },
+	{ DRM_FORMAT_R8, 8, tvkms_read_r8 },
+#ifdef TVKMS_COMPAT_HAS_R124
+	{ DRM_FORMAT_R1, 1, tvkms_read_r1 },
+	{ DRM_FORMAT_R2, 2, tvkms_read_r2 },
+	{ DRM_FORMAT_R4, 4, tvkms_read_r4 },
+#endif
 };
 
 struct tvkms_format_writer {
@@ -239,14 +284,21 @@ static const struct tvkms_format_writer tvkms_writers[] = {
 };
 
 /* The formats every plane advertises, in the order planes list them. */
-const u32 tvkms_plane_formats[TVKMS_PLANE_FORMAT_COUNT] = {
+const u32 tvkms_plane_formats[] = {
 	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
 	DRM_FORMAT_XBGR8888,	 DRM_FORMAT_ABGR8888,
 	DRM_FORMAT_RGB565,	 DRM_FORMAT_RGB888,
 	DRM_FORMAT_BGR888,	 DRM_FORMAT_XRGB16161616,
 	DRM_FORMAT_ARGB16161616, DRM_FORMAT_ABGR16161616,
 	DRM_FORMAT_XRGB2101010,	 DRM_FORMAT_ARGB2101010,
+	DRM_FORMAT_R8,
+#ifdef TVKMS_COMPAT_HAS_R124
+	DRM_FORMAT_R1,		 DRM_FORMAT_R2,
+	DRM_FORMAT_R4,
+#endif
 };
+
+const unsigned int tvkms_plane_format_count = ARRAY_SIZE(tvkms_plane_formats);
 
 /* The formats every writeback connector advertises. */
 const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT] = {
@@ -255,13 +307,18 @@ const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT] = {
 	DRM_FORMAT_RGB565,	 DRM_FORMAT_XRGB2101010,
 };
 
-tvkms_line_reader_t tvkms_format_reader(u32 fourcc)
+/* The reader of @fourcc and its bits per pixel (@bits), or NULL. */
+tvkms_line_reader_t tvkms_format_reader(u32 fourcc, unsigned int *bits)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(tvkms_readers); i++)
-		if (tvkms_readers[i].fourcc == fourcc)
+	for (i = 0; i < ARRAY_SIZE(tvkms_readers); i++) {
+		if (tvkms_readers[i].fourcc == fourcc) {
+			if (bits)
+				*bits = tvkms_readers[i].bits;
 			return tvkms_readers[i].read;
+		}
+	}
 	return NULL;
 }
 
@@ -278,5 +335,5 @@ tvkms_line_writer_t tvkms_format_writer(u32 fourcc)
 /* Whether a framebuffer of @fourcc can be scanned out or written back. */
 bool tvkms_format_supported(u32 fourcc)
 {
-	return tvkms_format_reader(fourcc) || tvkms_format_writer(fourcc);
+	return tvkms_format_reader(fourcc, NULL) || tvkms_format_writer(fourcc);
 }

@@ -227,7 +227,7 @@ struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
 	plane = __drmm_universal_plane_alloc(&tdev->base, sizeof(*plane), 0,
 					     crtc_mask, &tvkms_plane_funcs,
 					     tvkms_plane_formats,
-					     TVKMS_PLANE_FORMAT_COUNT,
+					     tvkms_plane_format_count,
 					     NULL, type, NULL);
 	if (IS_ERR(plane))
 		return plane;

@@ -8,6 +8,7 @@ per channel.
 A pixel here is (a, r, g, b), 16 bits each. A layer is a dict: fourcc,
 cpp, rows (bytes of each source fb row), src (x, y, w, h in fb pixels),
 dst (x, y, w, h on the CRTC, may cross any edge), alpha, blend, zpos."""
+from fractions import Fraction
 import zlib
 
 # The "pixel blend mode" property values (include/drm/drm_blend.h).
@@ -35,6 +36,12 @@ LAYOUTS = {
     "AR30": (4, [("a", 30, 2), ("r", 20, 10), ("g", 10, 10), ("b", 0, 10)]),
 }
 PLANE_FORMATS = list(LAYOUTS)
+
+# Single-channel "red" formats: name -> bits per pixel. drm_fourcc.h:
+# "[7:0] R0:R1:R2:R3 2:2:2:2 four pixels/byte", i.e. below 8 bits the
+# first pixel of a byte is in its most significant bits. The value has a
+# direct relation to brightness: the composer shows it grey, opaque.
+GREY_FORMATS = {"R1  ": 1, "R2  ": 2, "R4  ": 4, "R8  ": 8}
 WRITEBACK_FORMATS = ["XR24", "AR24", "XR48", "AR48", "RG16", "XR30"]
 
 
@@ -67,6 +74,51 @@ def unpack(name, data):
         pixels.append((ch["a"] if has_alpha else 65535, ch["r"], ch["g"],
                        ch["b"]))
     return pixels
+
+
+def pack_grey(name, values):
+    """A row of bytes of grey format name holding the given native values,
+    pixel 0 in the high bits of byte 0; a last partial byte is zero-padded."""
+    bits = GREY_FORMATS[name]
+    out = bytearray((len(values) * bits + 7) // 8)
+    for i, value in enumerate(values):
+        bit = i * bits
+        out[bit // 8] |= (value & ((1 << bits) - 1)) << (8 - bits - bit % 8)
+    return bytes(out)
+
+
+def unpack_grey(name, data, first, count):
+    """Pixels first .. first + count - 1 of a grey row, as (a, r, g, b)."""
+    bits = GREY_FORMATS[name]
+    pixels = []
+    for i in range(first, first + count):
+        bit = i * bits
+        value = data[bit // 8] >> (8 - bits - bit % 8) & ((1 << bits) - 1)
+        grey = widen(value, bits)
+        pixels.append((65535, grey, grey, grey))
+    return pixels
+
+
+def lut_map(lut, value):
+    """One 16-bit channel through a GAMMA_LUT (entries of 16 bits, evenly
+    spaced over the input range, linear between them), rounded to the
+    nearest. Exact rational arithmetic: the entry position of value is
+    value * (n - 1) / 65535."""
+    position = Fraction(value * (len(lut) - 1), 65535)
+    index = position.numerator // position.denominator
+    frac = position - index
+    if frac == 0:
+        return lut[index]
+    exact = lut[index] * (1 - frac) + lut[index + 1] * frac
+    # With 256 entries the denominator is 257, odd: never a tie.
+    return int(exact + Fraction(1, 2))
+
+
+def apply_gamma(pixels, gamma):
+    """Output pixels through gamma = (red, green, blue) LUTs; alpha kept."""
+    red, green, blue = gamma
+    return [(a, lut_map(red, r), lut_map(green, g), lut_map(blue, b))
+            for a, r, g, b in pixels]
 
 
 def pack_output(name, pixels):
@@ -153,14 +205,17 @@ class Reference:
     """The expected output of a scene, line by line, with each distinct
     line computed once (test patterns repeat rows)."""
 
-    def __init__(self, width, height, layers):
+    def __init__(self, width, height, layers, gamma=None):
         self.width, self.height = width, height
+        self.gamma = gamma  # (red, green, blue) LUTs, or None
         self.layers = sorted(layers, key=lambda layer: layer["zpos"])
         self.visible = [clip(layer, width, height) for layer in self.layers]
         self.cache = {}
 
     def _source(self, index, row, x, count):
         layer = self.layers[index]
+        if layer["name"] in GREY_FORMATS:
+            return unpack_grey(layer["name"], layer["rows"][row], x, count)
         cpp = layer["cpp"]
         data = layer["rows"][row][x * cpp:(x + count) * cpp]
         return unpack(layer["name"], data)
@@ -207,6 +262,8 @@ class Reference:
                 for n, x in enumerate(range(vis[2], vis[4])):
                     out[x] = blend_pixel(src[n], out[x], layer["alpha"],
                                          layer["blend"])
+            if self.gamma:
+                out = apply_gamma(out, self.gamma)
             self.cache[key] = (out, {})
         return self.cache[key]
 

@@ -109,14 +109,15 @@ class Scene:
         self.client.atomic(objects, ALLOW_MODESET)
         return out_fence.value if writeback_fb else None
 
-    def write_back(self, layers_by_plane, name="XR48"):
-        """Commit the scene with a writeback job in format name; returns
-        the written buffer's rows once the out-fence signalled."""
+    def write_back(self, layers_by_plane, name="XR48", extra=()):
+        """Commit the scene (and the extra objects) with a writeback job in
+        format name; returns the written buffer's rows once the out-fence
+        signalled."""
         cpp = ref.LAYOUTS[name][0]
         handle, pitch, size = self.client.dumb(WIDTH, HEIGHT, cpp)
         fb = self.client.addfb2(WIDTH, HEIGHT, ref.fourcc(name), handle,
                                 pitch)
-        fence = self.commit(self.objects(*layers_by_plane), fb)
+        fence = self.commit(self.objects(*layers_by_plane) + list(extra), fb)
         assert fence >= 0, "no out-fence returned"
         try:
             ready = select.select([fence], [], [], 5)[0]
@@ -136,11 +137,11 @@ class Scene:
         return pathlib.Path(f"/sys/kernel/debug/dri/{self.minor}/crtc-0/crc")
 
 
-def expect_written(scene, layers, rows, name="XR48"):
-    """Assert the written rows equal the reference, naming the first
-    differing line and pixel."""
+def expect_written(scene, layers, rows, name="XR48", gamma=None):
+    """Assert the written rows equal the reference (through the gamma
+    LUTs when given), naming the first differing line and pixel."""
     layers = [layer for layer in layers if layer]
-    expected = ref.Reference(WIDTH, HEIGHT, layers)
+    expected = ref.Reference(WIDTH, HEIGHT, layers, gamma)
     cpp = ref.LAYOUTS[name][0]
     for y in range(HEIGHT):
         want = expected.line_bytes(y, name)

@@ -161,6 +161,17 @@ IOCTL_GETPLANERESOURCES = _iowr(0xB5, PLANE_RES.size)
 IOCTL_OBJ_GETPROPERTIES = _iowr(0xB9, OBJ_PROPS.size)
 IOCTL_GETPROPERTY = _iowr(0xAA, GET_PROPERTY.size)
 IOCTL_ATOMIC = _iowr(0xBC, ATOMIC.size)
+GET_PLANE = struct.Struct("=6IQ")
+CREATE_BLOB = struct.Struct("=QII")
+DESTROY_BLOB = struct.Struct("=I")
+GET_BLOB = struct.Struct("=IIQ")
+CRTC_LUT = struct.Struct("=IIQQQ")
+IOCTL_GETGAMMA = _iowr(0xA4, CRTC_LUT.size)
+IOCTL_SETGAMMA = _iowr(0xA5, CRTC_LUT.size)
+IOCTL_GETPROPBLOB = _iowr(0xAC, GET_BLOB.size)
+IOCTL_GETPLANE = _iowr(0xB6, GET_PLANE.size)
+IOCTL_CREATEPROPBLOB = _iowr(0xBD, CREATE_BLOB.size)
+IOCTL_DESTROYPROPBLOB = _iowr(0xBE, DESTROY_BLOB.size)
 CLIENT_CAP_UNIVERSAL_PLANES = 2
 CLIENT_CAP_ATOMIC = 3
 CLIENT_CAP_WRITEBACK_CONNECTORS = 5
@@ -380,6 +391,54 @@ class Card:
                 0, 0, prop_id, 0, bytes(32), 0, 0)))
             props[f[4].split(b"\0")[0].decode()] = (prop_id, value)
         return props
+
+    def plane_formats(self, plane_id):
+        """The fourccs a plane lists (GETPLANE's format list)."""
+        count = GET_PLANE.unpack(self.ioctl(IOCTL_GETPLANE, GET_PLANE.pack(
+            plane_id, 0, 0, 0, 0, 0, 0)))[5]
+        formats = _array(count)
+        self.ioctl(IOCTL_GETPLANE, GET_PLANE.pack(
+            plane_id, 0, 0, 0, 0, count, ctypes.addressof(formats)))
+        return list(formats)[:count]
+
+    def create_blob(self, data):
+        """A property blob holding the bytes data; returns its id."""
+        buf = ctypes.create_string_buffer(bytes(data), max(len(data), 1))
+        return CREATE_BLOB.unpack(self.ioctl(IOCTL_CREATEPROPBLOB,
+                                             CREATE_BLOB.pack(
+                                                 ctypes.addressof(buf),
+                                                 len(data), 0)))[2]
+
+    def destroy_blob(self, blob_id):
+        self.ioctl(IOCTL_DESTROYPROPBLOB, DESTROY_BLOB.pack(blob_id))
+
+    def blob(self, blob_id):
+        """The bytes of a property blob."""
+        length = GET_BLOB.unpack(self.ioctl(IOCTL_GETPROPBLOB, GET_BLOB.pack(
+            blob_id, 0, 0)))[1]
+        buf = ctypes.create_string_buffer(max(length, 1))
+        self.ioctl(IOCTL_GETPROPBLOB, GET_BLOB.pack(
+            blob_id, length, ctypes.addressof(buf)))
+        return buf.raw[:length]
+
+    def gamma_size(self, crtc_id):
+        """The CRTC's legacy gamma size (GETCRTC)."""
+        return SET_CRTC.unpack(self.ioctl(IOCTL_GETCRTC, SET_CRTC.pack(
+            0, 0, crtc_id, 0, 0, 0, 0, 0, bytes(MODEINFO.size))))[6]
+
+    def set_gamma(self, crtc_id, red, green, blue):
+        """Legacy SETGAMMA of three tables of 16-bit entries."""
+        size = len(red)
+        tables = [(ctypes.c_uint16 * size)(*t) for t in (red, green, blue)]
+        self.ioctl(IOCTL_SETGAMMA, CRTC_LUT.pack(
+            crtc_id, size, *(ctypes.addressof(t) for t in tables)))
+
+    def get_gamma(self, crtc_id, size):
+        """Legacy GETGAMMA: (red, green, blue) tables of size entries."""
+        tables = [(ctypes.c_uint16 * size)() for _ in range(3)]
+        self.ioctl(IOCTL_GETGAMMA, CRTC_LUT.pack(
+            crtc_id, size, *(ctypes.addressof(t) for t in tables)))
+        return tuple(list(t) for t in tables)
 
     def planes_of_type(self, plane_type):
         return [p for p in self.planes()
