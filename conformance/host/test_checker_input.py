@@ -38,9 +38,11 @@ def test_trace_with_drops_is_incomplete(kmstrace, tmp_path, clean_session):
     drops[K.EV["COMMIT_PLANES"]] = 3
     trace = clean_session.write(tmp_path / "drops.kmst", drops=drops)
     result = check(kmstrace, trace)
-    assert result.returncode == 3, "incomplete, never a pass"
+    # README's exit table: a trace that lost records is exit 2, its verdict INCOMPLETE.
+    assert result.returncode == 2, "lost records: incomplete, never a pass"
     assert "PASS" not in result.stdout
     assert "3 events were dropped (COMMIT_PLANES 3)" in result.stderr
+    assert "INCOMPLETE" in result.stderr
 
 
 def test_trace_with_skipped_tracer_runs_is_incomplete(kmstrace, tmp_path, clean_session):
@@ -48,7 +50,7 @@ def test_trace_with_skipped_tracer_runs_is_incomplete(kmstrace, tmp_path, clean_
     PREEMPT_RT) lost records without a ring-buffer drop: never a pass."""
     trace = clean_session.write(tmp_path / "missed.kmst", missed_runs=5)
     result = check(kmstrace, trace)
-    assert result.returncode == 3, "incomplete, never a pass"
+    assert result.returncode == 2, "lost records: incomplete, never a pass"
     assert "PASS" not in result.stdout
     assert "skipped 5 runs of the tracer's programs" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -582,7 +582,7 @@ def test_a_trace_that_dropped_events_is_incomplete(kmstrace, tmp_path):
     drops[K.EV["COMMIT_PLANES"]] = 2
     lossy = s.write(tmp_path / "lossy.kmst", drops=drops)
     result = diff(kmstrace, lossy, lossy)
-    assert result.returncode == 3
+    assert result.returncode == 2, "a trace that lost records is never 'the same'"
     assert "2 events were dropped" in result.stderr and str(lossy) in result.stderr
 
 

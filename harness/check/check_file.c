@@ -66,13 +66,14 @@ int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 	}
 	if (reader.end.drops_total) {
 		report_drops(trace, &reader.end);
-		ret = KMST_EXIT_INCOMPLETE;
+		/* Records were lost: the trace is damaged input (README's exit table). */
+		ret = KMST_EXIT_BAD_INPUT;
 		goto out_checker;
 	}
 	if (reader.end.missed_runs) {
 		kmst_err("%s: incomplete trace: the kernel skipped %llu runs of the tracer's programs (one would have run while it ran on the same CPU, as PREEMPT_RT allows), so their records are missing; INCOMPLETE",
 			 trace, (unsigned long long)reader.end.missed_runs);
-		ret = KMST_EXIT_INCOMPLETE;
+		ret = KMST_EXIT_BAD_INPUT;
 		goto out_checker;
 	}
 	res = kmst_checker_finish(ck);

@@ -43,7 +43,9 @@ const struct kmst_command kmst_cmd_check = {
 	.synopsis = "TRACE [-r LIST] [-f FORMAT] [--seq FILE.seq]",
 	.summary = "check a trace against the DRM commit rules",
 	.help = "Judge every selected rule on TRACE and print the report; the verdict is the\n"
-		"exit status (0 PASS, 1 FAIL, 3 INCOMPLETE, 2 unreadable trace).\n\n"
+		"exit status: 0 PASS, 1 FAIL, 3 INCOMPLETE (a rule not judged), 2 an\n"
+		"unreadable trace, or one that lost records (dropped events, skipped tracer\n"
+		"runs: INCOMPLETE).\n\n"
 		KMST_HELP_CHECK
 		KMST_HELP_FORMAT
 		"      --seq FILE.seq       the sequence TRACE replayed: violations name its lines\n"

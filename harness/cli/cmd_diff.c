@@ -2,7 +2,7 @@
 /*
  * kmstrace diff A.kmst B.kmst: what changed from one trace of a sequence
  * or client to another (kernel against kernel, driver against driver).
- * Exit 0 the same, 1 a regression, 2 bad input, 3 a trace dropped events.
+ * Exit 0 the same, 1 a regression, 2 bad input or a trace that lost records.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -123,7 +123,7 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 	}
 	dropped = report_drops(&res.a);
 	dropped |= report_drops(&res.b);
-	ret = dropped ? KMST_EXIT_INCOMPLETE : res.regressions ? KMST_EXIT_VIOLATIONS : KMST_EXIT_OK;
+	ret = dropped ? KMST_EXIT_BAD_INPUT : res.regressions ? KMST_EXIT_VIOLATIONS : KMST_EXIT_OK;
 	/* The report is out first, so that it is there even when the plot cannot be. */
 	fflush(stdout);
 	if (plot_path && kmst_hist_plot_two(&res.a.hists, res.a.path, &res.b.hists, res.b.path,
@@ -149,8 +149,8 @@ const struct kmst_command kmst_cmd_diff = {
 		"A's value, but at least of a frame, for the latencies; of a frame, for how far\n"
 		"VBLANK intervals are off the frame's schedule. A latency must also have moved\n"
 		"by more than the host's noise (how late it ran the VBLANK timers, p99).\n"
-		"Exit status: 0 the same, 1 a regression, 2 bad usage or an unreadable trace,\n"
-		"3 a trace dropped events (its differences may be the recording's).\n\n"
+		"Exit status: 0 the same, 1 a regression, 2 bad usage, an unreadable trace, or\n"
+		"a trace that lost records (its differences may be the recording's).\n\n"
 		"      --alpha P            significance level, 0 < P < 1 (default 0.01)\n"
 		"      --margin PCT         how much slower p50 and p90 must be, % (0 to 1000,\n"
 		"                           default 10)\n"

@@ -33,8 +33,9 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (i = 0; i < COMMAND_COUNT; i++)
 		fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(out, "\nexit status: 0 done (PASS), 1 a rule failed, 2 bad usage or input or the\n"
-		     "system refused, 3 INCOMPLETE (an applicable rule could not be judged).\n");
+	fprintf(out, "\nexit status: 0 done (PASS), 1 a rule failed, 2 bad usage or input, the\n"
+		     "system refused, or the trace lost records, 3 INCOMPLETE (an applicable rule\n"
+		     "could not be judged).\n");
 }
 
 void kmst_command_help(FILE *out, const struct kmst_command *cmd)

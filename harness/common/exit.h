@@ -9,8 +9,10 @@
 enum kmst_exit {
 	KMST_EXIT_OK = 0,	  /* done; for check/replay: PASS, every applicable rule judged */
 	KMST_EXIT_VIOLATIONS = 1, /* a rule failed, or a replayed commit's result was not expected */
-	KMST_EXIT_BAD_INPUT = 2,  /* bad usage or input, or the system refused (privileges, BPF, device, I/O) */
-	KMST_EXIT_INCOMPLETE = 3, /* no violation, but the trace could not judge an applicable rule */
+	KMST_EXIT_BAD_INPUT = 2,  /* bad usage or input, or the system refused (privileges, BPF, device,
+				   * I/O), or a trace that lost records (dropped events, tracer runs
+				   * the kernel skipped): its verdict is INCOMPLETE, never PASS */
+	KMST_EXIT_INCOMPLETE = 3, /* nothing lost and no violation, but an applicable rule was not judged */
 };
 
 #endif
