@@ -5,6 +5,7 @@ and every commit stage in order."""
 import json
 import os
 import pathlib
+import re
 import struct
 import subprocess
 
@@ -156,6 +157,49 @@ def test_trace_file_holds_no_kernel_address(default_trace):
 def test_kernel_address_scan_finds_a_planted_pointer():
     data = bytearray(64) + struct.pack("<Q", 0xffff888103a4c000) + bytearray(8)
     assert leaked_words(bytes(data)) == [(64, "0xffff888103a4c000")]
+
+
+KERNEL_WORD = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?([0-9a-fA-F]{16})(?![0-9A-Za-z])|(?<![0-9.])(\d{19,20})(?![0-9.])")
+
+
+def leaked_text(text):
+    """Numbers in text output (hex, 0x-prefixed or bare, or decimal) that
+    fall in the kernel half of the address space."""
+    found = []
+    for match in KERNEL_WORD.finditer(text):
+        value = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if KERNEL_HALF <= value < 1 << 64:
+            found.append(match.group(0))
+    return found
+
+
+def test_kernel_address_text_scan_finds_planted_pointers():
+    assert leaked_text('{"a": 18446612682099851264, "b": "0xffff888103a4c000"}') == \
+        ["18446612682099851264", "0xffff888103a4c000"]
+    assert leaked_text("at ffff888103a4c000\n") == ["ffff888103a4c000"]
+    assert leaked_text("ts 1234567890123456789 id 0x10 t=1.18446744073709551") == []
+
+
+def test_no_text_output_holds_a_kernel_address(default_trace, tmp_path):
+    """Issue 11: no kernel address in any output: dump, the check reports in
+    every format, the Perfetto export, hist and list, errors included."""
+    outputs = {}
+    for name, args in {
+            "dump": ["dump", default_trace], "dump -j": ["-j", "dump", default_trace],
+            "check text": ["check", default_trace], "check json": ["check", default_trace, "-f", "json"],
+            "check junit": ["check", default_trace, "-f", "junit"],
+            "check tap": ["check", default_trace, "-f", "tap"],
+            "hist -j": ["-j", "hist", default_trace], "list -j": ["-j", "list"],
+            "export": ["export", "--perfetto", default_trace, "-o", tmp_path / "t.json"],
+            "missing object": ["check", tmp_path / "absent.kmst"]}.items():
+        result = subprocess.run([str(KMSTRACE), *map(str, args)], capture_output=True, text=True,
+                                timeout=240)
+        outputs[name + " stdout"] = result.stdout
+        outputs[name + " stderr"] = result.stderr
+    outputs["perfetto file"] = (tmp_path / "t.json").read_text()
+    assert len(outputs["perfetto file"]) > 1000, "the export wrote almost nothing"
+    leaks = {name: leaked_text(text)[:5] for name, text in outputs.items() if leaked_text(text)}
+    assert leaks == {}, leaks
 
 
 def test_hist_reports_vblank_interval_near_the_nominal_frame(default_trace):

@@ -483,6 +483,16 @@ static void patch_fbs(struct kmst_replay *r)
 	}
 }
 
+static bool seq_commits(const struct kmst_seq *seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < seq->step_count; i++)
+		if (seq->steps[i].kind == KMST_STEP_COMMIT)
+			return true;
+	return false;
+}
+
 struct kmst_replay *kmst_replay_open(const struct kmst_seq *seq, const struct kmst_replay_opts *opts,
 				     int *exit_code)
 {
@@ -505,11 +515,17 @@ struct kmst_replay *kmst_replay_open(const struct kmst_seq *seq, const struct km
 	drmFreeVersion(version);
 	r->stats.minor = fstat(r->fd, &st) == 0 ? (int)minor(st.st_rdev) : -1;
 	/*
-	 * Commits need DRM master. The first opener gets it; if another client
-	 * held it and let go, take it (an EACCES later says it is still held).
+	 * Commits need DRM master (the atomic and legacy modeset ioctls are
+	 * DRM_MASTER-only). The first opener gets it; if another client held
+	 * it and let go, take it. Without it every commit would fail with
+	 * EACCES and read as the driver's errno, so refuse in one line.
 	 */
-	if (drmSetMaster(r->fd))
-		kmst_debug("%s: not DRM master: %s", r->stats.device, strerror(errno));
+	if (drmSetMaster(r->fd) && !drmIsMaster(r->fd) && seq_commits(seq)) {
+		kmst_err("%s: not DRM master (another client such as a compositor holds it, or this process lacks CAP_SYS_ADMIN); replaying %s needs it to commit",
+			 r->stats.device, seq->path);
+		err = -EACCES;
+		goto fail;
+	}
 	err = load_objects(r);
 	if (err)
 		goto fail;

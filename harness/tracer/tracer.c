@@ -395,6 +395,11 @@ struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts)
 		errno = EINVAL;
 		return NULL;
 	}
+	err = kmst_tracer_check_caps();
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		kmst_err("failed to allocate the tracer: %s", strerror(errno));

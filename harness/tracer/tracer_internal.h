@@ -34,6 +34,9 @@ struct kmst_fn {
 
 #define KMST_FN_NAME_LEN 128
 
+/* 0 if this process may load the tracer; else one line says what it lacks, -EPERM. */
+int kmst_tracer_check_caps(void);
+
 /* The core functions (tracer_funcs.c). Returns how many were added. */
 int kmst_fns_add_core(struct kmst_fn *fns, int max, bool recorder);
 /* One driver callback, deduplicated by name; returns the new count. */
