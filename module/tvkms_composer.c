@@ -93,6 +93,7 @@ static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
 	layer->rotation = pstate->rotation;
 	layer->alpha = pstate->alpha;
 	layer->blend_mode = pstate->pixel_blend_mode;
+	layer->opaque = !fb->format->has_alpha && pstate->alpha == 0xffff;
 	layer->zpos = pstate->normalized_zpos;
 	return true;
 }
@@ -378,6 +379,24 @@ static void tvkms_fill_background(struct tvkms_pixel *line, unsigned int count)
 }
 
 /*
+ * The topmost opaque layer covering all of line @y, or -1: it hides the
+ * background and every layer below it, so composing starts there.
+ */
+static int tvkms_line_base(const struct tvkms_frame *frame, int y)
+{
+	int i;
+
+	for (i = (int)frame->layer_count - 1; i >= 0; i--) {
+		const struct tvkms_layer *layer = &frame->layers[i];
+
+		if (layer->opaque && y >= layer->dst.y1 && y < layer->dst.y2 &&
+		    layer->dst.x1 == 0 && layer->dst.x2 == (int)frame->width)
+			return i;
+	}
+	return -1;
+}
+
+/*
  * Compose @frame; returns the CRC of its output lines. With @target, each
  * line is also written to the writeback fb @wb_fb.
  */
@@ -393,14 +412,22 @@ static u32 tvkms_compose(const struct tvkms_frame *frame,
 	int y;
 
 	for (y = 0; y < frame->height; y++) {
+		int base = tvkms_line_base(frame, y);
 		unsigned int i;
 
-		tvkms_fill_background(out, width);
-		for (i = 0; i < frame->layer_count; i++) {
+		if (base < 0)
+			tvkms_fill_background(out, width);
+		for (i = max(base, 0); i < frame->layer_count; i++) {
 			const struct tvkms_layer *layer = &frame->layers[i];
 
 			if (y < layer->dst.y1 || y >= layer->dst.y2)
 				continue;
+			if (layer->opaque) {
+				/* Alpha stays 0xffff: opaque formats read so. */
+				tvkms_layer_read(layer, y - layer->dst.y1,
+						 out + layer->dst.x1, raw);
+				continue;
+			}
 			tvkms_layer_read(layer, y - layer->dst.y1, stage, raw);
 			tvkms_blend(out + layer->dst.x1, stage,
 				    drm_rect_width(&layer->dst), layer);

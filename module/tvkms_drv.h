@@ -176,6 +176,11 @@ struct tvkms_layer {
 	unsigned int rotation;	/* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
 	u16 alpha;		/* plane alpha, 0-0xffff */
 	u16 blend_mode;		/* DRM_MODE_BLEND_* */
+	/*
+	 * No alpha channel and plane alpha 0xffff: every blend mode gives the
+	 * source pixel exactly, so the layer is read straight into the output.
+	 */
+	bool opaque;
 	unsigned int zpos;	/* normalized: the blending order */
 };
 
