@@ -69,18 +69,61 @@ static int tvkms_layer_zpos_cmp(const void *a, const void *b)
 	return (int)la->zpos - (int)lb->zpos;
 }
 
+/*
+ * The chroma planes of a YCbCr layer, and its reader. A rotated or
+ * reflected layer is gathered into full-resolution planar lines first
+ * (tvkms_layer_read_yuv), so it is read as YUV444.
+ */
+static bool tvkms_layer_yuv(struct drm_plane_state *pstate,
+			    struct tvkms_layer *layer)
+{
+	struct tvkms_plane_state *tstate = to_tvkms_plane_state(pstate);
+	const struct drm_format_info *info = pstate->fb->format;
+	const u8 *first, *second;
+	bool cr_first;
+
+	layer->read_yuv = tvkms_format_yuv_reader(info, &cr_first);
+	if (!layer->read_yuv)
+		return false;
+	if (pstate->rotation != DRM_MODE_ROTATE_0)
+		layer->read_yuv =
+			tvkms_format_yuv_reader(drm_format_info(DRM_FORMAT_YUV444),
+						&cr_first);
+	layer->chroma_pitch = pstate->fb->pitches[1];
+	layer->hsub = info->hsub;
+	layer->vsub = info->vsub;
+	first = tstate->data[1].vaddr;
+	if (info->num_planes == 2) {
+		/* Semi-planar: one plane of (Cb, Cr) or (Cr, Cb) pairs. */
+		layer->cstep = 2;
+		second = first + 1;
+	} else {
+		layer->cstep = 1;
+		second = tstate->data[2].vaddr;
+	}
+	layer->cb = cr_first ? second : first;
+	layer->cr = cr_first ? first : second;
+	tvkms_yuv_coeffs(pstate->color_encoding, pstate->color_range,
+			 &layer->coeffs);
+	return true;
+}
+
 /* Whether @pstate can be composed; fills @layer from it. */
 static bool tvkms_layer_from_state(struct drm_plane_state *pstate,
 				   struct tvkms_layer *layer)
 {
 	struct tvkms_plane_state *tstate = to_tvkms_plane_state(pstate);
 	struct drm_framebuffer *fb = pstate->fb;
+	unsigned int i;
 
-	if (!pstate->visible || !fb || tstate->mapped_fb != fb ||
-	    tstate->data[0].is_iomem || !tstate->data[0].vaddr)
+	if (!pstate->visible || !fb || tstate->mapped_fb != fb)
 		return false;
+	for (i = 0; i < fb->format->num_planes; i++)
+		if (tstate->data[i].is_iomem || !tstate->data[i].vaddr)
+			return false;
 	layer->read_line = tvkms_format_reader(fb->format->format, &layer->bits);
-	if (!layer->read_line)
+	layer->read_yuv = NULL;
+	if (!layer->read_line && !tvkms_layer_yuv(pstate, layer))
 		return false;
 	layer->pixels = tstate->data[0].vaddr;
 	layer->pitch = fb->pitches[0];
@@ -216,6 +259,46 @@ static void tvkms_gather_bits(u8 *dst, const u8 *pixels, unsigned int pitch,
 }
 
 /*
+ * Line @v of a YCbCr layer's destination into @stage. Unturned, the line
+ * is read in place; turned (see tvkms_layer_read), its samples are
+ * gathered into three full-resolution lines in @raw: Y, Cb, Cr.
+ */
+static void tvkms_layer_read_yuv(const struct tvkms_layer *layer, int v,
+				 int s, int t, int ds, int dt,
+				 struct tvkms_pixel *stage, u8 *raw)
+{
+	unsigned int width = drm_rect_width(&layer->dst);
+	struct tvkms_yuv_line line;
+	unsigned int i, row;
+	int x, y;
+
+	if (layer->rotation == DRM_MODE_ROTATE_0) {
+		row = (layer->src.y1 + v) / layer->vsub;
+		line.luma = layer->pixels +
+			    (size_t)(layer->src.y1 + v) * layer->pitch;
+		line.cb = layer->cb + (size_t)row * layer->chroma_pitch;
+		line.cr = layer->cr + (size_t)row * layer->chroma_pitch;
+		layer->read_yuv(&line, layer->src.x1, &layer->coeffs, stage,
+				width);
+		return;
+	}
+	x = layer->src.x1 + s;
+	y = layer->src.y1 + t;
+	for (i = 0; i < width; i++, x += ds, y += dt) {
+		size_t chroma = (size_t)(y / layer->vsub) * layer->chroma_pitch +
+				(x / layer->hsub) * layer->cstep;
+
+		raw[i] = layer->pixels[(size_t)y * layer->pitch + x];
+		raw[width + i] = layer->cb[chroma];
+		raw[2 * width + i] = layer->cr[chroma];
+	}
+	line.luma = raw;
+	line.cb = raw + width;
+	line.cr = raw + 2 * width;
+	layer->read_yuv(&line, 0, &layer->coeffs, stage, width);
+}
+
+/*
  * Line @v of the layer's destination into @stage. DRM rotates the source
  * as drm_rect_rotate() does: reflect first, then rotate counter-clockwise.
  * So destination pixel (u, v) comes from source pixel (s, t) of the
@@ -234,6 +317,10 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 	unsigned int cpp;
 	const u8 *first;
 
+	if (layer->read_yuv && layer->rotation == DRM_MODE_ROTATE_0) {
+		tvkms_layer_read_yuv(layer, v, 0, 0, 0, 0, stage, raw);
+		return;
+	}
 	if (layer->rotation == DRM_MODE_ROTATE_0) {
 		layer->read_line(layer->pixels +
 				 (size_t)(layer->src.y1 + v) * layer->pitch,
@@ -258,6 +345,10 @@ static void tvkms_layer_read(const struct tvkms_layer *layer, int v,
 		s = sw - 1 - s, ds = -ds;
 	if (layer->rotation & DRM_MODE_REFLECT_Y)
 		t = sh - 1 - t, dt = -dt;
+	if (layer->read_yuv) {
+		tvkms_layer_read_yuv(layer, v, s, t, ds, dt, stage, raw);
+		return;
+	}
 	if (layer->bits < 8) {
 		tvkms_gather_bits(raw, layer->pixels, layer->pitch,
 				  layer->src.x1 + s, layer->src.y1 + t, ds, dt,

@@ -15,6 +15,7 @@
 #include <linux/workqueue.h>
 
 #include <drm/drm_atomic.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_connector.h>
 #include <drm/drm_crtc.h>
 #include <drm/drm_device.h>
@@ -156,6 +157,38 @@ typedef void (*tvkms_line_reader_t)(const u8 *line, unsigned int first,
 typedef void (*tvkms_line_writer_t)(const struct tvkms_pixel *src, u8 *dst,
 				    unsigned int count);
 
+/*
+ * YCbCr to RGB of one COLOR_ENCODING and COLOR_RANGE, fixed point with
+ * TVKMS_YUV_SHIFT fraction bits: each coefficient maps one 8-bit code
+ * step to 16-bit output units (tvkms_yuv_coeffs() gives the formulas).
+ */
+#define TVKMS_YUV_SHIFT 12
+struct tvkms_yuv_coeffs {
+	s32 y_offset;	/* code of black: 16 (limited) or 0 (full) */
+	s32 y;		/* luma gain */
+	s32 r_cr;
+	s32 g_cb;	/* subtracted */
+	s32 g_cr;	/* subtracted */
+	s32 b_cb;
+};
+
+/*
+ * One line of a YCbCr format with 8-bit samples: @luma is the line of the
+ * Y plane, @cb and @cr the first samples of the chroma line. The reader of
+ * each format family knows its hsub and the distance between samples.
+ */
+struct tvkms_yuv_line {
+	const u8 *luma;
+	const u8 *cb;
+	const u8 *cr;
+};
+
+typedef void (*tvkms_yuv_reader_t)(const struct tvkms_yuv_line *line,
+				   unsigned int first,
+				   const struct tvkms_yuv_coeffs *coeffs,
+				   struct tvkms_pixel *dst,
+				   unsigned int count);
+
 #define TVKMS_WRITEBACK_FORMAT_COUNT 6
 /* R1, R2 and R4 only where drm_fourcc.h has them (tvkms_compat.h). */
 extern const u32 tvkms_plane_formats[];
@@ -164,13 +197,26 @@ extern const u32 tvkms_writeback_formats[TVKMS_WRITEBACK_FORMAT_COUNT];
 
 /* ---- composer (tvkms_composer.c) ---- */
 
-/* One visible plane as the composer reads it, in CRTC coordinates. */
+/*
+ * One visible plane as the composer reads it, in CRTC coordinates. Either
+ * read_line (packed formats) or read_yuv (YCbCr, with its chroma planes)
+ * is set.
+ */
 struct tvkms_layer {
 	tvkms_line_reader_t read_line;
+	tvkms_yuv_reader_t read_yuv;
 	/* The fb's first plane at its offset: a mapping of the plane state. */
 	const u8 *pixels;
 	unsigned int pitch;
 	unsigned int bits;	/* per pixel: 1, 2, 4 or whole bytes */
+	/* YCbCr only: first Cb and Cr samples of the fb, in the same maps. */
+	const u8 *cb;
+	const u8 *cr;
+	unsigned int chroma_pitch;
+	unsigned int cstep;	/* bytes from one chroma sample to the next */
+	unsigned int hsub;	/* of the format (drm_format_info) */
+	unsigned int vsub;
+	struct tvkms_yuv_coeffs coeffs;
 	struct drm_rect src;	/* visible source, whole fb pixels */
 	struct drm_rect dst;	/* visible destination, clipped to the CRTC */
 	unsigned int rotation;	/* DRM_MODE_ROTATE_* | DRM_MODE_REFLECT_* */
@@ -409,8 +455,14 @@ void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 
 /* tvkms_formats.c */
 tvkms_line_reader_t tvkms_format_reader(u32 fourcc, unsigned int *bits);
+tvkms_yuv_reader_t tvkms_format_yuv_reader(const struct drm_format_info *info,
+					   bool *cr_first);
+void tvkms_yuv_coeffs(enum drm_color_encoding encoding,
+		      enum drm_color_range range,
+		      struct tvkms_yuv_coeffs *coeffs);
 tvkms_line_writer_t tvkms_format_writer(u32 fourcc);
 bool tvkms_format_supported(u32 fourcc);
+bool tvkms_format_is_yuv(u32 fourcc);
 
 /* tvkms_composer.c */
 int tvkms_composer_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc);

@@ -14,8 +14,16 @@
  * - formats without alpha read as opaque (alpha 65535);
  * - single-channel R formats read as grey: R = G = B = the widened value.
  * Memory is little endian as every DRM fourcc is.
+ *
+ * YCbCr formats (8-bit samples, semi-planar NV* and planar YUV/YVU*) are
+ * read by one reader per family and horizontal subsampling: luma pixel x
+ * takes chroma sample x / hsub of chroma line y / vsub (no interpolation,
+ * as VKMS). The conversion follows the DRM documentation of the plane
+ * properties COLOR_ENCODING and COLOR_RANGE, i.e. ITU-R BT.601, BT.709 and
+ * BT.2020 (non-constant luminance), see tvkms_yuv_coeffs().
  */
 #include <linux/kernel.h>
+#include <linux/math64.h>
 
 #include <drm/drm_fourcc.h>
 
@@ -163,6 +171,110 @@ TVKMS_READER_GREY(r2, 2)
 TVKMS_READER_GREY(r4, 4)
 #endif
 
+/* ---- YCbCr readers ---- */
+
+static inline u16 tvkms_yuv_clamp(s32 value)
+{
+	return clamp_t(s32, value >> TVKMS_YUV_SHIFT, 0, 65535);
+}
+
+/*
+ * A YCbCr reader: luma pixel first + i takes chroma sample
+ * (first + i) / HSUB, the samples CSTEP bytes apart. HSUB and CSTEP are
+ * constants of each instance, and the coefficients are copied to locals
+ * so the compiler knows the output cannot alias them.
+ */
+#define TVKMS_READER_YUV(name, hsub, cstep)					\
+static void tvkms_read_##name(const struct tvkms_yuv_line *line,		\
+			      unsigned int first,				\
+			      const struct tvkms_yuv_coeffs *coeffs,		\
+			      struct tvkms_pixel *dst, unsigned int count)	\
+{										\
+	const u8 *luma = line->luma + first, *cb = line->cb, *cr = line->cr;	\
+	const s32 y_offset = coeffs->y_offset, ky = coeffs->y;			\
+	const s32 r_cr = coeffs->r_cr, g_cb = coeffs->g_cb;			\
+	const s32 g_cr = coeffs->g_cr, b_cb = coeffs->b_cb;			\
+	unsigned int i;								\
+										\
+	for (i = 0; i < count; i++) {						\
+		unsigned int c = (first + i) / (hsub) * (cstep);		\
+		s32 y = (luma[i] - y_offset) * ky +				\
+			(1 << (TVKMS_YUV_SHIFT - 1));				\
+		s32 u = cb[c] - 128, v = cr[c] - 128;				\
+										\
+		dst[i].a = 0xffff;						\
+		dst[i].r = tvkms_yuv_clamp(y + r_cr * v);			\
+		dst[i].g = tvkms_yuv_clamp(y - g_cb * u - g_cr * v);		\
+		dst[i].b = tvkms_yuv_clamp(y + b_cb * u);			\
+	}									\
+}
+
+/* Planar (YUV420, YUV422, YUV444 and their YVU twins): own chroma planes. */
+TVKMS_READER_YUV(yuv_planar_h1, 1, 1)
+TVKMS_READER_YUV(yuv_planar_h2, 2, 1)
+/* Semi-planar (NV12, NV16, NV24 and twins): Cb and Cr interleaved. */
+TVKMS_READER_YUV(yuv_semi_h1, 1, 2)
+TVKMS_READER_YUV(yuv_semi_h2, 2, 2)
+
+/*
+ * The YCbCr to RGB matrix of @encoding and @range, in 16-bit output units
+ * per 8-bit code step, with TVKMS_YUV_SHIFT fraction bits. With the
+ * encoding's luma weights Kr and Kb (Kg = 1 - Kr - Kb):
+ *   BT.601: Kr 0.299, Kb 0.114; BT.709: 0.2126, 0.0722;
+ *   BT.2020: 0.2627, 0.0593
+ * and y = (Y - off) / Yr, u = (Cb - 128) / Cr_, v = (Cr - 128) / Cr_ where
+ * limited range has off 16, Yr 219 (Y 16-235) and Cr_ 224 (C 16-240), and
+ * full range off 0, Yr = Cr_ = 255:
+ *   R = y + 2 (1 - Kr) v
+ *   G = y - 2 Kb (1 - Kb) / Kg u - 2 Kr (1 - Kr) / Kg v
+ *   B = y + 2 (1 - Kb) u
+ * each then clamped to [0, 1] and scaled to 0-65535.
+ */
+#define TVKMS_K_ONE 10000ULL	/* the weights below are in 1/10000 */
+
+void tvkms_yuv_coeffs(enum drm_color_encoding encoding,
+		      enum drm_color_range range,
+		      struct tvkms_yuv_coeffs *coeffs)
+{
+	const u64 scale = 65535ULL << TVKMS_YUV_SHIFT;
+	u64 kr, kb, kg, y_range, c_range, c_div;
+
+	switch (encoding) {
+	case DRM_COLOR_YCBCR_BT709:
+		kr = 2126;
+		kb = 722;
+		break;
+	case DRM_COLOR_YCBCR_BT2020:
+		kr = 2627;
+		kb = 593;
+		break;
+	default:
+		kr = 2990;
+		kb = 1140;
+		break;
+	}
+	kg = TVKMS_K_ONE - kr - kb;
+	if (range == DRM_COLOR_YCBCR_FULL_RANGE) {
+		coeffs->y_offset = 0;
+		y_range = 255;
+		c_range = 255;
+	} else {
+		coeffs->y_offset = 16;
+		y_range = 219;
+		c_range = 224;
+	}
+	c_div = TVKMS_K_ONE * c_range;
+	coeffs->y = div64_u64(scale + y_range / 2, y_range);
+	coeffs->r_cr = div64_u64(scale * 2 * (TVKMS_K_ONE - kr) + c_div / 2,
+				 c_div);
+	coeffs->b_cb = div64_u64(scale * 2 * (TVKMS_K_ONE - kb) + c_div / 2,
+				 c_div);
+	coeffs->g_cb = div64_u64(scale * 2 * kb * (TVKMS_K_ONE - kb) +
+				 kg * c_div / 2, kg * c_div);
+	coeffs->g_cr = div64_u64(scale * 2 * kr * (TVKMS_K_ONE - kr) +
+				 kg * c_div / 2, kg * c_div);
+}
+
 /* ---- writers: internal pixels to one writeback format line ---- */
 
 static void tvkms_write_xrgb8888(const struct tvkms_pixel *src, u8 *dst,
@@ -283,6 +395,21 @@ static const struct tvkms_format_writer tvkms_writers[] = {
 	{ DRM_FORMAT_XRGB2101010, tvkms_write_xrgb2101010 },
 };
 
+/* YCbCr formats: whether the first chroma plane (or byte) is Cr. */
+struct tvkms_yuv_format {
+	u32 fourcc;
+	bool cr_first;
+};
+
+static const struct tvkms_yuv_format tvkms_yuv_formats[] = {
+	{ DRM_FORMAT_NV12, false },	{ DRM_FORMAT_NV21, true },
+	{ DRM_FORMAT_NV16, false },	{ DRM_FORMAT_NV61, true },
+	{ DRM_FORMAT_NV24, false },	{ DRM_FORMAT_NV42, true },
+	{ DRM_FORMAT_YUV420, false },	{ DRM_FORMAT_YVU420, true },
+	{ DRM_FORMAT_YUV422, false },	{ DRM_FORMAT_YVU422, true },
+	{ DRM_FORMAT_YUV444, false },	{ DRM_FORMAT_YVU444, true },
+};
+
 /* The formats every plane advertises, in the order planes list them. */
 const u32 tvkms_plane_formats[] = {
 	DRM_FORMAT_XRGB8888,	 DRM_FORMAT_ARGB8888,
@@ -296,6 +423,12 @@ const u32 tvkms_plane_formats[] = {
 	DRM_FORMAT_R1,		 DRM_FORMAT_R2,
 	DRM_FORMAT_R4,
 #endif
+	DRM_FORMAT_NV12,	 DRM_FORMAT_NV21,
+	DRM_FORMAT_NV16,	 DRM_FORMAT_NV61,
+	DRM_FORMAT_NV24,	 DRM_FORMAT_NV42,
+	DRM_FORMAT_YUV420,	 DRM_FORMAT_YVU420,
+	DRM_FORMAT_YUV422,	 DRM_FORMAT_YVU422,
+	DRM_FORMAT_YUV444,	 DRM_FORMAT_YVU444,
 };
 
 const unsigned int tvkms_plane_format_count = ARRAY_SIZE(tvkms_plane_formats);
@@ -322,6 +455,40 @@ tvkms_line_reader_t tvkms_format_reader(u32 fourcc, unsigned int *bits)
 	return NULL;
 }
 
+static const struct tvkms_yuv_format *tvkms_yuv_format(u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tvkms_yuv_formats); i++)
+		if (tvkms_yuv_formats[i].fourcc == fourcc)
+			return &tvkms_yuv_formats[i];
+	return NULL;
+}
+
+bool tvkms_format_is_yuv(u32 fourcc)
+{
+	return tvkms_yuv_format(fourcc);
+}
+
+/*
+ * The reader of the YCbCr format @info, or NULL; @cr_first tells whether
+ * its first chroma plane (semi-planar: first byte of a pair) is Cr.
+ */
+tvkms_yuv_reader_t tvkms_format_yuv_reader(const struct drm_format_info *info,
+					   bool *cr_first)
+{
+	const struct tvkms_yuv_format *format = tvkms_yuv_format(info->format);
+
+	if (!format)
+		return NULL;
+	*cr_first = format->cr_first;
+	if (info->num_planes == 2)
+		return info->hsub == 2 ? tvkms_read_yuv_semi_h2 :
+					 tvkms_read_yuv_semi_h1;
+	return info->hsub == 2 ? tvkms_read_yuv_planar_h2 :
+				 tvkms_read_yuv_planar_h1;
+}
+
 tvkms_line_writer_t tvkms_format_writer(u32 fourcc)
 {
 	unsigned int i;
@@ -335,5 +502,6 @@ tvkms_line_writer_t tvkms_format_writer(u32 fourcc)
 /* Whether a framebuffer of @fourcc can be scanned out or written back. */
 bool tvkms_format_supported(u32 fourcc)
 {
-	return tvkms_format_reader(fourcc, NULL) || tvkms_format_writer(fourcc);
+	return tvkms_format_reader(fourcc, NULL) || tvkms_format_is_yuv(fourcc) ||
+	       tvkms_format_writer(fourcc);
 }

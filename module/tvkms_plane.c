@@ -9,6 +9,7 @@
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_blend.h>
+#include <drm/drm_color_mgmt.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_fourcc.h>
 #include <drm/drm_gem_atomic_helper.h>
@@ -251,6 +252,17 @@ struct drm_plane *tvkms_plane_create(struct tvkms_device *tdev,
 	ret = drm_plane_create_rotation_property(plane, DRM_MODE_ROTATE_0,
 						 DRM_MODE_ROTATE_MASK |
 						 DRM_MODE_REFLECT_MASK);
+	if (ret)
+		return ERR_PTR(ret);
+	/* Every plane takes YCbCr formats; the default is VKMS's. */
+	ret = drm_plane_create_color_properties(plane,
+						BIT(DRM_COLOR_YCBCR_BT601) |
+						BIT(DRM_COLOR_YCBCR_BT709) |
+						BIT(DRM_COLOR_YCBCR_BT2020),
+						BIT(DRM_COLOR_YCBCR_LIMITED_RANGE) |
+						BIT(DRM_COLOR_YCBCR_FULL_RANGE),
+						DRM_COLOR_YCBCR_BT601,
+						DRM_COLOR_YCBCR_LIMITED_RANGE);
 	if (ret)
 		return ERR_PTR(ret);
 	return plane;

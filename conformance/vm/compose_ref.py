@@ -7,7 +7,10 @@ per channel.
 
 A pixel here is (a, r, g, b), 16 bits each. A layer is a dict: fourcc,
 cpp, rows (bytes of each source fb row), src (x, y, w, h in fb pixels),
-dst (x, y, w, h on the CRTC, may cross any edge), alpha, blend, zpos."""
+dst (x, y, w, h on the CRTC, may cross any edge), alpha, blend, zpos.
+A YCbCr layer (YUV_FORMATS) has instead rows of (luma bytes, Cb samples,
+Cr samples) and its encoding and range: its pixels are the ITU formulas'
+exact values (yuv_to_rgb), which the tests compare within a tolerance."""
 from fractions import Fraction
 import zlib
 
@@ -43,6 +46,55 @@ PLANE_FORMATS = list(LAYOUTS)
 # direct relation to brightness: the composer shows it grey, opaque.
 GREY_FORMATS = {"R1  ": 1, "R2  ": 2, "R4  ": 4, "R8  ": 8}
 WRITEBACK_FORMATS = ["XR24", "AR24", "XR48", "AR48", "RG16", "XR30"]
+
+
+# Semi-planar and planar YCbCr formats, 8-bit samples: name -> (hsub,
+# vsub, number of planes, whether the first chroma plane, or the first
+# byte of each semi-planar pair, is Cr) as drm_fourcc.h lays them out.
+YUV_FORMATS = {
+    "NV12": (2, 2, 2, False), "NV21": (2, 2, 2, True),
+    "NV16": (2, 1, 2, False), "NV61": (2, 1, 2, True),
+    "NV24": (1, 1, 2, False), "NV42": (1, 1, 2, True),
+    "YU12": (2, 2, 3, False), "YV12": (2, 2, 3, True),
+    "YU16": (2, 1, 3, False), "YV16": (2, 1, 3, True),
+    "YU24": (1, 1, 3, False), "YV24": (1, 1, 3, True),
+}
+# The plane properties' enum values (enum drm_color_encoding, _range).
+ENCODING_BT601, ENCODING_BT709, ENCODING_BT2020 = 0, 1, 2
+RANGE_LIMITED, RANGE_FULL = 0, 1
+# Luma weights (Kr, Kb) of ITU-R BT.601, BT.709 and BT.2020.
+LUMA_WEIGHTS = {ENCODING_BT601: (Fraction("0.299"), Fraction("0.114")),
+                ENCODING_BT709: (Fraction("0.2126"), Fraction("0.0722")),
+                ENCODING_BT2020: (Fraction("0.2627"), Fraction("0.0593"))}
+
+
+def yuv_to_rgb(y, cb, cr, encoding, color_range):
+    """One 8-bit Y'CbCr sample as an opaque 16-bit (a, r, g, b) pixel,
+    exactly: limited range has Y' 16-235 and Cb, Cr 16-240, full range
+    0-255 for both (centre 128); R, G, B are clamped to [0, 1]."""
+    kr, kb = LUMA_WEIGHTS[encoding]
+    kg = 1 - kr - kb
+    if color_range == RANGE_FULL:
+        luma = Fraction(y, 255)
+        u, v = Fraction(cb - 128, 255), Fraction(cr - 128, 255)
+    else:
+        luma = Fraction(y - 16, 219)
+        u, v = Fraction(cb - 128, 224), Fraction(cr - 128, 224)
+    rgb = (luma + 2 * (1 - kr) * v,
+           luma - 2 * kb * (1 - kb) / kg * u - 2 * kr * (1 - kr) / kg * v,
+           luma + 2 * (1 - kb) * u)
+    return (65535,) + tuple(round(min(max(c, 0), 1) * 65535) for c in rgb)
+
+
+def unpack_yuv(layer, row, first, count):
+    """Pixels first .. first + count - 1 of a YCbCr layer's row. Its rows
+    are (luma bytes, Cb samples, Cr samples) of each fb row, the chroma
+    being that of chroma row y / vsub; pixel x takes sample x / hsub."""
+    hsub = YUV_FORMATS[layer["name"]][0]
+    luma, cb, cr = layer["rows"][row]
+    return [yuv_to_rgb(luma[x], cb[x // hsub], cr[x // hsub],
+                       layer["encoding"], layer["range"])
+            for x in range(first, first + count)]
 
 
 def widen(value, bits):
@@ -214,6 +266,8 @@ class Reference:
 
     def _source(self, index, row, x, count):
         layer = self.layers[index]
+        if layer["name"] in YUV_FORMATS:
+            return unpack_yuv(layer, row, x, count)
         if layer["name"] in GREY_FORMATS:
             return unpack_grey(layer["name"], layer["rows"][row], x, count)
         cpp = layer["cpp"]

@@ -86,6 +86,9 @@ class Scene:
                 "rotation": layer["rotation"]}
         if layer["zpos"]:  # the primary's zpos is immutable
             props["zpos"] = layer["zpos"]
+        if "encoding" in layer:  # YCbCr layers (test_tvkms_yuv.py)
+            props["COLOR_ENCODING"] = layer["encoding"]
+            props["COLOR_RANGE"] = layer["range"]
         return props
 
     def objects(self, primary, overlay=None, cursor=None):
@@ -365,7 +368,7 @@ def test_writeback_format_no_writer_takes_is_refused(scene):
     assert state_of(scene) == before
 
 
-def test_addfb2_takes_writeback_formats_and_refuses_yuv(scene):
+def test_addfb2_takes_writeback_formats_and_refuses_packed_yuyv(scene):
     for name in ref.WRITEBACK_FORMATS:
         cpp = ref.LAYOUTS[name][0]
         handle, pitch, _ = scene.client.dumb(64, 64, cpp)

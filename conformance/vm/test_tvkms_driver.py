@@ -24,6 +24,12 @@ FORMATS = {0x34325258: ("XR24", 32), 0x34325241: ("AR24", 32),
 # The single-channel formats every plane takes too (their framebuffers:
 # test_tvkms_color.py); Debian's 6.1 and 6.12 both have all four.
 SINGLE_CHANNEL = {0x20203152: "R1", 0x20203252: "R2", 0x20203452: "R4", 0x20203852: "R8"}
+# The semi-planar and planar YCbCr formats every plane takes (their
+# framebuffers and composition: test_tvkms_yuv.py).
+YUV = {0x3231564E: "NV12", 0x3132564E: "NV21", 0x3631564E: "NV16",
+       0x3136564E: "NV61", 0x3432564E: "NV24", 0x3234564E: "NV42",
+       0x32315559: "YUV420", 0x32315659: "YVU420", 0x36315559: "YUV422",
+       0x36315659: "YVU422", 0x34325559: "YUV444", 0x34325659: "YVU444"}
 
 
 @pytest.fixture(scope="module", params=TOPOLOGIES,
@@ -66,7 +72,8 @@ def test_drm_info_shows_the_configured_topology(topology):
             assert plane["possible_crtcs"] == all_crtcs
         else:
             assert dedicated, "primary, cursor and unshared overlays"
-        for prop in ("zpos", "alpha", "pixel blend mode", "rotation"):
+        for prop in ("zpos", "alpha", "pixel blend mode", "rotation",
+                     "COLOR_ENCODING", "COLOR_RANGE"):
             assert prop in plane["properties"], prop
     kinds = [c["type"] for c in info["connectors"]]
     assert kinds.count(15) == crtcs, "one virtual connector per CRTC"
@@ -107,7 +114,8 @@ def test_modes_include_standard_preferred_and_extra_rates(topology):
 
 def test_plane_formats_are_the_documented_set(topology):
     _, path = topology
-    names = {**{f: name for f, (name, _) in FORMATS.items()}, **SINGLE_CHANNEL}
+    names = {**{f: name for f, (name, _) in FORMATS.items()}, **SINGLE_CHANNEL,
+             **YUV}
     for plane in drm_info(path)["planes"]:
         assert {names.get(f, hex(f)) for f in plane["formats"]} == set(names.values())
 

@@ -155,6 +155,7 @@ CLIENT_CAP = struct.Struct("=QQ")
 PLANE_RES = struct.Struct("=QI4x")
 OBJ_PROPS = struct.Struct("=QQIII4x")
 GET_PROPERTY = struct.Struct("=QQII32sII")
+PROPERTY_ENUM = struct.Struct("=Q32s")  # struct drm_mode_property_enum
 ATOMIC = struct.Struct("=II6Q")
 IOCTL_SET_CLIENT_CAP = _iowr(0x0D, CLIENT_CAP.size)
 IOCTL_GETPLANERESOURCES = _iowr(0xB5, PLANE_RES.size)
@@ -315,10 +316,28 @@ class Card:
 
     def addfb2(self, width, height, fourcc, handle, pitch):
         """ADDFB2 of one linear plane; raises OSError with the errno."""
+        return self.addfb2_planes(width, height, fourcc, [handle], [pitch],
+                                  [0])
+
+    def addfb2_planes(self, width, height, fourcc, handles, pitches,
+                      offsets):
+        """ADDFB2 of up to four linear planes (lists, one entry a plane);
+        returns the fb id or raises OSError with the errno."""
+        def four(values):
+            return list(values) + [0] * (4 - len(values))
         f = FB_CMD2.unpack(self.ioctl(IOCTL_ADDFB2, FB_CMD2.pack(
-            0, width, height, fourcc, 0, handle, 0, 0, 0,
-            pitch, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+            0, width, height, fourcc, 0, *four(handles), *four(pitches),
+            *four(offsets), 0, 0, 0, 0)))
         return f[0]
+
+    def framebuffers(self):
+        """The ids of the fbs this client created (GETRESOURCES)."""
+        count = CARD_RES.unpack(self.ioctl(IOCTL_GETRESOURCES,
+                                           bytes(CARD_RES.size)))[4]
+        fbs = _array(count)
+        self.ioctl(IOCTL_GETRESOURCES, CARD_RES.pack(
+            ctypes.addressof(fbs), 0, 0, 0, count, 0, 0, 0, 0, 0, 0, 0))
+        return list(fbs)[:count]
 
     def map_dumb(self, handle, size):
         """A shared read-write mmap of a dumb buffer (caller closes it)."""
@@ -376,6 +395,21 @@ class Card:
             if f[4].split(b"\0")[0].decode() == name:
                 return prop_id
         raise AssertionError(f"object {obj_id} has no property {name}")
+
+    def property_enums(self, obj_id, obj_type, name):
+        """{enum name: value} of an enum property of a KMS object."""
+        prop_id = self.property_id(obj_id, obj_type, name)
+        count = GET_PROPERTY.unpack(self.ioctl(IOCTL_GETPROPERTY, GET_PROPERTY.pack(
+            0, 0, prop_id, 0, bytes(32), 0, 0)))[6]
+        values = _array(count, "Q")
+        enums = ctypes.create_string_buffer(PROPERTY_ENUM.size * max(count, 1))
+        self.ioctl(IOCTL_GETPROPERTY, GET_PROPERTY.pack(
+            ctypes.addressof(values), ctypes.addressof(enums), prop_id, 0,
+            bytes(32), count, count))
+        entries = (PROPERTY_ENUM.unpack_from(enums.raw, i * PROPERTY_ENUM.size)
+                   for i in range(count))
+        return {label.split(b"\0")[0].decode(): value
+                for value, label in entries}
 
     def properties(self, obj_id, obj_type):
         """{name: (property id, value)} of a KMS object."""
