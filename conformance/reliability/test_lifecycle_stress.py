@@ -62,6 +62,18 @@ def kernfs_paths():
     return paths
 
 
+def drm_objects():
+    """The tvkms device's framebuffers and open clients, from DRM's own
+    debugfs lists (dri/N/framebuffer, dri/N/clients): what a client that
+    exits must give back."""
+    minor = tv.card()[0][len("card"):]
+    top = pathlib.Path("/sys/kernel/debug/dri") / minor
+    fbs = sum(1 for line in (top / "framebuffer").read_text().splitlines()
+              if line.startswith("framebuffer["))
+    clients = len((top / "clients").read_text().splitlines()) - 1
+    return {"framebuffers": fbs, "clients": clients}
+
+
 def settle():
     subprocess.run(["sync"], check=False)
     pathlib.Path("/proc/sys/vm/drop_caches").write_text("3")
@@ -123,7 +135,12 @@ def test_load_unload_cycles_over_varying_topologies():
         load(crtcs=crtcs, overlays=overlays, cursor=bool(cursor), writeback=bool(writeback),
              refresh=refresh)
         with tv.Card() as client:
-            assert len(client.resources()[0]) == crtcs
+            crtc_ids, connector_ids = client.resources()
+            assert len(crtc_ids) == crtcs
+            assert len(connector_ids) == crtcs
+            assert len(client.planes()) == crtcs * (1 + overlays + cursor)
+            client.enable_writeback()
+            assert len(client.resources()[1]) == crtcs * (1 + writeback)
         tv.unload()
     results["cycle_seconds"] = round(time.monotonic() - start, 1)
 
@@ -189,6 +206,7 @@ def commits_in(trace):
 def test_tracers_attached_and_detached_while_commits_run(tmp_path):
     load(crtcs=2)
     _, device = tv.card()
+    objects_before = drm_objects()
     fuzz = subprocess.Popen([str(KMSTRACE), "-q", "fuzz", "--device", device, "--seconds", "900",
                              "--seed", "7", "-o", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -207,6 +225,11 @@ def test_tracers_attached_and_detached_while_commits_run(tmp_path):
         out, errs = fuzz.communicate(timeout=60)
     results["tracer_attach_cycles"] = attaches
     results["commits_traced_per_attach"] = traced
+    # The fuzzer removed framebuffers in use and left blobs and fbs behind
+    # at SIGTERM: once it is gone, the device holds what it held before.
+    objects_after = drm_objects()
+    results["drm_objects_around_fuzz"] = {"before": objects_before, "after": objects_after}
+    assert objects_after == objects_before
     # Each attach saw the fuzzer's commits: the tracers came and went under them.
     assert all(traced), traced
     assert fuzz.returncode == 0, errs
