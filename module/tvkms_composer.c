@@ -80,15 +80,19 @@ static bool tvkms_layer_yuv(struct drm_plane_state *pstate,
 	struct tvkms_plane_state *tstate = to_tvkms_plane_state(pstate);
 	const struct drm_format_info *info = pstate->fb->format;
 	const u8 *first, *second;
-	bool cr_first;
+	bool cr_first, gathered_cr_first;
 
 	layer->read_yuv = tvkms_format_yuv_reader(info, &cr_first);
 	if (!layer->read_yuv)
 		return false;
+	/*
+	 * The gathered lines are always Y, Cb, Cr: only the reader changes,
+	 * the order of this fb's chroma planes (cr_first) stays.
+	 */
 	if (pstate->rotation != DRM_MODE_ROTATE_0)
 		layer->read_yuv =
 			tvkms_format_yuv_reader(drm_format_info(DRM_FORMAT_YUV444),
-						&cr_first);
+						&gathered_cr_first);
 	layer->chroma_pitch = pstate->fb->pitches[1];
 	layer->hsub = info->hsub;
 	layer->vsub = info->vsub;
