@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
  * The DRM CRC API of a CRTC (debugfs dri/N/crtc-M/crc/): one
- * source, "auto", the CRC32 of the composed output lines (tvkms_composer.c).
+ * source, "auto", an xxh64 checksum of the composed output lines
+ * (tvkms_composer.c).
  * drm calls these with the CRTC's crc lock protocol: verify at the write
  * to "control", set with the source when "data" is opened and with NULL
  * when it is closed, never two at once for a CRTC. While the source is
