@@ -30,7 +30,9 @@ def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed i
     (run / "stress.json").write_text(json.dumps({
         "cycles": 200, "cycle_seconds": 99.5, "tracer_attach_cycles": 5, "splats": [],
         "kmemleak": False, "slab_bytes_delta": 1024, "slab_objects_delta": 3,
-        "caches_grown_one_per_cycle": {}}))
+        "caches_grown_one_per_cycle": {}, "drm_cards_before": 0, "drm_cards_after": 0,
+        "drm_objects_around_fuzz": {"before": {"framebuffers": 1, "clients": 0},
+                                    "after": {"framebuffers": 1, "clients": 0}}}))
     (run / "stress.log").write_text("....\n" + stress_tail + "\n")
     (tmp_path / "parsers.txt").write_text("fuzz seq_parse: 10 executions, 5 exec/s, 3 features, 0 crashes\n")
     if vkms_splats:
@@ -54,6 +56,8 @@ def test_report_reads_every_row_from_the_results_and_a_clean_tvkms_passes(tmp_pa
     assert table["--trace round: checker verdict"] == ["pass", "fail"]
     assert table["cases/s"] == ["100", "100"]
     assert "200 load/unload cycles in 99.5 s, 5 tracer attach/detach cycles" in result.stdout
+    assert ("DRM cards with tvkms unloaded: 0 before the stress, 0 after; DRM objects around the "
+            "fuzzer: 1 framebuffers and 0 clients before, 1 and 0 after") in result.stdout
     assert result.returncode == 0, result.stdout
 
 
