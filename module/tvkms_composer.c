@@ -7,9 +7,9 @@
  *
  * The "CRC" is a checksum of the output only, as the DRM CRC API asks:
  * xxh64 (seed 0) over the output lines as stored (16-bit a, r, g, b,
- * little-endian), its two halves xored into the one 32-bit value. xxh64
- * takes several times fewer instructions per byte than crc32_le's
- * slice-by-8 tables, and the checksum is most of a frame's work.
+ * little-endian), its two halves xored into the one 32-bit value. With
+ * crc32_le instead, the bench's 1080p frame took about twice as long
+ * under TCG (75.8 against 39.4 ms, README).
  *
  * Lifetime: atomic_flush replaces the CRTC's frame (struct tvkms_frame,
  * refcounted); the work takes a reference for one composition. Layer
