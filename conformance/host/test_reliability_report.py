@@ -18,7 +18,14 @@ def fuzz_summary(driver, cases, splats=0, mismatches=0):
             "reproducers": 1 if splats or mismatches else 0, "seconds": cases / 100}
 
 
-def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed in 300.1s"):
+TRACKED = {"alloc_tracking": True, "alloc_sites_tracked": 5120, "alloc_sites_leaking": [],
+           "alloc_sites_top_growth": [{"cache": "kmalloc-16", "site": "__kernfs_new_node+0x40/0x200",
+                                       "objects": 66},
+                                      {"cache": "kmalloc-8", "site": "unloaded module", "objects": 3}]}
+
+
+def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed in 300.1s",
+            alloc=TRACKED):
     run = tmp_path / RELEASE
     run.mkdir(parents=True)
     (run / "tvkms.json").write_text(json.dumps(fuzz_summary("tvkms", 5000, mismatches=tvkms_mismatches)))
@@ -32,7 +39,7 @@ def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed i
         "kmemleak": False, "slab_bytes_delta": 1024, "slab_objects_delta": 3,
         "caches_grown_one_per_cycle": {}, "drm_cards_before": 0, "drm_cards_after": 0,
         "drm_objects_around_fuzz": {"before": {"framebuffers": 1, "clients": 0},
-                                    "after": {"framebuffers": 1, "clients": 0}}}))
+                                    "after": {"framebuffers": 1, "clients": 0}}, **alloc}))
     (run / "stress.log").write_text("....\n" + stress_tail + "\n")
     (tmp_path / "parsers.txt").write_text("fuzz seq_parse: 10 executions, 5 exec/s, 3 features, 0 crashes\n")
     if vkms_splats:
@@ -58,7 +65,16 @@ def test_report_reads_every_row_from_the_results_and_a_clean_tvkms_passes(tmp_pa
     assert "200 load/unload cycles in 99.5 s, 5 tracer attach/detach cycles" in result.stdout
     assert ("DRM cards with tvkms unloaded: 0 before the stress, 0 after; DRM objects around the "
             "fuzzer: 1 framebuffers and 0 clients before, 1 and 0 after") in result.stdout
+    assert ("allocation sites (slub_debug=U, live objects per site): 5120 sites, 0 grown by >= 1 "
+            "object per cycle; most grown: kmalloc-16 __kernfs_new_node+0x40/0x200 +66, "
+            "kmalloc-8 unloaded module +3") in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_a_stress_without_allocation_tracking_says_so(tmp_path):
+    result = results(tmp_path, alloc={"alloc_tracking": False})
+    assert ("allocation sites (slub_debug=U, live objects per site): not tracked (booted without "
+            "slub_debug=U)") in result.stdout
 
 
 def test_a_tvkms_errno_mismatch_fails_the_run(tmp_path):

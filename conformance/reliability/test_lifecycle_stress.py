@@ -8,12 +8,20 @@ put a splat in the kernel log. Debian's kernels have no kmemleak
 (CONFIG_DEBUG_KMEMLEAK is not set), so leaks are looked for in
 /proc/slabinfo: the report (KMST_STRESS_REPORT, JSON) lists the slab
 deltas over the whole run and every cache that grew by at least one
-object per cycle."""
+object per cycle. /proc/slabinfo counts a CPU's current slab as in use,
+so a cache can seem to grow by a slab's worth of objects that nothing
+holds. The exact ledger is SLUB's own allocation tracking, the kmemleak
+equivalent Debian's kernels allow (CONFIG_SLUB_DEBUG=y): booted with
+slub_debug=U (ci/reliability does), the kernel keeps each object's
+allocation site, and debugfs slab/CACHE/alloc_traces counts the live
+objects per site. A site holding at least one more live object per cycle
+after the stress is a leak, and fails the run."""
 import errno
 import json
 import mmap
 import os
 import pathlib
+import re
 import struct
 import subprocess
 import sys
@@ -49,6 +57,37 @@ def slabinfo():
         f = line.split()
         caches[f[0]] = (int(f[1]), int(f[1]) * int(f[3]))
     return caches
+
+
+ALLOC_TRACES = pathlib.Path("/sys/kernel/debug/slab")
+# "     23 __kernfs_new_node+0x40/0x200 [kernfs] age=... pid=..." (the stack follows, indented)
+ALLOC_SITE = re.compile(r"^\s*(\d+) (\S+)( \[\w+\])?")
+
+
+def alloc_sites():
+    """{(cache, allocation site): live objects} from SLUB's debugfs
+    alloc_traces, or None when no cache tracks its users (booted without
+    slub_debug=U). A site in a module that is no longer loaded prints as a
+    bare address: it is named "unloaded module", never printed."""
+    if not ALLOC_TRACES.is_dir():
+        return None
+    sites, tracked = {}, False
+    for cache in sorted(ALLOC_TRACES.iterdir()):
+        try:
+            text = (cache / "alloc_traces").read_text()
+        except OSError:
+            continue
+        tracked = True
+        for line in text.splitlines():
+            m = ALLOC_SITE.match(line)
+            if not m:
+                continue
+            site = m.group(2) + (m.group(3) or "")
+            if re.fullmatch(r"(0x)?[0-9a-f]+", m.group(2)):
+                site = "unloaded module"
+            key = (cache.name, site)
+            sites[key] = sites.get(key, 0) + int(m.group(1))
+    return sites if tracked else None
 
 
 def kernfs_paths():
@@ -90,14 +129,20 @@ def ledger():
     # The walk fills the dentry and inode caches: before settle(), which
     # empties them, or the walk itself reads as growth.
     paths_before = kernfs_paths()
+    # The first open of a debugfs file allocates its debugfs_fsdata, kept
+    # while the file exists: a first read of every alloc_traces file, so
+    # that the ledger's own opens are not counted as growth.
+    alloc_sites()
     settle()
     before, dmesg_before = slabinfo(), len(tv.dmesg_lines())
+    sites_before = alloc_sites()
     cards_before = len(list(pathlib.Path("/sys/class/drm").glob("card[0-9]*")))
     yield
     tv.unload()
     paths_after = kernfs_paths()
     settle()
     after = slabinfo()
+    sites_after = alloc_sites()
     new_lines = tv.dmesg_lines()[dmesg_before:]
     deltas = {name: (after.get(name, (0, 0))[0] - before.get(name, (0, 0))[0],
                      after.get(name, (0, 0))[1] - before.get(name, (0, 0))[1])
@@ -116,11 +161,22 @@ def ledger():
         "drm_cards_before": cards_before,
         "drm_cards_after": len(list(pathlib.Path("/sys/class/drm").glob("card[0-9]*"))),
         "splats": tv.splats(new_lines),
+        "alloc_tracking": sites_before is not None and sites_after is not None,
     })
+    if results["alloc_tracking"]:
+        grown_sites = sorted(((c, site, sites_after.get((c, site), 0) - sites_before.get((c, site), 0))
+                              for c, site in set(sites_before) | set(sites_after)),
+                             key=lambda x: -x[2])
+        results["alloc_sites_tracked"] = len(sites_after)
+        results["alloc_sites_top_growth"] = [
+            {"cache": c, "site": site, "objects": d} for c, site, d in grown_sites[:10] if d > 0]
+        results["alloc_sites_leaking"] = [
+            {"cache": c, "site": site, "objects": d} for c, site, d in grown_sites if d >= CYCLES]
     if REPORT:
         pathlib.Path(REPORT).write_text(json.dumps(results, indent=1))
     assert not results["splats"], "\n".join(results["splats"])
     assert results["drm_cards_after"] == results["drm_cards_before"]
+    assert not results.get("alloc_sites_leaking"), results["alloc_sites_leaking"]
 
 
 def load(**params):
