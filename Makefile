@@ -150,9 +150,12 @@ fuzz: deps
 
 # The parser fuzzers, kmstrace fuzz (100,000 cases per kernel on tvkms and
 # on upstream vkms 6.1) and the lifecycle stress, with one report
-# (ci/reliability); make check runs a short round (conformance/vm/test_afuzz.py).
+# (ci/reliability), which also proves the stress's leak ledger on the leak
+# mutants (module/MUTANTS.md); make check runs a short round
+# (conformance/vm/test_afuzz.py).
 reliability: deps
 	@$(MAKE) --no-print-directory all fuzz-targets vkms
+	@$(MAKE) --no-print-directory -C module leak-mutants
 	@ci/reliability
 
 clean:

@@ -10,6 +10,9 @@ from conftest import ROOT
 
 RELEASE = subprocess.run([str(ROOT / "ci" / "kernel"), "6.1"], capture_output=True, text=True,
                          check=True).stdout.strip()
+LEAK_MUTANTS = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT / "module"),
+                               "leak-mutants-list"], capture_output=True, text=True,
+                              check=True).stdout.split()
 
 
 def fuzz_summary(driver, cases, splats=0, mismatches=0):
@@ -25,7 +28,7 @@ TRACKED = {"alloc_tracking": True, "alloc_sites_tracked": 5120, "alloc_sites_lea
 
 
 def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed in 300.1s",
-            alloc=TRACKED):
+            alloc=TRACKED, ledger_caught=True):
     run = tmp_path / RELEASE
     run.mkdir(parents=True)
     (run / "tvkms.json").write_text(json.dumps(fuzz_summary("tvkms", 5000, mismatches=tvkms_mismatches)))
@@ -41,6 +44,10 @@ def results(tmp_path, tvkms_mismatches=0, vkms_splats=0, stress_tail="4 passed i
         "drm_objects_around_fuzz": {"before": {"framebuffers": 1, "clients": 0},
                                     "after": {"framebuffers": 1, "clients": 0}}, **alloc}))
     (run / "stress.log").write_text("....\n" + stress_tail + "\n")
+    for name in LEAK_MUTANTS:
+        leaking = [{"cache": "kmalloc-512", "site": "unloaded module", "objects": 6276}]
+        (run / f"ledger-{name}.json").write_text(json.dumps(
+            {"cycles": 30, "alloc_tracking": True, "alloc_sites_leaking": leaking if ledger_caught else []}))
     (tmp_path / "parsers.txt").write_text("fuzz seq_parse: 10 executions, 5 exec/s, 3 features, 0 crashes\n")
     if vkms_splats:
         (run / "vkms").mkdir()
@@ -69,6 +76,18 @@ def test_report_reads_every_row_from_the_results_and_a_clean_tvkms_passes(tmp_pa
             "object per cycle; most grown: kmalloc-16 __kernfs_new_node+0x40/0x200 +66, "
             "kmalloc-8 unloaded module +3") in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_each_leak_mutant_must_be_caught_by_the_ledger(tmp_path):
+    assert LEAK_MUTANTS
+    caught = results(tmp_path / "caught")
+    for name in LEAK_MUTANTS:
+        assert (f"leak ledger on mutant {name} (30 cycles): caught, kmalloc-512 unloaded module +6276"
+                in caught.stdout)
+    missed = results(tmp_path / "missed", ledger_caught=False)
+    for name in LEAK_MUTANTS:
+        assert f"leak ledger on mutant {name} (30 cycles): NOT CAUGHT" in missed.stdout
+    assert missed.returncode == 1
 
 
 def test_a_stress_without_allocation_tracking_says_so(tmp_path):

@@ -33,6 +33,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "conformance" / "vm"))
 import tvkms_util as tv  # noqa: E402
 
+# KMST_STRESS_MODULE: another tvkms.ko to stress (ci/reliability-guest's
+# ledger round: a leak mutant, which must fail the ledger).
+if os.environ.get("KMST_STRESS_MODULE"):
+    tv.MODULE = pathlib.Path(os.environ["KMST_STRESS_MODULE"])
 CYCLES = int(os.environ.get("KMST_STRESS_CYCLES", "200"))
 # Each attach verifies and loads every BPF program: 15-20 s under TCG.
 ATTACHES = int(os.environ.get("KMST_STRESS_ATTACHES", "5"))
