@@ -115,9 +115,12 @@ def test_weston_judges_every_rule_and_the_event_rules(kmstrace, device, out):
 
     text = to_sequence(kmstrace, trace, out / "weston-simple-shm.seq")
     flips = text.count("commit NONBLOCK PAGE_FLIP_EVENT")
-    # weston-simple-shm redraws every frame; under TCG weston keeps up with
-    # about half the 60 Hz (about 110 flips in 3 s).
-    assert flips >= 20 * WESTON_SECONDS, text[-2000:]
+    # weston-simple-shm redraws every frame: the repaint loop must have kept
+    # going for the whole session. A liveness bound, not a speed target
+    # (make bench has those): under TCG weston keeps up with about half the
+    # 60 Hz (about 110 flips in 3 s), and a PREEMPT_RT guest on a loaded
+    # host made 59.
+    assert flips >= 5 * WESTON_SECONDS, text[-2000:]
     assert "commit NONBLOCK ALLOW_MODESET PAGE_FLIP_EVENT" in text
     assert text.count("commit TEST_ONLY") >= flips - 1
 
