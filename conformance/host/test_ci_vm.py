@@ -30,10 +30,15 @@ def test_boots_the_named_kernel(alias):
     assert "boot to command" in result.stderr
 
 
-def test_exit_status_propagates():
-    result = run_vm("-k", FIRST, "--", "sh", "-c", "echo out; exit 7")
+def test_exit_status_propagates_and_append_reaches_the_kernel_command_line():
+    script = "echo out; cat /proc/cmdline; cat /sys/kernel/slab/kmalloc-8/store_user; exit 7"
+    result = run_vm("-k", FIRST, "--append", "kmst_word=1", "--append=slub_debug=U", "--",
+                    "sh", "-c", script)
     assert result.returncode == 7, result.stderr
-    assert result.stdout.strip() == "out"
+    out, cmdline, store_user = result.stdout.strip().splitlines()
+    assert out == "out"
+    assert cmdline.split()[-2:] == ["kmst_word=1", "slub_debug=U"], cmdline
+    assert store_user == "1"
 
 
 def test_command_runs_as_root_in_the_work_tree_which_is_writable(tmp_path):
