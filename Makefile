@@ -19,6 +19,8 @@
 KERNELS ?= 6.1 6.12
 MATRIX_KERNELS := 6.1 6.12 6.1-rt 6.12-rt
 KERNEL ?= $(lastword $(KERNELS))
+# Parallel jobs of make check's build (one per core).
+JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 PREFIX ?= /usr/local
 V ?= 0
@@ -56,7 +58,8 @@ module:
 	@$(MAKE) --no-print-directory -C module
 
 # Not in `all`: each change to module/ rebuilds every mutant for every kernel.
-mutants:
+# After module, whose build caches what the mutants' BTF needs.
+mutants: | module
 	@$(MAKE) --no-print-directory -C module mutants
 
 bpf:
@@ -80,8 +83,10 @@ uninstall:
 
 # Upstream VKMS, the peer driver, built from Debian's linux-source-6.1 for
 # the 6.1 kernel (its sources do not build against newer headers).
-vkms:
-	@if echo " $(KERNELS) " | grep -q " 6.1 "; then KERNELS=6.1 ci/vkms-peer; fi
+# After module: both cache the 6.1 kernel's vmlinux for module BTF. Its own
+# `make -j2`, not the parent's jobserver (MAKEFLAGS cleared).
+vkms: | module
+	@if echo " $(KERNELS) " | grep -q " 6.1 "; then MAKEFLAGS= KERNELS=6.1 ci/vkms-peer; fi
 
 deps:
 	@ci/deps
@@ -91,11 +96,11 @@ run: deps
 	@ci/vm -k $(KERNEL) --qemu-arg -vga --qemu-arg std -- ci/demo $(DEMO_ARGS)
 
 # The mutants of make check's round only (module/Makefile's MUTANTS_SHORT).
-mutants-short:
+mutants-short: | module
 	@$(MAKE) --no-print-directory -C module mutants-short
 
 check: deps
-	@$(MAKE) --no-print-directory all mutants-short fuzz-targets
+	@$(MAKE) --no-print-directory -j$(JOBS) all mutants-short fuzz-targets
 	@ci/check
 
 check-host: all fuzz-targets
