@@ -207,9 +207,18 @@ def test_hist_reports_vblank_interval_near_the_nominal_frame(default_trace):
                          text=True).stdout
     hists = {h["kind"]: h for h in json.loads(out)["histograms"]}
     interval = hists["vblank_interval"]
-    mean = interval["sum_ns"] / interval["count"]
-    # TCG delivers the emulated VBLANK late now and then: a wide tolerance.
-    assert abs(mean - interval["nominal_ns"]) < 0.25 * interval["nominal_ns"], interval
+    assert interval["count"] >= 20, interval
+    # TCG on a loaded host delivers an emulated VBLANK late now and then, and
+    # one 150 ms gap moves the mean of 30 intervals by a quarter frame: the
+    # median is judged.  The linear buckets are offsets from the nominal frame.
+    buckets = sorted((b["offset"], b["count"]) for b in interval["linear_us"])
+    assert sum(count for _, count in buckets) == interval["count"], interval
+    seen = 0
+    for offset, count in buckets:
+        seen += count
+        if 2 * seen >= interval["count"]:
+            break
+    assert abs(offset) <= 1000, (offset, interval)
     assert hists["flip_latency"]["count"] >= 20
 
 

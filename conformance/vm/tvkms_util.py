@@ -186,6 +186,7 @@ ATOMIC_TEST_ONLY = 0x0100
 
 PAGE_FLIP_EVENT = 0x01
 EVENT_FLIP_COMPLETE = 0x02
+VBLANK_ABSOLUTE = 0x0
 VBLANK_RELATIVE = 0x1
 VBLANK_HIGH_CRTC_SHIFT = 1
 FORMAT_XRGB8888 = 0x34325258
@@ -534,11 +535,15 @@ class Card:
                 off += length
         return events
 
-    def vblank(self, crtc_index, relative=0):
-        """Wait `relative` VBLANKs (0 = none); (sequence, timestamp in s)."""
-        request = VBLANK_RELATIVE | (crtc_index << VBLANK_HIGH_CRTC_SHIFT)
+    def vblank(self, crtc_index, relative=0, absolute=None):
+        """Wait `relative` VBLANKs (0 = none), or until VBLANK sequence
+        `absolute`; (sequence, timestamp in s)."""
+        kind, value = VBLANK_RELATIVE, relative
+        if absolute is not None:
+            kind, value = VBLANK_ABSOLUTE, absolute
+        request = kind | (crtc_index << VBLANK_HIGH_CRTC_SHIFT)
         f = WAIT_VBLANK.unpack(self.ioctl(IOCTL_WAIT_VBLANK, WAIT_VBLANK.pack(
-            request, relative, 0, 0)))
+            request, value, 0, 0)))
         return f[1], f[2] + f[3] / 1e6
 
 
