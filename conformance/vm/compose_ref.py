@@ -12,6 +12,8 @@ A YCbCr layer (YUV_FORMATS) has instead rows of (luma bytes, Cb samples,
 Cr samples) and its encoding and range: its pixels are the ITU formulas'
 exact values (yuv_to_rgb), which the tests compare within a tolerance."""
 from fractions import Fraction
+from math import gcd
+import struct
 
 import xxhash
 
@@ -69,22 +71,57 @@ LUMA_WEIGHTS = {ENCODING_BT601: (Fraction("0.299"), Fraction("0.114")),
                 ENCODING_BT2020: (Fraction("0.2627"), Fraction("0.0593"))}
 
 
+def yuv_coefficients(encoding, color_range):
+    """The exact conversion of one encoding and range, over one common
+    denominator: (denominator, Y' offset, Y' factor, Cr->R, Cb->G, Cr->G,
+    Cb->B), so that R = (Y' factor * (Y' - offset) + Cr->R * (Cr - 128)) /
+    denominator and likewise for G and B. Computed once per pair."""
+    key = (encoding, color_range)
+    if key not in _COEFFICIENTS:
+        kr, kb = LUMA_WEIGHTS[encoding]
+        kg = 1 - kr - kb
+        if color_range == RANGE_FULL:
+            offset, luma, chroma = 0, Fraction(1, 255), Fraction(1, 255)
+        else:
+            offset, luma, chroma = 16, Fraction(1, 219), Fraction(1, 224)
+        terms = [luma, 2 * (1 - kr) * chroma, 2 * kb * (1 - kb) / kg * chroma,
+                 2 * kr * (1 - kr) / kg * chroma, 2 * (1 - kb) * chroma]
+        denominator = 1
+        for term in terms:
+            denominator = denominator * term.denominator // \
+                gcd(denominator, term.denominator)
+        _COEFFICIENTS[key] = (denominator, offset) + tuple(
+            int(term * denominator) for term in terms)
+    return _COEFFICIENTS[key]
+
+
+_COEFFICIENTS = {}
+
+
+def _to16(numerator, denominator):
+    """round(clamp(numerator / denominator, 0, 1) * 65535), the tie going
+    to the even value like Python's round() of a Fraction."""
+    if numerator <= 0:
+        return 0
+    if numerator >= denominator:
+        return 65535
+    quotient, rest = divmod(numerator * 65535, denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
 def yuv_to_rgb(y, cb, cr, encoding, color_range):
     """One 8-bit Y'CbCr sample as an opaque 16-bit (a, r, g, b) pixel,
     exactly: limited range has Y' 16-235 and Cb, Cr 16-240, full range
-    0-255 for both (centre 128); R, G, B are clamped to [0, 1]."""
-    kr, kb = LUMA_WEIGHTS[encoding]
-    kg = 1 - kr - kb
-    if color_range == RANGE_FULL:
-        luma = Fraction(y, 255)
-        u, v = Fraction(cb - 128, 255), Fraction(cr - 128, 255)
-    else:
-        luma = Fraction(y - 16, 219)
-        u, v = Fraction(cb - 128, 224), Fraction(cr - 128, 224)
-    rgb = (luma + 2 * (1 - kr) * v,
-           luma - 2 * kb * (1 - kb) / kg * u - 2 * kr * (1 - kr) / kg * v,
-           luma + 2 * (1 - kb) * u)
-    return (65535,) + tuple(round(min(max(c, 0), 1) * 65535) for c in rgb)
+    0-255 for both (centre 128); R, G, B are clamped to [0, 1]. The ITU
+    formulas R = Y' + 2(1 - Kr)Cr, G = Y' - 2Kb(1 - Kb)/Kg Cb - 2Kr(1 -
+    Kr)/Kg Cr, B = Y' + 2(1 - Kb)Cb, in integers (yuv_coefficients)."""
+    d, offset, luma, r_cr, g_cb, g_cr, b_cb = \
+        yuv_coefficients(encoding, color_range)
+    base, u, v = luma * (y - offset), cb - 128, cr - 128
+    return (65535, _to16(base + r_cr * v, d),
+            _to16(base - g_cb * u - g_cr * v, d), _to16(base + b_cb * u, d))
 
 
 def unpack_yuv(layer, row, first, count):
@@ -178,16 +215,21 @@ def pack_output(name, pixels):
     """The writeback bytes of output pixels: padding bits all ones.
     "internal" is the composer's own line: a, r, g, b as 16-bit words."""
     if name == "internal":
-        return b"".join(c.to_bytes(2, "little") for p in pixels for c in p)
+        return struct.pack(f"<{4 * len(pixels)}H",
+                           *(c for p in pixels for c in p))
     cpp, layout = LAYOUTS[name]
+    padding, fields = 0, []
+    for channel, shift, bits in layout:
+        if channel == "x":
+            padding |= ((1 << bits) - 1) << shift
+        else:
+            fields.append(("argb".index(channel), shift, bits))
     out = bytearray()
-    for a, r, g, b in pixels:
-        ch = {"a": a, "r": r, "g": g, "b": b}
-        word = 0
-        for channel, shift, bits in layout:
-            value = (1 << bits) - 1 if channel == "x" else \
-                narrow(ch[channel], bits)
-            word |= value << shift
+    for pixel in pixels:
+        word = padding
+        for index, shift, bits in fields:
+            value = pixel[index]
+            word |= (value if bits == 16 else narrow(value, bits)) << shift
         out += word.to_bytes(cpp, "little")
     return bytes(out)
 
@@ -307,20 +349,33 @@ class Reference:
         key = tuple((i, y) if self._rotated(i) else
                     (i, self.layers[i]["rows"][row]) for i, row in rows)
         if key not in self.cache:
-            out = [(65535, 0, 0, 0)] * self.width
-            for i, row in rows:
-                layer, vis = self.layers[i], self.visible[i]
-                if self._rotated(i):
-                    src = self._rotated_source(i, y, vis[2], vis[4])
-                else:
-                    src = self._source(i, row, vis[0], vis[4] - vis[2])
-                for n, x in enumerate(range(vis[2], vis[4])):
-                    out[x] = blend_pixel(src[n], out[x], layer["alpha"],
-                                         layer["blend"])
-            if self.gamma:
-                out = apply_gamma(out, self.gamma)
-            self.cache[key] = (out, {})
+            self.cache[key] = (self._blended(key, rows), {})
         return self.cache[key]
+
+    def _blended(self, key, rows):
+        """The blended (and gamma-mapped) pixels of a line holding rows.
+        Each prefix of the layer stack is kept by its key, so a line where
+        a small plane covers a patterned primary blends only that plane's
+        span over the primary's line computed before."""
+        out = [(65535, 0, 0, 0)] * self.width
+        for depth, (i, row) in enumerate(rows):
+            prefix = ("prefix",) + key[:depth + 1]
+            if prefix in self.cache:
+                out = self.cache[prefix]
+                continue
+            layer, vis = self.layers[i], self.visible[i]
+            if self._rotated(i):
+                src = self._rotated_source(i, key[depth][1], vis[2], vis[4])
+            else:
+                src = self._source(i, row, vis[0], vis[4] - vis[2])
+            out = list(out)
+            for n, x in enumerate(range(vis[2], vis[4])):
+                out[x] = blend_pixel(src[n], out[x], layer["alpha"],
+                                     layer["blend"])
+            self.cache[prefix] = out
+        if self.gamma:
+            out = apply_gamma(out, self.gamma)
+        return out
 
     def crc(self):
         """tvkms's CRC: xxh64 (seed 0) over the 16-bit a, r, g, b lines,
