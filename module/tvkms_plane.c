@@ -74,7 +74,14 @@ static int tvkms_plane_atomic_check(struct drm_plane *plane,
 	struct drm_plane_state *new_state =
 		drm_atomic_get_new_plane_state(state, plane);
 	struct drm_crtc_state *crtc_state;
-	bool can_position = plane->type != DRM_PLANE_TYPE_PRIMARY;
+	/*
+	 * Every plane, the primary too, may sit anywhere and leave part of
+	 * the CRTC uncovered: the composer fills it with the background
+	 * colour (black), as VKMS does since it composes. IGT's
+	 * kms_universal_plane universal-plane-sanity expects that of every
+	 * non-Intel driver.
+	 */
+	const bool can_position = true;
 
 	if (!new_state->fb || !new_state->crtc)
 		return 0;

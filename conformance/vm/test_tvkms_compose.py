@@ -174,6 +174,19 @@ def test_each_plane_format_composes_to_the_reference(scene, name):
     expect_written(scene, [primary, overlay], written)
 
 
+@pytest.mark.parametrize("dst", [(100, 100), (-50, 300)],
+                         ids=["inside", "crossing-the-edges"])
+def test_primary_plane_may_leave_the_crtc_uncovered(scene, dst):
+    """A primary smaller than the CRTC, placed inside it or across its
+    left and bottom edges, is taken (as by VKMS, and as IGT's
+    kms_universal_plane expects of a non-Intel driver); the uncovered
+    part is the background colour."""
+    primary = scene.layer("XR24", pattern_rows("XR24", 400, 300, 6),
+                          (0, 0, 400, 300), dst, zpos=0)
+    written = scene.write_back((primary,))
+    expect_written(scene, [primary], written)
+
+
 @pytest.mark.parametrize("name", ref.PLANE_FORMATS)
 def test_each_plane_format_as_primary(scene, name):
     primary = background(scene, name, seed=5)
