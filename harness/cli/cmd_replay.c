@@ -140,6 +140,7 @@ struct replay_args {
 	struct kmst_replay_opts replay;
 	enum kmst_report_format format;
 	bool no_check, no_trace;
+	unsigned int ringbuf_size;	/* --ringbuf-size; 0: the tracer's default */
 };
 
 enum {
@@ -147,6 +148,7 @@ enum {
 	OPT_NO_CHECK,
 	OPT_NO_TRACE,
 	OPT_BEFORE_EACH,
+	OPT_RINGBUF_SIZE,
 };
 
 static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopts,
@@ -159,6 +161,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 		{ "before-each", required_argument, NULL, OPT_BEFORE_EACH },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 		KMST_LONG_CHECK,
 		KMST_LONG_FORMAT,
 		KMST_LONG_STALL_TIMEOUT,
@@ -183,6 +186,10 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		case OPT_BEFORE_EACH:
 			a->before_each = optarg;
 			break;
+		case OPT_RINGBUF_SIZE:
+			if (!kmst_opt_uint("--ringbuf-size", optarg, 1u << 30, &a->ringbuf_size))
+				return -1;
+			break;
 		default:
 			if (!kmst_opt_shared(so, "replay", opt, optarg, argv))
 				return -1;
@@ -204,11 +211,12 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	return 0;
 }
 
-static int open_tracer(struct replay_trace *rt, int minor)
+static int open_tracer(struct replay_trace *rt, int minor, unsigned int ringbuf_size)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 
 	opts.minor = minor;
+	opts.ringbuf_size = ringbuf_size;
 	opts.on_event = on_record;
 	opts.on_event_ctx = rt;
 	opts.watchdog = rt->watchdog;
@@ -408,7 +416,7 @@ static void print_skipped(const struct replay_args *a, const char *seq_path, con
 
 /* *STOP: a commit stalled, the device is no longer usable for the next sequences. */
 static int replay_one(const struct replay_args *a, struct replay_trace *rt, const char *seq_path,
-		      int index, struct kmst_progress *progress, bool *stop)
+		      int index, struct kmst_progress *progress, bool *stop, bool *checked)
 {
 	char temp_trace[4096], trace_buf[4096];
 	const struct kmst_replay_stats *stats;
@@ -445,7 +453,7 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 		goto out;
 	}
 	if (!a->no_trace) {
-		if (!rt->tracer && open_tracer(rt, stats->minor)) {
+		if (!rt->tracer && open_tracer(rt, stats->minor, a->ringbuf_size)) {
 			ret = KMST_EXIT_BAD_INPUT;
 			goto out;
 		}
@@ -522,6 +530,11 @@ check:
 		verdict = kmst_check_file(trace_path, &a->so.check, a->format, seq_path, stdout);
 		ret = *stop ? verdict : worst(ret, verdict);
 		fflush(stdout);
+		/*
+		 * A verdict is this sequence's alone, an incomplete trace's
+		 * exit 2 too (records lost): the next sequences still run.
+		 */
+		*checked = true;
 	}
 out:
 	if (temp)
@@ -548,9 +561,19 @@ static int do_replay(const struct kmst_global_opts *gopts, int argc, char **argv
 		if (!rt.watchdog)
 			return KMST_EXIT_BAD_INPUT;
 	}
-	/* One tracer session for every sequence: attaching is the expensive part. */
-	for (i = 0; i < a.seq_count && ret != KMST_EXIT_BAD_INPUT && !stop; i++)
-		ret = worst(ret, replay_one(&a, &rt, a.seq_paths[i], i, &progress, &stop));
+	/*
+	 * One tracer session for every sequence: attaching is the expensive
+	 * part. An error before a verdict (the sequence, the device, the
+	 * tracer) ends the run; a verdict, even INCOMPLETE, does not.
+	 */
+	for (i = 0; i < a.seq_count && !stop; i++) {
+		bool checked = false;
+		int one = replay_one(&a, &rt, a.seq_paths[i], i, &progress, &stop, &checked);
+
+		ret = worst(ret, one);
+		if (one == KMST_EXIT_BAD_INPUT && !checked)
+			break;
+	}
 	kmst_tracer_close(rt.tracer);
 	kmst_watchdog_free(rt.watchdog);
 	return ret;
@@ -573,6 +596,9 @@ const struct kmst_command kmst_cmd_replay = {
 		"      --no-trace           replay only: no tracers, no trace, no check\n"
 		"      --before-each CMD    run the shell command CMD before each sequence, with\n"
 		"                           KMSTRACE_SEQ=FILE.seq in its environment\n"
+		"      --ringbuf-size BYTES the tracer's ring buffer, a power of two >= 4096\n"
+		"                           (default 4 MiB); a trace that overflows it is\n"
+		"                           INCOMPLETE, and the next sequences still run\n"
 		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
 		"                           after SEC seconds (0.5 to 3600) ends the replay\n"
 		"                           (default 10; 0: off)\n"
