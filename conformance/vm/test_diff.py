@@ -43,14 +43,18 @@ def traces(kmstrace, tmp_path_factory):
     faults = tv.debugfs_dir() / "faults"
     hook = (f'echo none > {faults} && n=$(basename "$KMSTRACE_SEQ" .seq) && '
             f'echo "${{n#*-}}" > {faults}')
-    try:
-        run = subprocess.run([str(kmstrace), "replay", *map(str, paths), "--device", tv.card()[1],
-                              "-o", f"{out}/", "--no-check", "--before-each", hook],
-                             capture_output=True, text=True, timeout=600, cwd=ROOT)
-    finally:
-        tv.write_knob("none")
-    assert run.returncode == 0, run.stderr[-3000:]
     found = {name: out / f"{name}.seq.kmst" for name in CASES}
+    for _ in range(tv.RECORDING_ATTEMPTS):
+        try:
+            run = subprocess.run([str(kmstrace), "replay", *map(str, paths), "--device",
+                                  tv.card()[1], "-o", f"{out}/", "--no-check", "--before-each",
+                                  hook], capture_output=True, text=True, timeout=600, cwd=ROOT)
+        finally:
+            tv.write_knob("none")
+        assert run.returncode == 0, run.stderr[-3000:]
+        if not any(tv.lost_tracer_runs(kmstrace, path) for name, path in found.items()
+                   if name != "0-none"):
+            break
     for name, path in found.items():
         assert path.exists(), (name, run.stderr[-2000:])
     yield found
