@@ -59,6 +59,34 @@ def test_trace_with_skipped_tracer_runs_is_incomplete(kmstrace, tmp_path, clean_
     assert "5 tracer runs skipped by the kernel" in dump.stdout
 
 
+@pytest.mark.parametrize("lost", ["dropped", "missed_runs"])
+def test_a_lossy_trace_still_gets_a_report_with_every_rule_not_judged(kmstrace, tmp_path,
+                                                                      clean_session, lost):
+    """A JSON consumer replaying many sequences sees one report per trace,
+    the lossy one too: verdict incomplete, the loss counted, no rule judged
+    (a lost record can hide a violation as well as fake one)."""
+    drops = [0] * K.EV_MAX
+    drops[K.EV["HW_DONE_COMPLETE"]] = 2
+    trace = clean_session.write(tmp_path / "lossy.kmst", **(
+        {"drops": drops} if lost == "dropped" else {"missed_runs": 4}))
+    result = check(kmstrace, trace, "-f", "json")
+    assert result.returncode == 2, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "incomplete"
+    assert (report["dropped"], report["missed_runs"]) == ((2, 0) if lost == "dropped" else (0, 4))
+    assert report["rules"] and all(r["status"] == "not judged" and "records were lost" in r["reason"]
+                                   for r in report["rules"].values()), report["rules"]
+    assert report["violations"] == []
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    text = check(kmstrace, trace)
+    assert text.returncode == 2
+    assert "INCOMPLETE: records were lost" in text.stdout and "PASS" not in text.stdout
+    junit = ET.fromstring(check(kmstrace, trace, "-f", "junit").stdout)
+    suite = junit.find("testsuite")
+    assert int(suite.get("errors")) == int(suite.get("tests")) > 0
+    assert int(suite.get("failures")) == 0
+
+
 def test_version_2_trace_without_skipped_runs_field_is_still_judged(kmstrace, tmp_path,
                                                                     clean_session):
     """A trace written before the END record counted skipped runs (format

@@ -99,6 +99,8 @@ struct kmst_check_result {
 	unsigned long long peak_in_flight; /* most commits tracked at once */
 	unsigned long long unknown_events; /* records of a type this checker has no class for */
 	struct kmst_host_noise host;
+	unsigned long long dropped;	   /* records the ring buffer dropped (END record) */
+	unsigned long long missed_runs;	   /* tracer runs the kernel skipped (END record) */
 	bool replay;			/* the trace came from `kmstrace replay` */
 };
 
@@ -110,6 +112,16 @@ struct kmst_checker *kmst_checker_new(const struct kmst_check_opts *opts, const 
 void kmst_checker_feed(struct kmst_checker *ck, const struct kmst_event *ev);
 /* Close the commits still in flight and decide every rule. */
 const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck);
+/*
+ * The result of a trace that lost records (DROPPED ring-buffer drops,
+ * MISSED_RUNS tracer runs the kernel skipped): no rule is judged, since a
+ * lost record can hide a violation as well as fake one, and the verdict is
+ * INCOMPLETE. Every selected rule is reported not judged, with the loss as
+ * its reason.
+ */
+const struct kmst_check_result *kmst_checker_finish_lost(struct kmst_checker *ck,
+							 unsigned long long dropped,
+							 unsigned long long missed_runs);
 void kmst_checker_free(struct kmst_checker *ck);
 
 

@@ -64,15 +64,19 @@ int kmst_check_file(const char *trace, const struct kmst_check_opts *opts,
 		ret = KMST_EXIT_BAD_INPUT;
 		goto out_checker;
 	}
-	if (reader.end.drops_total) {
-		report_drops(trace, &reader.end);
-		/* Records were lost: the trace is damaged input (README's exit table). */
-		ret = KMST_EXIT_BAD_INPUT;
-		goto out_checker;
-	}
-	if (reader.end.missed_runs) {
-		kmst_err("%s: incomplete trace: the kernel skipped %llu runs of the tracer's programs (one would have run while it ran on the same CPU, as PREEMPT_RT allows), so their records are missing; INCOMPLETE",
-			 trace, (unsigned long long)reader.end.missed_runs);
+	if (reader.end.drops_total || reader.end.missed_runs) {
+		if (reader.end.drops_total)
+			report_drops(trace, &reader.end);
+		else
+			kmst_err("%s: incomplete trace: the kernel skipped %llu runs of the tracer's programs (one would have run while it ran on the same CPU, as PREEMPT_RT allows), so their records are missing; INCOMPLETE",
+				 trace, (unsigned long long)reader.end.missed_runs);
+		/*
+		 * Records were lost: the trace is damaged input (README's exit
+		 * table). The report still says so, every rule not judged, so
+		 * that a JSON, JUnit or TAP consumer sees this trace too.
+		 */
+		res = kmst_checker_finish_lost(ck, reader.end.drops_total, reader.end.missed_runs);
+		kmst_report_print(out, format, &ctx, res);
 		ret = KMST_EXIT_BAD_INPUT;
 		goto out_checker;
 	}

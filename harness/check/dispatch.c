@@ -450,3 +450,36 @@ const struct kmst_check_result *kmst_checker_finish(struct kmst_checker *ck)
 	res->verdict = failed ? KMST_VERDICT_FAIL : incomplete ? KMST_VERDICT_INCOMPLETE : KMST_VERDICT_PASS;
 	return res;
 }
+
+const struct kmst_check_result *kmst_checker_finish_lost(struct kmst_checker *ck,
+							 unsigned long long dropped,
+							 unsigned long long missed_runs)
+{
+	struct kmst_check_result *res = &ck->result;
+	unsigned int i;
+
+	res->dropped = dropped;
+	res->missed_runs = missed_runs;
+	res->violation_count = 0;
+	res->violations_total = 0;
+	res->expect_failure_count = 0;
+	for (i = 1; i < KMST_RULE_COUNT; i++) {
+		struct kmst_rule_result *r = &res->rules[i];
+
+		r->violations = 0;
+		r->checked = 0;
+		if (!ck_rule_on(ck, i)) {
+			r->status = KMST_RULE_NOT_CHECKED;
+			continue;
+		}
+		r->status = KMST_RULE_NOT_JUDGED;
+		if (dropped)
+			snprintf(r->reason, sizeof(r->reason),
+				 "records were lost: %llu dropped by a full ring buffer", dropped);
+		else
+			snprintf(r->reason, sizeof(r->reason),
+				 "records were lost: the kernel skipped %llu tracer runs", missed_runs);
+	}
+	res->verdict = KMST_VERDICT_INCOMPLETE;
+	return res;
+}

@@ -102,6 +102,12 @@ static void text_violation(FILE *out, const struct kmst_violation *v,
 	}
 }
 
+/* The trace lost records: nothing in it was judged (kmst_checker_finish_lost). */
+static bool lost(const struct kmst_check_result *res)
+{
+	return res->dropped || res->missed_runs;
+}
+
 static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		       const struct kmst_check_result *res)
 {
@@ -154,7 +160,9 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 		passed += r->status == KMST_RULE_PASS;
 		unjudged += r->status == KMST_RULE_NOT_JUDGED;
 	}
-	if (res->replay) {
+	if (res->replay && lost(res)) {
+		fprintf(out, "  %-24s %-10s (records were lost)\n", "replay-expectations", "not judged");
+	} else if (res->replay) {
 		fprintf(out, "  %-24s %-10s (%llu commits replayed", "replay-expectations",
 			res->expect_failure_count ? "fail" : "pass", res->replay_commits);
 		if (res->busy_not_owed)
@@ -170,7 +178,10 @@ static void print_text(FILE *out, const struct kmst_report_ctx *ctx,
 			     "latest %.3f ms\n", res->host.late_vblanks, res->host.merged_frames,
 			res->host.max_lateness_ns / 1e6);
 	fprintf(out, "\n%s: ", verdict_name(res->verdict));
-	if (res->violations_total)
+	if (lost(res))
+		fprintf(out, "records were lost (%llu dropped, %llu tracer runs skipped); ", res->dropped,
+			res->missed_runs);
+	else if (res->violations_total)
 		fprintf(out, "%llu violation%s in %u rule%s; ", res->violations_total,
 			res->violations_total == 1 ? "" : "s", fails, fails == 1 ? "" : "s");
 	else
@@ -207,6 +218,7 @@ static void print_json(FILE *out, const struct kmst_report_ctx *ctx,
 	fprintf(out, ",\"events\":%llu,\"commits\":%llu,\"joined\":%llu,\"cut\":%llu",
 		res->events, res->commits, res->joined, res->cut);
 	fprintf(out, ",\"peak_in_flight\":%llu", res->peak_in_flight);
+	fprintf(out, ",\"dropped\":%llu,\"missed_runs\":%llu", res->dropped, res->missed_runs);
 	fprintf(out, ",\"replay\":%s", res->replay ? "true" : "false");
 	fprintf(out, ",\"host_noise\":{\"late_vblanks\":%llu,\"merged_frames\":%llu,\"max_lateness_ns\":%llu}",
 		res->host.late_vblanks, res->host.merged_frames, res->host.max_lateness_ns);
@@ -299,6 +311,7 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 	if (res->replay) {
 		tests++;
 		failures += res->expect_failure_count > 0;
+		errors += lost(res);
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
 	fputs("<testsuite name=\"kmstrace-check\" ", out);
@@ -337,7 +350,9 @@ static void print_junit(FILE *out, const struct kmst_report_ctx *ctx,
 	}
 	if (res->replay) {
 		fputs("  <testcase classname=\"kmstrace.replay\" name=\"replay-expectations\">", out);
-		if (res->expect_failure_count) {
+		if (lost(res)) {
+			fputs("<error message=\"not judged: records were lost\" type=\"not-judged\"/>", out);
+		} else if (res->expect_failure_count) {
 			fprintf(out, "<failure message=\"%u commits got another result than expected\" type=\"expectation\">\n",
 				res->expect_failure_count);
 			for (i = 0; i < res->expect_failure_count; i++) {
@@ -386,7 +401,10 @@ static void print_tap(FILE *out, const struct kmst_report_ctx *ctx,
 	}
 	if (res->replay) {
 		n++;
-		if (!res->expect_failure_count) {
+		if (lost(res)) {
+			fprintf(out, "not ok %u - replay-expectations\n  ---\n  message: \"not judged: "
+				     "records were lost\"\n  ...\n", n);
+		} else if (!res->expect_failure_count) {
 			fprintf(out, "ok %u - replay-expectations\n", n);
 		} else {
 			fprintf(out, "not ok %u - replay-expectations\n  ---\n  details: |\n", n);

@@ -238,6 +238,9 @@ static int start_trace(struct replay_trace *rt, const char *seq_path, const char
 		return -1;
 	if (kmst_tracer_window_open(rt->tracer, &rt->window))
 		return -1;
+	/* The watchdog judges this sequence's commits by this sequence's losses. */
+	if (rt->watchdog)
+		kmst_watchdog_sync_losses(rt->watchdog);
 	memset(rt->match_commit, 0, sizeof(rt->match_commit));
 	rt->err = 0;
 	/* Commits that began before the drain are cut: the checker does not judge them. */

@@ -380,6 +380,19 @@ err_destroy:
 	return err;
 }
 
+/* The watchdog's loss source: records dropped plus tracer runs skipped, so far. */
+static int tracer_lost(void *ctx, unsigned long long *lost)
+{
+	unsigned long long drops[KMST_EV_MAX], missed;
+	const struct kmst_tracer *t = ctx;
+	int err = kmst_tracer_missed_runs(t, &missed, false);
+
+	if (err)
+		return err;
+	*lost = kmst_tracer_drops(t, drops) + missed;
+	return 0;
+}
+
 struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts)
 {
 	struct kmst_ksyms ks = { 0 };
@@ -444,6 +457,8 @@ struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts)
 			 t->release, strerror(-err));
 		goto err_free;
 	}
+	if (opts->watchdog)
+		kmst_watchdog_set_loss_source(opts->watchdog, tracer_lost, t);
 	return t;
 
 err_free:
@@ -968,6 +983,8 @@ void kmst_tracer_close(struct kmst_tracer *t)
 {
 	if (!t)
 		return;
+	if (t->opts.watchdog)
+		kmst_watchdog_set_loss_source(t->opts.watchdog, NULL, NULL);
 	ring_buffer__free(t->rb);
 	detach_all(t);
 	kmst_commit__destroy(t->skel);

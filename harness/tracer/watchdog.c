@@ -59,6 +59,11 @@ struct kmst_watchdog {
 	uint64_t bound_ns;
 	uint64_t next_check_ns;
 	unsigned long long untracked; /* commits left out: their slot held an older one still owing */
+	kmst_watchdog_lost_fn lost_fn;
+	void *lost_ctx;
+	unsigned long long lost_seen; /* the losses at the last query */
+	uint64_t clean_since_ns;      /* no record was lost from then to the last query */
+	unsigned long long blinded;   /* commits not judged: records were lost while they ran */
 	struct wd_commit commits[WD_SLOTS];
 };
 
@@ -89,8 +94,51 @@ struct kmst_watchdog *kmst_watchdog_new(uint64_t bound_ns)
 	return wd;
 }
 
+static uint64_t monotonic_ns(void);
+
+void kmst_watchdog_set_loss_source(struct kmst_watchdog *wd, kmst_watchdog_lost_fn fn, void *ctx)
+{
+	wd->lost_fn = fn;
+	wd->lost_ctx = ctx;
+	kmst_watchdog_sync_losses(wd);
+}
+
+void kmst_watchdog_sync_losses(struct kmst_watchdog *wd)
+{
+	unsigned long long lost;
+
+	if (!wd->lost_fn || wd->lost_fn(wd->lost_ctx, &lost))
+		return;
+	wd->lost_seen = lost;
+	wd->clean_since_ns = monotonic_ns();
+}
+
+/*
+ * Whether records may have been lost while C was in flight. The losses
+ * are counted as they happen, so a count that grew since the last query
+ * means a loss some time before now: every commit that began before now
+ * may have lost one. Queried only for a commit about to be called stalled.
+ */
+static bool maybe_lost(struct kmst_watchdog *wd, const struct wd_commit *c, uint64_t now)
+{
+	unsigned long long lost;
+
+	if (!wd->lost_fn)
+		return false;
+	if (wd->lost_fn(wd->lost_ctx, &lost))
+		return true; /* cannot tell: do not call it a stall */
+	if (lost != wd->lost_seen) {
+		wd->lost_seen = lost;
+		wd->clean_since_ns = now;
+	}
+	return c->first_ns < wd->clean_since_ns;
+}
+
 void kmst_watchdog_free(struct kmst_watchdog *wd)
 {
+	if (wd && wd->blinded)
+		kmst_info("stall watchdog: %llu commits were not judged for stalls: records were lost while they were in flight",
+			  wd->blinded);
 	if (wd && wd->untracked)
 		kmst_debug("stall watchdog: %llu commits not followed (their slot held an older commit still owing)",
 			   wd->untracked);
@@ -233,6 +281,10 @@ int kmst_watchdog_poll(struct kmst_watchdog *wd, struct kmst_writer *w)
 		if (!type)
 			continue;
 		c->reported = true;
+		if (maybe_lost(wd, c, now)) {
+			wd->blinded++;
+			continue;
+		}
 		ev.ts_ns = now;
 		ev.type = KMST_EV_STALL;
 		ev.size = sizeof(ev);

@@ -38,6 +38,25 @@ int kmst_watchdog_parse_bound(const char *text, uint64_t *bound_ns);
 /* A watchdog with BOUND_NS (> 0). NULL with one line printed if out of memory. */
 struct kmst_watchdog *kmst_watchdog_new(uint64_t bound_ns);
 
+/*
+ * Where the watchdog learns that records were lost: FN sets *LOST to the
+ * records lost so far (ring-buffer drops plus tracer runs the kernel
+ * skipped) and returns 0. A commit in flight while records were lost may
+ * have lost the very completion it seems to miss: it is not reported as a
+ * stall (its trace is INCOMPLETE anyway). FN is only called when a commit
+ * has owed a completion for longer than the bound. The tracer sets it
+ * (kmst_tracer_open with opts.watchdog).
+ */
+typedef int (*kmst_watchdog_lost_fn)(void *ctx, unsigned long long *lost);
+void kmst_watchdog_set_loss_source(struct kmst_watchdog *wd, kmst_watchdog_lost_fn fn, void *ctx);
+
+/*
+ * Take the losses so far as the baseline: commits that begin from now on
+ * are judged unless records are lost again. Call it when a new trace
+ * starts in the same tracer session (each sequence of a replay).
+ */
+void kmst_watchdog_sync_losses(struct kmst_watchdog *wd);
+
 /* Follow one record (any type; the ones that are not about a commit are ignored). */
 void kmst_watchdog_feed(struct kmst_watchdog *wd, const struct kmst_event *ev);
 
@@ -55,6 +74,7 @@ bool kmst_watchdog_busy(const struct kmst_watchdog *wd);
 
 uint64_t kmst_watchdog_bound_ns(const struct kmst_watchdog *wd);
 
+/* Prints, when there were any, how many commits lost records could not be judged for. */
 void kmst_watchdog_free(struct kmst_watchdog *wd);
 
 #endif
