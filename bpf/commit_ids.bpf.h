@@ -110,7 +110,7 @@ static __always_inline void forget_preassigned_commit(void)
  * state first met anywhere but its init (AT_INIT) was built before
  * tracing went live: it is marked KMST_CF_JOINED.
  */
-static __noinline struct kmst_commit_info *state_commit(struct drm_atomic_state *state, bool at_init)
+static __always_inline struct kmst_commit_info *state_commit(struct drm_atomic_state *state, bool at_init)
 {
 	struct kmst_commit_info fresh = {}, *info, *pending;
 	__u64 key = (__u64)state;

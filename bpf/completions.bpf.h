@@ -47,7 +47,7 @@ static __always_inline void note_commit_completions(struct drm_crtc_commit *crtc
 }
 
 /* complete_all(x): a record if x is a traced commit's hw_done or cleanup_done. */
-static __noinline void completion_fired(__u64 completion, __u8 source)
+static __always_inline void completion_fired(__u64 completion, __u8 source)
 {
 	struct kmst_completion_owner *owner = bpf_map_lookup_elem(&completions, &completion);
 	struct drm_crtc_commit *crtc_commit;

@@ -16,7 +16,7 @@
  * ARMED and CLIENT), and its reference count in *REFCOUNT. 0 when PIPE is
  * not a CRTC index.
  */
-static __noinline __u32 vblank_state(struct drm_device *dev, __s32 pipe, __u64 *refcount)
+static __always_inline __u32 vblank_state(struct drm_device *dev, __s32 pipe, __u64 *refcount)
 {
 	struct drm_vblank_crtc *vblank;
 	__u32 bits = KMST_VS_VALID;
@@ -82,7 +82,7 @@ static __always_inline bool crtc_needs_modeset(struct drm_crtc_state *crtc_state
 }
 
 /* One CRTC's part of a commit (KMST_CS_*), from its old and new state. */
-static __noinline __u32 crtc_commit_bits(struct drm_crtc_state *new_state, struct drm_crtc_state *old_state)
+static __always_inline __u32 crtc_commit_bits(struct drm_crtc_state *new_state, struct drm_crtc_state *old_state)
 {
 	struct drm_pending_vblank_event *event;
 	__u32 bits = 0;

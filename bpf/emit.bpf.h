@@ -87,7 +87,7 @@ static __always_inline void fill_head(struct kmst_event *ev, __u16 type, __u16 s
 	ev->arg1 = 0;
 }
 
-static __noinline void emit(__u16 type, __u8 phase, __u8 source, const struct kmst_ectx *c,
+static __always_inline void emit(__u16 type, __u8 phase, __u8 source, const struct kmst_ectx *c,
 			    const struct kmst_out *out)
 {
 	struct kmst_event *ev;

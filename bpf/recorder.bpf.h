@@ -22,7 +22,7 @@ struct {
 } atomic_recs SEC(".maps");
 
 /* drm_mode_atomic_ioctl entry: copy the client's arrays, bounded. */
-static __noinline void record_atomic_args(struct drm_mode_atomic *arg, const struct kmst_commit_info *commit)
+static __always_inline void record_atomic_args(struct drm_mode_atomic *arg, const struct kmst_commit_info *commit)
 {
 	struct kmst_rec_atomic *rec;
 	__u32 tid = current_tid();
@@ -68,7 +68,7 @@ static __noinline void record_atomic_args(struct drm_mode_atomic *arg, const str
 }
 
 /* drm_mode_atomic_ioctl exit: the copy leaves, with the ioctl's result. */
-static __noinline void emit_atomic_record(__s32 ret)
+static __always_inline void emit_atomic_record(__s32 ret)
 {
 	__u32 tid = current_tid();
 	struct kmst_rec_atomic *rec = bpf_map_lookup_elem(&atomic_recs, &tid);
@@ -199,7 +199,7 @@ static __always_inline void record_property_name(struct drm_mode_get_property *a
 }
 
 /* The recorder's other ioctls, at exit: the kernel copy holds the returned ids. */
-static __noinline void record_ioctl(__u8 special, __u8 source, __s32 minor, void *data, __s32 ret)
+static __always_inline void record_ioctl(__u8 special, __u8 source, __s32 minor, void *data, __s32 ret)
 {
 	if (!recorder_on || !task_selected() || !minor_selected(minor))
 		return;

@@ -98,7 +98,7 @@ static __always_inline struct kmst_crtc_info *crtc_lookup(__s32 minor, __s32 crt
 	return bpf_map_lookup_elem(&crtcs, &key);
 }
 
-static __noinline void hist_add(__u32 kind, __s32 minor, __s32 crtc, __u64 ns, __u64 nominal_ns)
+static __always_inline void hist_add(__u32 kind, __s32 minor, __s32 crtc, __u64 ns, __u64 nominal_ns)
 {
 	struct kmst_hist_key key = { .kind = kind, .minor = minor, .crtc = crtc };
 	struct kmst_hist *hist;
@@ -137,7 +137,7 @@ static __always_inline struct __drm_crtcs_state *crtc_entry(struct __drm_crtcs_s
 }
 
 /* Whether a CRTC of the commit carries a client's event (atomic or legacy flip). */
-static __noinline bool has_client_event(struct __drm_crtcs_state *crtc_states, int num_crtc)
+static __always_inline bool has_client_event(struct __drm_crtcs_state *crtc_states, int num_crtc)
 {
 	int i;
 
@@ -188,7 +188,7 @@ static __always_inline void note_event_owner(struct drm_pending_vblank_event *ev
  * CRTC_STATE records and handed back as they came: the whole call chain
  * shares 512 bytes of stack.
  */
-static __noinline void commit_crtcs_set_up(struct drm_atomic_state *state, struct kmst_commit_info *commit,
+static __always_inline void commit_crtcs_set_up(struct drm_atomic_state *state, struct kmst_commit_info *commit,
 					   struct kmst_ectx *c, struct kmst_out *out, __u8 source)
 {
 	struct __drm_crtcs_state *crtc_states = BPF_CORE_READ(state, crtcs);
@@ -250,7 +250,7 @@ static __always_inline void event_commit(__u64 event, __s32 minor, __s32 crtc, s
 }
 
 /* drm_crtc_arm_vblank_event entry: the event now waits for the CRTC's next VBLANK. */
-static __noinline void event_armed(__u64 event, const struct kmst_ectx *c)
+static __always_inline void event_armed(__u64 event, const struct kmst_ectx *c)
 {
 	struct kmst_event_owner fresh = {}, *info = bpf_map_lookup_elem(&pending_events, &event);
 	struct kmst_crtc_info *crtc_info = crtc_lookup(c->commit.minor, c->crtc, true);
@@ -282,7 +282,7 @@ static __always_inline bool event_was_armed(__u64 event)
  * ARM_VBLANK_EVENT / SEND_VBLANK_EVENT at entry: DRM's VBLANK state of the
  * CRTC and the event's kind in aux, the VBLANK refcount in arg0.
  */
-static __noinline void event_call_state(struct drm_device *dev, __s32 crtc, __u64 event, bool sending,
+static __always_inline void event_call_state(struct drm_device *dev, __s32 crtc, __u64 event, bool sending,
 					struct kmst_out *out)
 {
 	__u64 refcount;
@@ -319,7 +319,7 @@ static __always_inline void event_latencies(const struct kmst_ectx *c, __u64 arm
  * (a client's) or only to complete flip_done (the helper's own). Other
  * pending events (fences, ...) go through here too and are left out.
  */
-static __noinline void deliver_event(struct drm_device *dev, struct drm_pending_event *pe,
+static __always_inline void deliver_event(struct drm_device *dev, struct drm_pending_event *pe,
 				     __u64 timestamp, __u8 source)
 {
 	struct drm_pending_vblank_event *e = (void *)pe;
@@ -397,7 +397,7 @@ static __always_inline void vblank_handling(struct drm_device *dev, __u32 pipe)
  * own function, not emit(): a struct kmst_out with the time in it grew
  * every emit() caller's frame past 6.1's 512-byte combined stack limit.
  */
-static __noinline void emit_handle_vblank(__u8 source, const struct kmst_ectx *c, __s32 ret,
+static __always_inline void emit_handle_vblank(__u8 source, const struct kmst_ectx *c, __s32 ret,
 					  __u64 seq, __u64 framedur)
 {
 	struct kmst_event *ev;
@@ -416,7 +416,7 @@ static __noinline void emit_handle_vblank(__u8 source, const struct kmst_ectx *c
 }
 
 /* Exit: the new count, the nominal frame, the host's lateness, the interval. */
-static __noinline void vblank_handled(struct drm_device *dev, __u32 pipe, bool ret, __u8 source)
+static __always_inline void vblank_handled(struct drm_device *dev, __u32 pipe, bool ret, __u8 source)
 {
 	struct kmst_ectx c = { .plane = -1 };
 	struct drm_vblank_crtc *vblank;
