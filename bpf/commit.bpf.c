@@ -364,12 +364,13 @@ static __always_inline void emit_call(const struct kmst_call *call, __u16 type, 
  * function cannot take, which keeps loading fast.
  *
  * Every function of these programs is inlined, none is a BPF subprogram:
- * before 6.5, the verifier's precision backtracking stops at a subprogram
- * call or exit and falls back to marking every scalar of the path precise
- * (mark_all_scalars_precise, kernel/bpf/verifier.c), which defeats state
- * pruning. With subprograms, loading the tracers on 6.1 under TCG took
- * about 10 s more per traced run, most of it in that fallback (perf);
- * 6.12 loads as fast either way.
+ * 6.1's verifier stops its precision backtracking at a subprogram call or
+ * exit (backtrack_insn returns -ENOTSUPP) and falls back to marking every
+ * scalar of the path precise (mark_all_scalars_precise), which defeats
+ * state pruning. With subprograms, loading the tracers on 6.1 under TCG
+ * took 7 to 10 s more per traced run, nearly all of it in that fallback
+ * (perf in the guest). 6.12's verifier backtracks through subprograms and
+ * loads as fast either way.
  */
 static __always_inline int handle(struct kmst_call *call, __u32 fn, __u32 phase)
 {
