@@ -170,12 +170,18 @@ def test_watchdog_reports_no_stall_on_a_correct_driver(kmstrace, card, tmp_path)
     gives it, and no STALL record: the watchdog never mistakes a correct
     driver's commit for a stuck one."""
     expected = corpus_verdicts()
-    on, proc = replay_reports(kmstrace, card, tmp_path, "--stall-timeout", "2")
-    assert "stall watchdog" not in proc.stderr and "kmstrace: stall:" not in proc.stderr, \
-        proc.stderr
+    for attempt in range(tv.RECORDING_ATTEMPTS):
+        out = tmp_path / f"attempt-{attempt}"
+        on, proc = replay_reports(kmstrace, card, out, "--stall-timeout", "2")
+        assert "stall watchdog" not in proc.stderr and "kmstrace: stall:" not in proc.stderr, \
+            proc.stderr
+        for name in on:
+            stalls = [r for r in read_trace(out / name) if r["type"] == K.EV["STALL"]]
+            assert stalls == [], f"{name}: a STALL record on a correct driver"
+        # A trace that lost skipped tracer runs (PREEMPT_RT) judges no rule: record again.
+        if not any(report.get("missed_runs") for report in on.values()):
+            break
     for name, report in on.items():
-        stalls = [r for r in read_trace(tmp_path / name) if r["type"] == K.EV["STALL"]]
-        assert stalls == [], f"{name}: a STALL record on a correct driver"
         assert report["rules"]["commit-stall"]["status"] == "pass", name
         not_timing = [v for v in report["violations"] if v["rule"] not in TIMING]
         assert not not_timing, (name, not_timing[:3])
