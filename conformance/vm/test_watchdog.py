@@ -173,13 +173,15 @@ def test_watchdog_reports_no_stall_on_a_correct_driver(kmstrace, card, tmp_path)
     for attempt in range(tv.RECORDING_ATTEMPTS):
         out = tmp_path / f"attempt-{attempt}"
         on, proc = replay_reports(kmstrace, card, out, "--stall-timeout", "2")
-        assert "stall watchdog" not in proc.stderr and "kmstrace: stall:" not in proc.stderr, \
-            proc.stderr
+        # A trace that lost skipped tracer runs (PREEMPT_RT) judges no rule,
+        # and the watchdog says in one info line which commits it could not judge.
+        lossy = any(report.get("missed_runs") for report in on.values())
+        assert "kmstrace: stall:" not in proc.stderr, proc.stderr
+        assert lossy or "stall watchdog" not in proc.stderr, proc.stderr
         for name in on:
             stalls = [r for r in read_trace(out / name) if r["type"] == K.EV["STALL"]]
             assert stalls == [], f"{name}: a STALL record on a correct driver"
-        # A trace that lost skipped tracer runs (PREEMPT_RT) judges no rule: record again.
-        if not any(report.get("missed_runs") for report in on.values()):
+        if not lossy:
             break
     for name, report in on.items():
         assert report["rules"]["commit-stall"]["status"] == "pass", name
