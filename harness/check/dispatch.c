@@ -473,7 +473,11 @@ const struct kmst_check_result *kmst_checker_finish_lost(struct kmst_checker *ck
 			continue;
 		}
 		r->status = KMST_RULE_NOT_JUDGED;
-		if (dropped)
+		if (dropped && missed_runs)
+			snprintf(r->reason, sizeof(r->reason),
+				 "records were lost: %llu dropped by a full ring buffer, %llu tracer runs skipped by the kernel",
+				 dropped, missed_runs);
+		else if (dropped)
 			snprintf(r->reason, sizeof(r->reason),
 				 "records were lost: %llu dropped by a full ring buffer", dropped);
 		else

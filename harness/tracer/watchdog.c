@@ -125,8 +125,9 @@ static bool maybe_lost(struct kmst_watchdog *wd, const struct wd_commit *c, uint
 
 	if (!wd->lost_fn)
 		return false;
+	/* Cannot tell: judge it as if nothing was lost; a stall must never go unsaid. */
 	if (wd->lost_fn(wd->lost_ctx, &lost))
-		return true; /* cannot tell: do not call it a stall */
+		return false;
 	if (lost != wd->lost_seen) {
 		wd->lost_seen = lost;
 		wd->clean_since_ns = now;
