@@ -299,11 +299,18 @@ static __always_inline bool resolve_commit(__u8 special, __u32 phase, const stru
 			*state_commit_out = commit;
 		}
 	} else if (o->event) {
-		event_commit(o->event, minor, c->crtc, c);
-		if (!c->commit.id) {
-			commit = thread_commit();
-			if (commit)
-				c->commit = *commit;
+		if (special == KMST_SP_SEND_EVENT && phase == KMST_PH_EXIT &&
+		    event_send_ends(o->event, c)) {
+			/* the commit the entry named */
+		} else {
+			event_commit(o->event, minor, c->crtc, c);
+			if (!c->commit.id) {
+				commit = thread_commit();
+				if (commit)
+					c->commit = *commit;
+			}
+			if (special == KMST_SP_SEND_EVENT && phase == KMST_PH_ENTER)
+				event_send_begins(o->event, c);
 		}
 	} else if (o->crtc) {
 		/* vblank on/off/get/put: the commit running on this thread, if any. */

@@ -40,6 +40,19 @@ struct kmst_crtc_key {
 	__s32 crtc;
 };
 
+/*
+ * drm_crtc_send_vblank_event's event -> the commit found at its entry, for
+ * its exit: by then the delivery (deliver_event) has dropped the event from
+ * pending_events, and the CRTC's latest client event may be another
+ * commit's (a helper's own event sent after a client's flip).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, struct kmst_commit_info);
+} sending_events SEC(".maps");
+
 struct kmst_crtc_info {
 	struct kmst_commit_info latest_event; /* latest commit that requested or armed a client event */
 	__u32 armed_commit;		  /* commit whose event waits for a VBLANK; 0 = none */
@@ -247,6 +260,24 @@ static __always_inline void event_commit(__u64 event, __s32 minor, __s32 crtc, s
 	if (crtc_info)
 		c->commit = crtc_info->latest_event;
 	c->commit.minor = minor;
+}
+
+/* drm_crtc_send_vblank_event entry: its exit names the same commit (sending_events). */
+static __always_inline void event_send_begins(__u64 event, const struct kmst_ectx *c)
+{
+	bpf_map_update_elem(&sending_events, &event, &c->commit, BPF_ANY);
+}
+
+/* drm_crtc_send_vblank_event exit: the commit its entry named. False if none was kept. */
+static __always_inline bool event_send_ends(__u64 event, struct kmst_ectx *c)
+{
+	struct kmst_commit_info *info = bpf_map_lookup_elem(&sending_events, &event);
+
+	if (!info)
+		return false;
+	c->commit = *info;
+	bpf_map_delete_elem(&sending_events, &event);
+	return true;
 }
 
 /* drm_crtc_arm_vblank_event entry: the event now waits for the CRTC's next VBLANK. */
