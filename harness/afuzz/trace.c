@@ -69,7 +69,8 @@ int kmst_afuzz_trace_case(struct kmst_afuzz_trace *t, const struct kmst_afuzz_ca
 
 	if (!t->open)
 		return 0;
-	if (kmst_tracer_drain(t->tracer, &t->writer) < 0)
+	/* The case's ioctl records ahead of its REPLAY_COMMIT (kmst_tracer_sync_ioctl). */
+	if (kmst_tracer_sync_ioctl(t->tracer, &t->writer, t->tid, c->number, KMST_TRACER_SYNC_MS) < 0)
 		return -1;
 	kmst_replay_record(&ev, &(struct kmst_replay_result){
 		.drm_flags = c->flags, .expected = expected, .got = got,

@@ -53,6 +53,7 @@ struct replay_trace {
 	uint32_t tid;			/* the replaying thread: the child's */
 	int minor;
 	bool in_ioctl;
+	bool ioctl_has_commit;		/* the ATOMIC_IOCTL enter named its commit */
 	uint64_t ioctl_user_data;
 	/* recent (user_data -> commit id) pairs seen in ATOMIC_IOCTL events */
 	uint64_t match_user_data[MATCH_SLOTS];
@@ -84,9 +85,16 @@ static int on_record(void *ctx, const struct kmst_event *ev)
 	if (ev->type == KMST_EV_ATOMIC_IOCTL) {
 		rt->in_ioctl = ev->phase == KMST_PH_ENTER;
 		rt->ioctl_user_data = ev->arg0;
+		rt->ioctl_has_commit = ev->commit_id != 0;
 		if (ev->commit_id)
 			remember(rt, ev->arg0, ev->commit_id);
-	} else if (rt->in_ioctl && ev->commit_id) {
+	} else if (rt->in_ioctl && !rt->ioctl_has_commit && ev->commit_id &&
+		   kmst_event_class(ev->type) == KMST_CLASS_COMMIT) {
+		/*
+		 * Only when the ioctl's own records name no commit: a record
+		 * inside the ioctl may be about another commit (an event of an
+		 * earlier flip delivered meanwhile).
+		 */
 		remember(rt, rt->ioctl_user_data, ev->commit_id);
 	}
 	return 0;
@@ -117,8 +125,11 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 
 	if (rt->err)
 		return;
-	/* Pull the ioctl's own records first, so its commit id is known. */
-	err = kmst_tracer_drain(rt->tracer, &rt->writer);
+	/*
+	 * Pull the ioctl's own records first, so its commit id is known and
+	 * they precede this record in the trace (the checker reads in file order).
+	 */
+	err = kmst_tracer_sync_ioctl(rt->tracer, &rt->writer, rt->tid, rc->line, KMST_TRACER_SYNC_MS);
 	if (err < 0) {
 		rt->err = err;
 		return;

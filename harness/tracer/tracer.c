@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -25,6 +26,7 @@
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
 #define MAX_LINKS (KMST_FN_MAX * 4 + 8)
+#define IOCTL_EXITS 8 /* atomic ioctl exits remembered for kmst_tracer_sync_ioctl */
 
 /* Tracepoints: optional everywhere (drm's exist once drm.ko is loaded). */
 static const struct {
@@ -60,6 +62,13 @@ struct kmst_tracer {
 	/* The poll in progress: where the ring buffer callback writes. */
 	struct kmst_writer *writer;
 	int write_err;
+	/* The latest atomic ioctl exits handled, each taken once by kmst_tracer_sync_ioctl. */
+	struct {
+		uint32_t tid;
+		uint64_t user_data;
+		bool fresh;
+	} ioctl_exit[IOCTL_EXITS];
+	unsigned int ioctl_exit_next;
 	/* Hooks (function N: N*2 entry, N*2+1 exit) that get a rescue program. */
 	bool rescue[KMST_FN_MAX * 2];
 	/* Each hook's KMST_CALLS_ALONE when tracing went live (rescue_lost). */
@@ -547,6 +556,12 @@ static int ringbuf_record(void *ctx, void *data, size_t size)
 	}
 	if (t->opts.watchdog)
 		kmst_watchdog_feed(t->opts.watchdog, ev);
+	if (ev->type == KMST_EV_ATOMIC_IOCTL && ev->phase == KMST_PH_EXIT) {
+		t->ioctl_exit[t->ioctl_exit_next].tid = ev->tid;
+		t->ioctl_exit[t->ioctl_exit_next].user_data = ev->arg0;
+		t->ioctl_exit[t->ioctl_exit_next].fresh = true;
+		t->ioctl_exit_next = (t->ioctl_exit_next + 1) % IOCTL_EXITS;
+	}
 	if (t->opts.on_event) {
 		err = t->opts.on_event(t->opts.on_event_ctx, ev);
 		if (err)
@@ -721,6 +736,47 @@ int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w)
 	if (t->write_err)
 		return t->write_err;
 	return n;
+}
+
+static bool take_ioctl_exit(struct kmst_tracer *t, uint32_t tid, uint64_t user_data)
+{
+	unsigned int i;
+
+	for (i = 0; i < IOCTL_EXITS; i++) {
+		if (t->ioctl_exit[i].fresh && t->ioctl_exit[i].tid == tid &&
+		    t->ioctl_exit[i].user_data == user_data) {
+			t->ioctl_exit[i].fresh = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+int kmst_tracer_sync_ioctl(struct kmst_tracer *t, struct kmst_writer *w, uint32_t tid,
+			   uint64_t user_data, int timeout_ms)
+{
+	struct timespec now;
+	uint64_t deadline;
+	int n;
+
+	n = kmst_tracer_drain(t, w);
+	if (n < 0)
+		return n;
+	if (take_ioctl_exit(t, tid, user_data))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 + (uint64_t)timeout_ms;
+	for (;;) {
+		/* A record reserved ahead of the ioctl's, still being written on another CPU. */
+		n = kmst_tracer_poll(t, w, 1);
+		if (n < 0 && n != -EINTR)
+			return n;
+		if (take_ioctl_exit(t, tid, user_data))
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 >= deadline)
+			return 0;
+	}
 }
 
 int kmst_tracer_fd(const struct kmst_tracer *t)

@@ -87,6 +87,21 @@ int kmst_tracer_poll(struct kmst_tracer *t, struct kmst_writer *w, int timeout_m
 int kmst_tracer_drain(struct kmst_tracer *t, struct kmst_writer *w);
 
 /*
+ * Drain until the exit record of thread TID's atomic ioctl that carried
+ * USER_DATA has been handled (now or by an earlier poll), waiting up to
+ * timeout_ms. The ring buffer hands records out in the order they were
+ * reserved, so one still being written on another CPU holds back the
+ * ioctl's own: a caller that writes a record about the ioctl right after
+ * it returned (replay's REPLAY_COMMIT) calls this first, or the record
+ * lands ahead of the ioctl's and cannot name its commit. Each exit is
+ * taken once. Returns 1, 0 on timeout (the exit was lost or never
+ * traced), or a negative errno.
+ */
+#define KMST_TRACER_SYNC_MS 250 /* callers' bound: far above a TCG guest's stalls */
+int kmst_tracer_sync_ioctl(struct kmst_tracer *t, struct kmst_writer *w, uint32_t tid,
+			   uint64_t user_data, int timeout_ms);
+
+/*
  * A descriptor that polls readable when records wait, for callers that
  * wait on other descriptors too. Wakeups are batched: drain on a timeout
  * as well.
