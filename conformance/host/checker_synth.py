@@ -33,6 +33,7 @@ class Synth:
         self.lines = {}        # commit id -> sequence line
         self.active = {}       # crtc -> whether it scans out
         self.von = {}          # crtc -> DRM VBLANK on (drm_crtc_vblank_on'd)
+        self.irq_off = set()   # crtcs whose VBLANK interrupt DRM turned off (offdelay)
 
     def vs(self, crtc, *extra):
         """KMST_VS_* bits of CRTC now, as the tracer reads them."""
@@ -40,7 +41,7 @@ class Synth:
         if self.vblank:
             bits |= VS["SUPPORTED"]
             if self.von.get(crtc):
-                bits |= VS["ON"] | VS["ENABLED"]
+                bits |= VS["ON"] | (0 if crtc in self.irq_off else VS["ENABLED"])
         for name in extra:
             bits |= VS[name]
         return bits
@@ -258,6 +259,7 @@ class Synth:
                         self.send_now(crtc, c)
                     else:
                         self.call("VBLANK_GET", crtc=crtc, **c)
+                        self.irq_off.discard(crtc)  # drm_vblank_get turns it on
                         if fault != "event-missing":
                             # arm-no-ref: armed while holding no VBLANK reference
                             self.ev("ARM_VBLANK_EVENT", "ENTER", crtc=crtc,

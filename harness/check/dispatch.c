@@ -150,6 +150,14 @@ static void crtc_event(struct kmst_checker *ck, const struct kmst_event *ev)
 		return;
 	if (vs & KMST_VS_VALID)
 		cr->vblank_on = (vs & KMST_VS_ON) ? 1 : 0;
+	/*
+	 * The VBLANK interrupt is off at this instant (DRM turns it off once
+	 * no reference was held for drm_vblank_offdelay): the drm_vblank_get
+	 * that turns it on again counts the frames that passed meanwhile, and
+	 * the next VBLANK's sequence jumps by them. Judge afresh from there.
+	 */
+	if ((vs & KMST_VS_VALID) && (vs & KMST_VS_SUPPORTED) && !(vs & KMST_VS_ENABLED))
+		ck_rules_timing_reset(cr);
 	switch (ev->type) {
 	case KMST_EV_VBLANK_ON:
 		if (ev->phase == KMST_PH_ENTER) {
