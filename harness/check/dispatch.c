@@ -157,7 +157,7 @@ static void crtc_event(struct kmst_checker *ck, const struct kmst_event *ev)
 	 * the next VBLANK's sequence jumps by them. Judge afresh from there.
 	 */
 	if ((vs & KMST_VS_VALID) && (vs & KMST_VS_SUPPORTED) && !(vs & KMST_VS_ENABLED))
-		ck_rules_timing_reset(cr);
+		ck_rules_timing_restart(cr);
 	switch (ev->type) {
 	case KMST_EV_VBLANK_ON:
 		if (ev->phase == KMST_PH_ENTER) {

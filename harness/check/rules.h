@@ -87,6 +87,11 @@ void ck_rules_events_finish(struct kmst_checker *ck);
 void ck_rules_timing_vblank(struct kmst_checker *ck, struct ck_crtc *cr, const struct kmst_event *ev);
 /* A CRTC's VBLANK run restarts (on/off, enable/disable). */
 void ck_rules_timing_reset(struct ck_crtc *cr);
+/*
+ * The VBLANK interrupt was seen off: judge intervals afresh from the next
+ * VBLANK. Only the interval chain: the events' sequence checks stay.
+ */
+void ck_rules_timing_restart(struct ck_crtc *cr);
 
 /* expect.c: replay's expect= against the result, EBUSY judged from flip_done. */
 void ck_expect_crtc_state(struct kmst_checker *ck, const struct ck_commit *c,

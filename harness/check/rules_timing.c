@@ -23,6 +23,11 @@ void ck_rules_timing_reset(struct ck_crtc *cr)
 	cr->pending_count = 0;
 }
 
+void ck_rules_timing_restart(struct ck_crtc *cr)
+{
+	cr->chain = false;
+}
+
 static uint64_t allowed_deviation(const struct kmst_checker *ck, uint64_t frame)
 {
 	uint64_t allowed = frame * ck->opts.vblank_tolerance_pct / 100;
