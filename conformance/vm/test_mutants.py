@@ -211,8 +211,9 @@ def insmod(module):
     return tv.card()
 
 
-def replay(sequences, device, out):
-    """Replay sequence names in one tracer session: (CompletedProcess, {name: JSON report})."""
+def replay(sequences, device, out, *extra):
+    """Replay sequence names in one tracer session (EXTRA: more replay
+    options): (CompletedProcess, {name: JSON report})."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in sequences:
@@ -226,7 +227,7 @@ def replay(sequences, device, out):
     target = f"{out}/" if len(paths) > 1 else str(out / f"{paths[0].name}.kmst")
     for _ in range(tv.RECORDING_ATTEMPTS):  # again while tracer runs were skipped (PREEMPT_RT)
         run = subprocess.run([str(KMSTRACE), "replay", *map(str, paths), "--device", device,
-                              "-o", target, "-f", "json"],
+                              "-o", target, "-f", "json", *extra],
                              capture_output=True, text=True, timeout=600, cwd=ROOT)
         if tv.LOST_RUNS not in run.stderr:
             break

@@ -103,14 +103,14 @@ def seq_name(index, knob):
     return f"{index:02d}-{knob}"
 
 
-@pytest.fixture(scope="module")
-def fault_reports(kmstrace, tmp_path_factory):
-    """Replay every case in one tracer session: {knob: JSON report}."""
+def replay_faults(kmstrace, seqs, out, *extra):
+    """Load tvkms, replay every case in one tracer session (EXTRA: more
+    replay options), writing the sequences to SEQS and the traces to OUT:
+    (CompletedProcess, {knob: JSON report}). tvkms stays loaded."""
     tv.unload()
     result = tv.load(crtcs=1, overlays=1, cursor=1)
     assert result.returncode == 0, result.stderr
-    seqs = tmp_path_factory.mktemp("faults")
-    out = ROOT / ".output" / "fault-traces"  # kept for inspection after the boot
+    seqs.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, (knob, (_, text, _, _)) in enumerate(CASES.items()):
@@ -124,7 +124,7 @@ def fault_reports(kmstrace, tmp_path_factory):
             f'echo "${{n#*-}}" > {faults}')
     try:
         run = subprocess.run([str(kmstrace), "replay", *map(str, paths), "--device", tv.card()[1],
-                              "-o", str(out), "-f", "json", "--before-each", hook],
+                              "-o", str(out), "-f", "json", "--before-each", hook, *extra],
                              capture_output=True, text=True, timeout=900, cwd=ROOT)
     finally:
         tv.write_knob("none")
@@ -134,7 +134,15 @@ def fault_reports(kmstrace, tmp_path_factory):
         assert "skipped" not in report, report
         name = report["trace"].rsplit("/", 1)[-1][:-len(".seq.kmst")]
         reports[name.split("-", 1)[1]] = report
-    yield run, reports
+    return run, reports
+
+
+@pytest.fixture(scope="module")
+def fault_reports(kmstrace, tmp_path_factory):
+    """Replay every case in one tracer session: {knob: JSON report}."""
+    # the traces are kept for inspection after the boot
+    yield replay_faults(kmstrace, tmp_path_factory.mktemp("faults"),
+                        ROOT / ".output" / "fault-traces")
     tv.unload()
 
 

@@ -4,7 +4,8 @@
  * TEST_ONLY commits and real page flips with events, alternated A/B for
  * several rounds in one run; prints traced/untraced per round and the
  * target (>= 0.98). Each round also measures the tracers without the ioctl
- * recorder, to show what the recorder's user-memory copies cost.
+ * recorder, to show what the recorder's user-memory copies cost, and the
+ * tracers at --level rules (tracer.h), the hooks and phases the rules read.
  *
  *   tracing_overhead [-v] [--device /dev/dri/cardN] [--rounds N] [--seconds S]
  *                    [--refresh HZ]
@@ -331,8 +332,8 @@ static int flip_client(const char *device, int flips)
  * Commit rates with the tracers attached (the recorder on or off), drained
  * by a second thread as `kmstrace record` drains them.
  */
-static int traced_rates(struct kms *k, bool recorder, double seconds, double *test_rate,
-			double *flip_rate)
+static int traced_rates(struct kms *k, bool recorder, enum kmst_trace_level level, double seconds,
+			double *test_rate, double *flip_rate)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 	struct drainer d = { 0 };
@@ -341,6 +342,7 @@ static int traced_rates(struct kms *k, bool recorder, double seconds, double *te
 	opts.on_event = count_record;
 	opts.on_event_ctx = &d;
 	opts.no_recorder = !recorder;
+	opts.level = level;
 	d.tracer = kmst_tracer_open(&opts);
 	if (!d.tracer)
 		return -1;
@@ -374,8 +376,8 @@ struct breakdown {
  * statistics cost two clock reads per program run, so the throughput
  * rounds run without them.
  */
-static int measure_breakdown(struct kms *k, bool kprobe, bool flips, double seconds,
-			     struct breakdown *out)
+static int measure_breakdown(struct kms *k, bool kprobe, enum kmst_trace_level level, bool flips,
+			     double seconds, struct breakdown *out)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 	static struct kmst_prog_stat before[MAX_PROGS];
@@ -393,6 +395,7 @@ static int measure_breakdown(struct kms *k, bool kprobe, bool flips, double seco
 	opts.on_event = count_record;
 	opts.on_event_ctx = &d;
 	opts.force_kprobe = kprobe;
+	opts.level = level;
 	d.tracer = kmst_tracer_open(&opts);
 	if (!d.tracer)
 		goto out_stats;
@@ -468,18 +471,19 @@ static double runs_per_commit(const struct breakdown *b)
 	return runs / b->run.commits;
 }
 
-static void json_breakdown(FILE *json, const struct breakdown *b, const char *mode, const char *kind,
-			   double untraced_ioctl_ns)
+static void json_breakdown(FILE *json, const struct breakdown *b, const char *mode, const char *level,
+			   const char *kind, double untraced_ioctl_ns)
 {
 	double commits = b->run.commits, total_ns = 0;
 	int i, first = 1;
 
 	for (i = 0; i < b->count; i++)
 		total_ns += b->progs[i].run_time_ns;
-	fprintf(json, "{\"mode\":\"%s\",\"kind\":\"%s\",\"commits\":%llu,\"rate\":%.1f,"
-		      "\"drops\":%llu,\"bpf_ns_per_commit\":%.1f,\"untraced_ioctl_ns_per_commit\":%.1f,"
-		      "\"programs\":[",
-		mode, kind, b->run.commits, b->rate, b->drops, total_ns / commits, untraced_ioctl_ns);
+	fprintf(json, "{\"mode\":\"%s\",\"level\":\"%s\",\"kind\":\"%s\",\"commits\":%llu,"
+		      "\"rate\":%.1f,\"drops\":%llu,\"bpf_ns_per_commit\":%.1f,"
+		      "\"untraced_ioctl_ns_per_commit\":%.1f,\"programs\":[",
+		mode, level, kind, b->run.commits, b->rate, b->drops, total_ns / commits,
+		untraced_ioctl_ns);
 	for (i = 0; i < b->count; i++) {
 		const struct kmst_prog_stat *p = &b->progs[i];
 
@@ -520,9 +524,12 @@ int main(int argc, char **argv)
 	};
 	struct kmst_log_opts log_opts = { 0 };
 	const char *device = "/dev/dri/card0", *json_path = NULL;
-	/* Per round: the ratios [recorder on, off][test-only, flips], the untraced ioctl time. */
-	double seconds = 1.0, ratio[2][2][MAX_ROUNDS], ioctl_ns[2][MAX_ROUNDS];
-	double med[2][2], lo[2][2], hi[2][2], med_ioctl[2];
+	/*
+	 * Per round: the ratios [B full, C full without the recorder, D rules
+	 * level][test-only, flips], the untraced ioctl time.
+	 */
+	double seconds = 1.0, ratio[3][2][MAX_ROUNDS], ioctl_ns[2][MAX_ROUNDS];
+	double med[3][2], lo[3][2], hi[3][2], med_ioctl[2];
 	static struct breakdown breakdown;
 	FILE *json = NULL;
 	int rounds = 5, flips = 0, opt, round, err, r, c, mode, kind;
@@ -576,50 +583,57 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	printf("tracing overhead on %s (%ux%u@%u), %d rounds of %.1f s per kind\n"
-	       "A = untraced, B = traced, C = traced without the ioctl recorder\n",
+	       "A = untraced, B = traced, C = traced without the ioctl recorder, "
+	       "D = traced at --level rules\n",
 	       device, k.mode.hdisplay, k.mode.vdisplay, k.mode.vrefresh, rounds, seconds);
-	printf("%-5s %10s %10s %10s %6s %6s %9s %9s %9s %6s %6s\n", "round", "test A/s",
-	       "test B/s", "test C/s", "B/A", "C/A", "flips A/s", "flips B/s", "flips C/s", "B/A",
-	       "C/A");
+	printf("%-5s %9s %9s %9s %9s %6s %6s %6s %9s %9s %9s %9s %6s %6s %6s\n", "round",
+	       "test A/s", "test B/s", "test C/s", "test D/s", "B/A", "C/A", "D/A", "flips A/s",
+	       "flips B/s", "flips C/s", "flips D/s", "B/A", "C/A", "D/A");
 	for (round = 1; round <= rounds; round++) {
-		double a_test, b_test, c_test, a_flip, b_flip, c_flip;
-		struct run_count a_test_run, a_flip_run;
+		double a[2], t[3][2];
+		struct run_count a_run[2];
 
-		a_test = rate_counted(&k, false, seconds, &a_test_run);
-		a_flip = rate_counted(&k, true, seconds, &a_flip_run);
-		if (a_test <= 0 || a_flip <= 0 ||
-		    traced_rates(&k, true, seconds, &b_test, &b_flip) ||
-		    traced_rates(&k, false, seconds, &c_test, &c_flip))
+		a[0] = rate_counted(&k, false, seconds, &a_run[0]);
+		a[1] = rate_counted(&k, true, seconds, &a_run[1]);
+		if (a[0] <= 0 || a[1] <= 0 ||
+		    traced_rates(&k, true, KMST_LEVEL_FULL, seconds, &t[0][0], &t[0][1]) ||
+		    traced_rates(&k, false, KMST_LEVEL_FULL, seconds, &t[1][0], &t[1][1]) ||
+		    traced_rates(&k, true, KMST_LEVEL_RULES, seconds, &t[2][0], &t[2][1]))
 			return 3;
 		/* The first attach said what is missing; later rounds need not repeat it. */
 		log_opts.quiet = !log_opts.verbose;
 		kmst_log_configure(&log_opts);
-		printf("%-5d %10.1f %10.1f %10.1f %6.3f %6.3f %9.1f %9.1f %9.1f %6.3f %6.3f\n", round,
-		       a_test, b_test, c_test, b_test / a_test, c_test / a_test, a_flip, b_flip,
-		       c_flip, b_flip / a_flip, c_flip / a_flip);
-		ratio[0][0][round - 1] = b_test / a_test;
-		ratio[0][1][round - 1] = b_flip / a_flip;
-		ratio[1][0][round - 1] = c_test / a_test;
-		ratio[1][1][round - 1] = c_flip / a_flip;
-		ioctl_ns[0][round - 1] = a_test_run.ioctl_s * 1e9 / a_test_run.commits;
-		ioctl_ns[1][round - 1] = a_flip_run.ioctl_s * 1e9 / a_flip_run.commits;
+		printf("%-5d", round);
+		for (c = 0; c < 2; c++)
+			printf(" %9.1f %9.1f %9.1f %9.1f %6.3f %6.3f %6.3f", a[c], t[0][c], t[1][c],
+			       t[2][c], t[0][c] / a[c], t[1][c] / a[c], t[2][c] / a[c]);
+		printf("\n");
+		for (r = 0; r < 3; r++)
+			for (c = 0; c < 2; c++)
+				ratio[r][c][round - 1] = t[r][c] / a[c];
+		for (c = 0; c < 2; c++)
+			ioctl_ns[c][round - 1] = a_run[c].ioctl_s * 1e9 / a_run[c].commits;
 	}
-	for (r = 0; r < 2; r++) {
+	for (r = 0; r < 3; r++) {
 		for (c = 0; c < 2; c++) {
 			med[r][c] = median(ratio[r][c], rounds);
 			lo[r][c] = ratio[r][c][0];
 			hi[r][c] = ratio[r][c][rounds - 1];
 		}
-		med_ioctl[r] = median(ioctl_ns[r], rounds);
 	}
-	printf("median ratio traced/untraced (min..max), test-only: %.3f (%.3f..%.3f), recorder off %.3f; "
-	       "flips: %.3f (%.3f..%.3f), recorder off %.3f\n",
-	       med[0][0], lo[0][0], hi[0][0], med[1][0], med[0][1], lo[0][1], hi[0][1], med[1][1]);
+	for (c = 0; c < 2; c++)
+		med_ioctl[c] = median(ioctl_ns[c], rounds);
+	printf("median ratio traced/untraced (min..max), test-only: %.3f (%.3f..%.3f), recorder off %.3f, "
+	       "level rules %.3f; flips: %.3f (%.3f..%.3f), recorder off %.3f, level rules %.3f\n",
+	       med[0][0], lo[0][0], hi[0][0], med[1][0], med[2][0], med[0][1], lo[0][1], hi[0][1],
+	       med[1][1], med[2][1]);
 	printf("untraced atomic ioctl time per commit (median): test-only %.0f ns, flip %.0f ns\n",
 	       med_ioctl[0], med_ioctl[1]);
-	for (c = 0; c < 2; c++)
-		printf("bench: overhead kind=%s median=%.4f min=%.4f max=%.4f rounds=%d\n",
-		       c ? "flips" : "test_only", med[0][c], lo[0][c], hi[0][c], rounds);
+	for (r = 0; r < 3; r += 2)
+		for (c = 0; c < 2; c++)
+			printf("bench: overhead kind=%s level=%s median=%.4f min=%.4f max=%.4f rounds=%d\n",
+			       c ? "flips" : "test_only", r ? "rules" : "full", med[r][c], lo[r][c],
+			       hi[r][c], rounds);
 	if (json_path) {
 		json = fopen(json_path, "w");
 		if (!json) {
@@ -632,32 +646,41 @@ int main(int argc, char **argv)
 			k.mode.vdisplay, k.mode.vrefresh, rounds, seconds);
 		for (c = 0; c < 2; c++)
 			fprintf(json, "\"%s\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f,"
-				      "\"recorder_off_median\":%.4f,\"untraced_ioctl_ns\":%.1f},",
+				      "\"recorder_off_median\":%.4f,\"level_rules\":{\"median\":%.4f,"
+				      "\"min\":%.4f,\"max\":%.4f},\"untraced_ioctl_ns\":%.1f},",
 				c ? "flips" : "test_only", med[0][c], lo[0][c], hi[0][c], med[1][c],
-				med_ioctl[c]);
+				med[2][c], lo[2][c], hi[2][c], med_ioctl[c]);
 		fprintf(json, "\"breakdown\":[");
 	}
-	/* Where the time goes, per attach mode and kind, with statistics on. */
-	for (mode = 0; mode < 2; mode++) {
+	/*
+	 * Where the time goes, per attach mode, level and kind, with statistics
+	 * on: fentry and kprobe at the full level, fentry at the rules level.
+	 */
+	for (mode = 0; mode < 3; mode++) {
 		for (kind = 0; kind < 2; kind++) {
-			const char *mode_name = mode ? "kprobe" : "fentry";
+			const char *mode_name = mode == 1 ? "kprobe" : "fentry";
+			enum kmst_trace_level level = mode == 2 ? KMST_LEVEL_RULES : KMST_LEVEL_FULL;
 			const char *kind_name = kind ? "1000 Hz flips" : "TEST_ONLY storm";
+			char title[64];
 			double bpf_ns;
 
-			if (measure_breakdown(&k, mode, kind, seconds, &breakdown))
+			if (measure_breakdown(&k, mode == 1, level, kind, seconds, &breakdown))
 				return 3;
-			bpf_ns = print_breakdown(&breakdown, mode_name, kind_name);
+			snprintf(title, sizeof(title), "%s, level %s", mode_name,
+				 kmst_trace_level_name(level));
+			bpf_ns = print_breakdown(&breakdown, title, kind_name);
 			printf("  BPF time / untraced atomic ioctl time: %.3f (target <= 0.05)\n",
 			       bpf_ns / med_ioctl[kind]);
-			printf("bench: bpf mode=%s kind=%s ns_per_commit=%.0f runs_per_commit=%.2f "
-			       "ioctl_ns=%.0f ratio=%.4f drops=%llu\n", mode_name, kind ? "flips" : "test_only",
-			       bpf_ns, runs_per_commit(&breakdown), med_ioctl[kind], bpf_ns / med_ioctl[kind],
+			printf("bench: bpf mode=%s level=%s kind=%s ns_per_commit=%.0f runs_per_commit=%.2f "
+			       "ioctl_ns=%.0f ratio=%.4f drops=%llu\n", mode_name,
+			       kmst_trace_level_name(level), kind ? "flips" : "test_only", bpf_ns,
+			       runs_per_commit(&breakdown), med_ioctl[kind], bpf_ns / med_ioctl[kind],
 			       breakdown.drops);
 			if (json) {
 				if (mode || kind)
 					fputc(',', json);
-				json_breakdown(json, &breakdown, mode_name, kind ? "flips" : "test_only",
-					       med_ioctl[kind]);
+				json_breakdown(json, &breakdown, mode_name, kmst_trace_level_name(level),
+					       kind ? "flips" : "test_only", med_ioctl[kind]);
 			}
 		}
 	}

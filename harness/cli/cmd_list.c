@@ -32,6 +32,7 @@ static char *live_meta(const struct kmst_shared_opts *so, bool force_kprobe)
 
 	opts.minor = so->minor;
 	opts.force_kprobe = force_kprobe;
+	opts.level = so->level;
 	t = kmst_tracer_open(&opts);
 	if (!t)
 		return NULL;
@@ -71,7 +72,8 @@ static void print_text(const struct kmst_meta *meta, const char *source)
 {
 	unsigned int i, d, rule;
 
-	printf("%s, kernel %s\n\nprograms:\n", source, meta->kernel[0] ? meta->kernel : "?");
+	printf("%s, kernel %s, level %s\n\nprograms:\n", source, meta->kernel[0] ? meta->kernel : "?",
+	       meta->level[0] ? meta->level : "full");
 	for (i = 0; i < meta->prog_count; i++)
 		printf("  %-48s %s\n", meta->progs[i].name, meta->progs[i].detail);
 	for (i = 0; i < meta->missing_count; i++)
@@ -123,6 +125,7 @@ static void print_json(const struct kmst_meta *meta, const char *trace)
 	else
 		printf("\"kernel\"");
 	json_key("kernel", meta->kernel, true);
+	json_key("level", meta->level[0] ? meta->level : "full", true);
 	printf(",\"programs\":[");
 	for (i = 0; i < meta->prog_count; i++) {
 		printf("%s{", i ? "," : "");
@@ -193,6 +196,7 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 		KMST_LONG_MINOR,
 		KMST_LONG_DEVICE,
 		{ "kprobe", no_argument, NULL, OPT_KPROBE },
+		KMST_LONG_LEVEL,
 		KMST_LONG_JSON,
 		{ 0 },
 	};
@@ -218,8 +222,8 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 		return kmst_opt_usage_error("list", "expected at most one TRACE");
 	if (optind == argc - 1) {
 		trace = argv[optind];
-		if (so.minor >= 0 || force_kprobe)
-			return kmst_opt_usage_error("list", "--minor and --kprobe are for the running kernel, not a TRACE");
+		if (so.minor >= 0 || force_kprobe || so.level != KMST_LEVEL_FULL)
+			return kmst_opt_usage_error("list", "--minor, --kprobe and --level are for the running kernel, not a TRACE");
 	}
 	if (so.device) {
 		if (trace || so.minor >= 0 || force_kprobe)
@@ -247,7 +251,7 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 
 const struct kmst_command kmst_cmd_list = {
 	.name = "list",
-	.synopsis = "[TRACE] [-m N] [-k] | -d DEV",
+	.synopsis = "[TRACE] [-m N] [-k] [--level L] | -d DEV",
 	.summary = "what can be traced and judged: programs, driver callbacks, rules",
 	.help = "Loads and attaches the tracers on the running kernel (then detaches them), or\n"
 		"reads TRACE's metadata, and lists each traced function with how it is attached\n"
@@ -257,7 +261,8 @@ const struct kmst_command kmst_cmd_list = {
 		"  -d, --device DEV  instead, the device's KMS objects in one screen: CRTCs,\n"
 		"                 planes (type, CRTCs, formats counted), connectors and modes\n"
 		"  -k, --kprobe   as record --kprobe: kprobe/kretprobe for every function\n"
-		"  -j, --json     one JSON object: source, kernel, programs, missing, devices\n"
+		"      --level LEVEL  as record --level: full or rules\n"
+		"  -j, --json     one JSON object: source, kernel, level, programs, missing, devices\n"
 		"                 (minor, driver, callbacks, traits), rules (judgeable or the\n"
 		"                 missing function and why)\n",
 	.run = do_list,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmstrace record -o TRACE [--pid P|--comm C] [--minor N] [--kprobe]
+ * kmstrace record -o TRACE [--pid P|--comm C] [--minor N] [--kprobe] [--level L]
  *                 [--ringbuf-size BYTES] [--no-recorder] [--duration S]
  *                 [--stall-timeout SEC] [-j] [-- CMD ARGS...]
  * Attach the tracers, run CMD (or wait for SIGINT/SIGTERM or the
@@ -82,6 +82,7 @@ static int parse_args(int argc, char **argv, struct kmst_shared_opts *so,
 		{ "kprobe", no_argument, NULL, OPT_KPROBE },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 		{ "no-recorder", no_argument, NULL, OPT_NO_RECORDER },
+		KMST_LONG_LEVEL,
 		KMST_LONG_DURATION,
 		KMST_LONG_STALL_TIMEOUT,
 		KMST_LONG_JSON,
@@ -126,6 +127,7 @@ static int parse_args(int argc, char **argv, struct kmst_shared_opts *so,
 		return -1;
 	}
 	opts->minor = so->minor;
+	opts->level = so->level;
 	return 0;
 }
 
@@ -301,6 +303,7 @@ const struct kmst_command kmst_cmd_record = {
 		"      --ringbuf-size BYTES  ring buffer size, a power of two >= 4096\n"
 		"                           (default 4194304); reserve failures are counted\n"
 		"                           per event type in the trace's END record\n"
+		KMST_HELP_LEVEL
 		"  -n, --no-recorder        do not copy ioctl arguments (REC_* records)\n"
 		"      --duration SECONDS   stop after this long (at most 86400; default: CMD's\n"
 		"                           end or a signal); a progress line on a terminal\n"

@@ -173,6 +173,7 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 		{ "before-each", required_argument, NULL, OPT_BEFORE_EACH },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+		KMST_LONG_LEVEL,
 		KMST_LONG_CHECK,
 		KMST_LONG_FORMAT,
 		KMST_LONG_STALL_TIMEOUT,
@@ -222,10 +223,12 @@ static int parse_args(int argc, char **argv, const struct kmst_global_opts *gopt
 	return 0;
 }
 
-static int open_tracer(struct replay_trace *rt, int minor, unsigned int ringbuf_size)
+static int open_tracer(struct replay_trace *rt, int minor, unsigned int ringbuf_size,
+		       enum kmst_trace_level level)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 
+	opts.level = level;
 	opts.minor = minor;
 	opts.ringbuf_size = ringbuf_size;
 	opts.on_event = on_record;
@@ -467,7 +470,7 @@ static int replay_one(const struct replay_args *a, struct replay_trace *rt, cons
 		goto out;
 	}
 	if (!a->no_trace) {
-		if (!rt->tracer && open_tracer(rt, stats->minor, a->ringbuf_size)) {
+		if (!rt->tracer && open_tracer(rt, stats->minor, a->ringbuf_size, a->so.level)) {
 			ret = KMST_EXIT_BAD_INPUT;
 			goto out;
 		}
@@ -613,6 +616,7 @@ const struct kmst_command kmst_cmd_replay = {
 		"      --ringbuf-size BYTES the tracer's ring buffer, a power of two >= 4096\n"
 		"                           (default 4 MiB); a trace that overflows it is\n"
 		"                           INCOMPLETE, and the next sequences still run\n"
+		KMST_HELP_LEVEL
 		"  -s, --stall-timeout SEC  a commit without hw_done, flip_done or cleanup_done\n"
 		"                           after SEC seconds (0.5 to 3600) ends the replay\n"
 		"                           (default 10; 0: off)\n"

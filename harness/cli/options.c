@@ -138,6 +138,15 @@ int kmst_opt_shared(struct kmst_shared_opts *so, const char *cmd, int opt, const
 		return kmst_opt_rules(arg, &so->check.rules);
 	case KMST_OPT_STALL_TIMEOUT:
 		return kmst_watchdog_parse_bound(arg, &so->stall_bound_ns) == 0;
+	case KMST_OPT_LEVEL: {
+		char what[96];
+
+		if (kmst_trace_level_parse(arg, &so->level))
+			return 1;
+		snprintf(what, sizeof(what), "--level: expected full or rules, got '%.40s'", arg);
+		kmst_opt_usage_error(cmd, what);
+		return 0;
+	}
 	case KMST_OPT_DURATION:
 		return kmst_opt_seconds("--duration", arg, KMST_OPT_DURATION_MAX_S, &so->duration_s);
 	case KMST_OPT_VBLANK_TOLERANCE:

@@ -29,6 +29,7 @@
 #include "check/check.h"
 #include "check/report.h"
 #include "cli/commands.h"
+#include "tracer/tracer.h"
 
 /* One letter (or, for long-only options, one code) per shared option. */
 enum kmst_opt_code {
@@ -43,6 +44,7 @@ enum kmst_opt_code {
 	KMST_OPT_DURATION = 0x100,
 	KMST_OPT_VBLANK_TOLERANCE,
 	KMST_OPT_VBLANK_SLACK,
+	KMST_OPT_LEVEL,
 	/* A command's own long-only options number from here. */
 	KMST_OPT_COMMAND_BASE = 0x200,
 };
@@ -54,6 +56,12 @@ enum kmst_opt_code {
 #define KMST_LONG_DEVICE { "device", required_argument, NULL, KMST_OPT_DEVICE }
 #define KMST_LONG_STALL_TIMEOUT { "stall-timeout", required_argument, NULL, KMST_OPT_STALL_TIMEOUT }
 #define KMST_LONG_DURATION { "duration", required_argument, NULL, KMST_OPT_DURATION }
+/* Every command that loads the tracers. */
+#define KMST_LONG_LEVEL { "level", required_argument, NULL, KMST_OPT_LEVEL }
+#define KMST_HELP_LEVEL                                                                        \
+	"      --level LEVEL        what is traced: full (every hook, entry and exit; the\n"        \
+	"                           default) or rules (only what the rules read: fewer\n"          \
+	"                           programs per commit, the same verdicts)\n"
 /* The checker's options, taken by every command that checks a trace. */
 #define KMST_LONG_CHECK                                                             \
 	{ "rules", required_argument, NULL, KMST_OPT_RULES },                        \
@@ -87,6 +95,7 @@ struct kmst_shared_opts {
 	uint64_t stall_bound_ns;	/* --stall-timeout SEC; 0 = no watchdog */
 	struct kmst_check_opts check;	/* --rules, --vblank-tolerance, --vblank-slack-us */
 	int format;			/* -f NAME (enum kmst_report_format); -1 = not given */
+	enum kmst_trace_level level;	/* --level NAME; KMST_LEVEL_FULL when not given */
 };
 
 void kmst_shared_opts_init(struct kmst_shared_opts *so, const struct kmst_global_opts *gopts);

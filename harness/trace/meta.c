@@ -118,6 +118,8 @@ static void parse_line(struct kmst_meta *meta, const char *line, size_t len)
 		parse_callback(meta, value, value_len);
 	} else if (KEY_IS("tool")) {
 		copy_field(meta->tool, sizeof(meta->tool), value, value_len);
+	} else if (KEY_IS("level")) {
+		copy_field(meta->level, sizeof(meta->level), value, value_len);
 	} else if (KEY_IS("seq")) {
 		copy_field(meta->seq, sizeof(meta->seq), value, value_len);
 	} else if (KEY_IS("minor")) {

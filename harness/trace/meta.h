@@ -44,6 +44,7 @@ struct kmst_meta {
 	char device[64];
 	char tool[32];
 	char seq[256];		/* the sequence a replay ran */
+	char level[16];		/* the trace level (record --level); "" in traces before it */
 	int minor;		/* -1 when not given */
 	uint32_t commit_base;	/* commit ids up to it began before the trace */
 	unsigned int trait_count, prog_count, missing_count, device_count, callback_count;

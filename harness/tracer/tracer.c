@@ -333,6 +333,12 @@ static int load_skel(struct kmst_tracer *t)
 		    !strncmp(bpf_program__name(prog), "kmst_k", 6))
 			bpf_program__set_autoload(prog, false);
 	}
+	/* A tracepoint the level leaves out is not loaded either. */
+	for (i = 0; i < (int)(sizeof(tracepoints) / sizeof(tracepoints[0])); i++)
+		if (!kmst_tracepoint_at_level(tracepoints[i].tp, t->opts.level))
+			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
+										   tracepoints[i].prog),
+						  false);
 	memset(t->rescue, 0, sizeof(t->rescue));
 	for (i = 0; i < t->fn_count; i++) {
 		struct kmst_fn *fn = &t->fns[i];
@@ -444,6 +450,8 @@ struct kmst_tracer *kmst_tracer_open(const struct kmst_tracer_opts *opts)
 		goto err_free;
 	t->fn_count = kmst_fns_add_core(t->fns, KMST_FN_MAX, !opts->no_recorder);
 	add_callbacks(t, &ks);
+	t->fn_count = kmst_fns_apply_level(t->fns, t->fn_count, opts->level);
+	meta_add(t, "level=%s", kmst_trace_level_name(opts->level));
 	err = decide_modes(t, &ks, opts->force_kprobe);
 	kmst_ksyms_free(&ks);
 	if (err)
@@ -652,8 +660,11 @@ int kmst_tracer_attach(struct kmst_tracer *t)
 	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(t->skel->obj,
 									     tracepoints[i].prog);
-		struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, tracepoints[i].tp);
+		struct bpf_link *link;
 
+		if (!kmst_tracepoint_at_level(tracepoints[i].tp, t->opts.level))
+			continue;
+		link = bpf_program__attach_raw_tracepoint(prog, tracepoints[i].tp);
 		if (!link) {
 			meta_add(t, "missing=%s raw_tp:%s", tracepoints[i].meta, strerror(errno));
 			kmst_info("%s: not attached on %s (%s); its events are left out",

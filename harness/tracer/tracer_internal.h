@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "kmstrace_tracer.h"
+#include "tracer/tracer.h"
 
 /* How one function ended up being traced. */
 enum kmst_fn_mode {
@@ -42,6 +43,14 @@ int kmst_fns_add_core(struct kmst_fn *fns, int max, bool recorder);
 /* One driver callback, deduplicated by name; returns the new count. */
 int kmst_fns_add_callback(struct kmst_fn *fns, int count, int max, const char *name,
 			  const char *module, const char *what, bool crtc, int cb);
+/*
+ * Keep only what LEVEL traces: at KMST_LEVEL_RULES each function's phases
+ * are cut to those a rule reads and a function no rule reads is taken out
+ * of FNS (before any slot is loaded). Returns the new count.
+ */
+int kmst_fns_apply_level(struct kmst_fn *fns, int count, enum kmst_trace_level level);
+/* Whether tracepoint TP (its name without the group) is traced at LEVEL. */
+bool kmst_tracepoint_at_level(const char *tp, enum kmst_trace_level level);
 
 /* ---- /proc/kallsyms (tracer_kallsyms.c) ---- */
 
