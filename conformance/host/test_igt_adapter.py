@@ -26,6 +26,7 @@ EXPECTED = {
     "crash": "crash",
     "sw-sync": "pass",
     "hang": "timeout",
+    "hang-unkillable": "timeout",
     "panic": "incomplete",
     "after-panic": "pass",
 }
@@ -73,7 +74,7 @@ def test_every_outcome_is_classified_in_results_json(fake_run):
     assert "does not hold" in report["tests"]["igt@fake_kms@fail"]["err"]
     totals = report["totals"]["root"]
     assert totals == {"pass": 3, "fail": 1, "skip": 1, "dmesg-warn": 1, "dmesg-fail": 1,
-                      "crash": 1, "timeout": 1, "incomplete": 1}
+                      "crash": 1, "timeout": 2, "incomplete": 1}
     assert report["totals"]["igt@fake_kms"] == totals
 
 
@@ -84,7 +85,7 @@ def test_the_table_counts_each_outcome_and_lists_each_subtest(fake_run):
     rows = {line.split("|")[0].strip(): [cell.strip() for cell in line.split("|")[1:]]
             for line in table.splitlines() if "|" in line}
     # pass/fail/skip/warn/timeout/incomplete; dmesg-fail and crash count as fail
-    assert rows["fake_kms"] == ["3/3/1/1/1/1"]
+    assert rows["fake_kms"] == ["3/3/1/1/2/1"]
     for name, want in EXPECTED.items():
         assert rows[f"fake_kms@{name}"] == [want]
 
@@ -92,6 +93,8 @@ def test_the_table_counts_each_outcome_and_lists_each_subtest(fake_run):
 def test_the_run_goes_on_in_a_fresh_guest_after_a_hang_and_a_panic(fake_run):
     result, out = fake_run
     boots = result.stderr.count("booting a guest")
-    assert boots == 3, result.stderr
+    assert boots == 4, result.stderr
+    status = out / "tvkms" / "tests" / "fake_kms@hang-unkillable" / "status"
+    assert status.read_text().strip() == "timeout"
     status = out / "tvkms" / "tests" / "fake_kms@after-panic" / "status"
     assert status.read_text().strip() == "0"

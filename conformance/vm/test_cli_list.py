@@ -45,7 +45,16 @@ def test_list_shows_tvkms_callbacks_attached_with_fentry(tvkms):
         assert callbacks[what]["mode"] == "fentry", callbacks[what]
     modes = {p["name"]: p["mode"] for p in doc["programs"]}
     assert modes.get("drm_atomic_commit") == "fentry"
-    assert modes.get("tvkms:tvkms_commit_stage") == "tracepoint"
+    # the default level leaves out what no rule reads; --level full attaches it
+    assert doc["level"] == "rules"
+    assert "tvkms:tvkms_commit_stage" not in modes and "drm_atomic_helper_wait_for_fences" not in modes
+    assert modes.get("tvkms:tvkms_fault") == "tracepoint"
+    full = json.loads(run("-j", "list", "--minor", minor, "--level", "full").stdout)
+    full_modes = {p["name"]: p["mode"] for p in full["programs"]}
+    assert full["level"] == "full"
+    assert full_modes.get("tvkms:tvkms_commit_stage") == "tracepoint"
+    assert full_modes.get("drm_atomic_helper_wait_for_fences") == "fentry"
+    assert set(modes) < set(full_modes)
     judgeable = {r["rule"] for r in doc["rules"] if r["judgeable"]}
     assert "tail-order" in judgeable and "skip-check" in judgeable
 

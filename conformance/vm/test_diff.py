@@ -6,7 +6,10 @@ sequence on one kernel diff as the same, under TCG's noisy timer too; the
 the event calls that changed; `vblank-jitter` is a regression of the VBLANK
 interval distribution and of nothing else.
 
-One tracer session replays every case (attaching is the slow part); a
+The replays are at --level full, as diff's users record: the stage
+signatures name the VBLANK calls made inside the driver's callbacks, whose
+exits the default level does not trace. One tracer session replays every
+case (attaching is the slow part); a
 first replay of the burst's modeset brings the CRTC to its mode, so that
 every compared replay starts from the same state. On PREEMPT_RT each case
 is replayed three times in that session, and the first take that lost no
@@ -60,7 +63,8 @@ def traces(kmstrace, tmp_path_factory):
         try:
             run = subprocess.run([str(kmstrace), "replay", *map(str, paths), "--device",
                                   tv.card()[1], "-o", f"{out}/", "--no-check", "--before-each",
-                                  hook], capture_output=True, text=True, timeout=900, cwd=ROOT)
+                                  hook, "--level", "full"],
+                                 capture_output=True, text=True, timeout=900, cwd=ROOT)
         finally:
             tv.write_knob("none")
         assert run.returncode == 0, run.stderr[-3000:]

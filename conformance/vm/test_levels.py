@@ -9,12 +9,15 @@ at both levels, one after the other:
 - the mutant drivers of `make check`'s round (test_mutants.RUN) that have a
   sequence, each loaded anew.
 
-Each report is compared rule by rule: the verdict, every rule's status
-(pass, fail, n/a, not judged), the violations as (rule, sequence line),
-the replay expectations that failed, and the number of commits. The rules
-level must also trace less: fewer records per commit, on the same
-sequences."""
+The runs at the default level (rules) are the ones test_replay_corpus,
+test_rules_faults and test_mutants judge (each cached once per boot), so
+only the full level costs replays of its own. Each report is compared rule
+by rule: the verdict, every rule's status (pass, fail, n/a, not judged),
+the violations as (rule, sequence line), the replay expectations that
+failed, and the number of commits. The rules level must also trace less:
+fewer records per commit, on the same sequences."""
 import json
+import subprocess
 
 import pytest
 
@@ -22,75 +25,39 @@ import test_mutants as mutants
 import test_replay_corpus as corpus
 import test_rules_faults as faults
 import tvkms_util as tv
+from conftest import ROOT
 
 LEVELS = ("full", "rules")
 MUTANTS = [name for name in mutants.RUN if mutants.CASES[name].sequence]
 
 
-def attempts(replay):
-    """REPLAY() again while the kernel skipped tracer runs (PREEMPT_RT): a
-    lossy trace is judged "not judged" whatever its level."""
-    for _ in range(tv.RECORDING_ATTEMPTS):
-        run, reports = replay()
-        if tv.LOST_RUNS not in run.stderr:
-            break
-    return run, reports
-
-
-def by_name(run, suffix):
-    reports = {}
-    for line in run.stdout.splitlines():
-        report = json.loads(line)
-        assert "skipped" not in report, report
-        name = report["trace"].rsplit("/", 1)[-1]
-        reports[name[:-len(suffix)]] = report
-    return reports
-
-
 @pytest.fixture(scope="module")
-def corpus_levels(kmstrace, tmp_path_factory):
+def corpus_levels(kmstrace):
     """{level: (CompletedProcess, {sequence file name: report})}."""
-    found = {}
-    for level in LEVELS:
-        out = tmp_path_factory.mktemp(f"corpus-{level}")
-
-        def replay():
-            run = corpus.replay(kmstrace, *corpus.CORPUS, "--device", corpus.fresh_tvkms(),
-                                "-o", f"{out}/", "-f", "json", "--level", level)
-            return run, by_name(run, ".kmst")
-        found[level] = attempts(replay)
+    yield {level: corpus.corpus_replay(kmstrace, level) for level in LEVELS}
     tv.unload()
-    return found
 
 
 @pytest.fixture(scope="module")
-def fault_levels(kmstrace, tmp_path_factory):
+def fault_levels(kmstrace):
     """{level: (CompletedProcess, {knob: report})}."""
-    found = {}
-    for level in LEVELS:
-        base = tmp_path_factory.mktemp(f"faults-{level}")
-        found[level] = attempts(lambda: faults.replay_faults(kmstrace, base / "seqs",
-                                                             base / "traces", "--level", level))
+    yield {level: faults.fault_replay(kmstrace, level) for level in LEVELS}
     tv.unload()
-    return found
 
 
 @pytest.fixture(scope="module")
-def mutant_levels(tmp_path_factory):
+def mutant_levels():
     """{mutant: {level: (CompletedProcess, report of its sequence)}}."""
     found = {}
     for name in MUTANTS:
-        case = mutants.CASES[name]
+        sequence = mutants.CASES[name].sequence
         found[name] = {}
         for level in LEVELS:
-            mutants.unload_when_unused()
-            _, device = mutants.insmod(mutants.mutant_module(name))
-            out = tmp_path_factory.mktemp(f"{name}-{level}")
-            run, reports = mutants.replay([case.sequence], device, out, "--level", level)
-            assert case.sequence in reports, run.stderr[-2000:]
-            found[name][level] = (run, reports[case.sequence])
+            run, reports = mutants.mutant_replay(name, level)
+            assert sequence in reports, run.stderr[-2000:]
+            found[name][level] = (run, reports[sequence])
+    yield found
     mutants.unload_when_unused()
-    return found
 
 
 def judged(report):
@@ -146,3 +113,38 @@ def test_rules_level_writes_fewer_records_per_commit(corpus_levels):
         assert commits, level
         per_commit[level] = events / commits
     assert per_commit["rules"] < 0.8 * per_commit["full"], per_commit
+
+
+def trace_of(found, level, name):
+    return found[level][1][name]["trace"]
+
+
+def test_diff_refuses_traces_of_two_levels(kmstrace, corpus_levels):
+    """Their stages differ by the level, not by the kernel: one line, exit 2."""
+    name = "modeset-flips.seq"
+    full, rules = (trace_of(corpus_levels, level, name) for level in LEVELS)
+    result = subprocess.run([str(kmstrace), "diff", full, rules], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr
+    assert result.stderr.count("\n") == 1 and "--level full" in result.stderr \
+        and "--level rules" in result.stderr, result.stderr
+
+
+def test_a_rules_level_trace_exports_calls_without_exits_as_instants(kmstrace, corpus_levels,
+                                                                     tmp_path):
+    """A call whose exit the level does not trace is an instant at its entry, not
+    a slice left unfinished; the calls traced whole are still slices."""
+    trace = trace_of(corpus_levels, "rules", "modeset-flips.seq")
+    out = tmp_path / "timeline.json"
+    result = subprocess.run([str(kmstrace), "export", "--perfetto", trace, "-o", str(out)],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text())
+    events = doc["traceEvents"]
+    assert doc["otherData"]["level"] == "rules"
+    assert not [e for e in events if e.get("args", {}).get("unfinished")]
+    kinds = {}
+    for e in events:
+        kinds.setdefault(e["name"], set()).add(e["ph"])
+    assert "X" in kinds.get("HW_DONE", set()), sorted(kinds)
+    assert kinds.get("COMMIT_PLANES") == {"i"}, kinds.get("COMMIT_PLANES")

@@ -17,10 +17,12 @@ the guest; the two timing rules are left out of a mutant's "no other rule"
 assertion unless they are its own rule, never out of the unmodified
 driver's."""
 import dataclasses
+import functools
 import json
 import os
 import pathlib
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -239,6 +241,17 @@ def replay(sequences, device, out, *extra):
     return run, reports
 
 
+@functools.lru_cache(maxsize=None)
+def mutant_replay(name, level="rules"):
+    """Mutant NAME loaded anew and its sequence replayed at trace LEVEL, once
+    per boot and level (test_levels compares the levels on the same runs):
+    (CompletedProcess, {sequence: JSON report}). The mutant stays loaded."""
+    unload_when_unused()
+    _, device = insmod(mutant_module(name))
+    out = pathlib.Path(tempfile.mkdtemp(prefix=f"{name}-{level}-"))
+    return replay([CASES[name].sequence], device, out, "--level", level)
+
+
 def connected_connector():
     out = tv.run("modetest", "-M", "tvkms", "-c").stdout
     for line in out.splitlines():
@@ -341,14 +354,15 @@ def test_every_built_mutant_has_a_case():
 @pytest.mark.parametrize("name", RUN)
 def test_mutant_is_caught_by_its_rule(name, clean_slate, tmp_path):
     case = CASES[name]
-    _, device = insmod(mutant_module(name))
     started = time.monotonic()
     if case.sequence:
-        run, reports = replay([case.sequence], device, tmp_path / "replay")
+        run, reports = mutant_replay(name)
         assert case.sequence in reports, run.stderr[-3000:]
         assert run.returncode == 1, f"replay exit {run.returncode}: {run.stderr[-2000:]}"
         assert_caught(reports[case.sequence], case, f"{name} on {case.sequence}.seq")
     if case.modetest_seconds:
+        unload_when_unused()
+        insmod(mutant_module(name))
         check, report = record_modetest(case.modetest_seconds, tmp_path)
         assert check.returncode == 1, f"check exit {check.returncode}: {summary(report)}"
         assert_caught(report, case, f"{name} under modetest -v", recording=True)

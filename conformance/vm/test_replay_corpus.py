@@ -9,10 +9,13 @@ each VBLANK timer, and what TCG adds is host noise, not a violation.
 
 The traces stay in .output/traces/<kernel alias>/: ci/check diffs the
 kernels' traces once every kernel ran."""
+import functools
 import json
 import os
+import pathlib
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -52,17 +55,18 @@ def corpus_trace_dir():
     return ROOT / ".output" / "traces" / alias
 
 
-@pytest.fixture(scope="module")
-def corpus_reports(kmstrace, tvkms):
-    """Replay the whole corpus in one tracer session: {sequence name: JSON report}."""
-    out = corpus_trace_dir()
-    device = tvkms
-    for attempt in range(tv.RECORDING_ATTEMPTS):
+@functools.lru_cache(maxsize=None)
+def corpus_replay(kmstrace, level="rules"):
+    """Replay the whole corpus at trace LEVEL in one tracer session, on a
+    freshly loaded tvkms: (CompletedProcess, {sequence name: JSON report}).
+    At the default level the traces stay in corpus_trace_dir(). Done once
+    per boot and level: test_levels compares the levels on the same runs."""
+    out = corpus_trace_dir() if level == "rules" else pathlib.Path(tempfile.mkdtemp(prefix=level))
+    for _ in range(tv.RECORDING_ATTEMPTS):
         shutil.rmtree(out, ignore_errors=True)
-        if attempt:
-            # The last attempt left its CRTCs on: start from the state the first found.
-            device = fresh_tvkms()
-        result = replay(kmstrace, *CORPUS, "--device", device, "-o", f"{out}/", "-f", "json")
+        # each attempt starts from the state the first found: every CRTC off
+        result = replay(kmstrace, *CORPUS, "--device", fresh_tvkms(), "-o", f"{out}/", "-f", "json",
+                        "--level", level)
         if tv.LOST_RUNS not in result.stderr:
             break
     reports = {}
@@ -71,6 +75,12 @@ def corpus_reports(kmstrace, tvkms):
         report = json.loads(line)
         reports[report["trace"].rsplit("/", 1)[-1][:-len(".kmst")]] = report
     return result, reports
+
+
+@pytest.fixture(scope="module")
+def corpus_reports(kmstrace):
+    """The corpus replayed at the default level: {sequence name: JSON report}."""
+    return corpus_replay(kmstrace)
 
 
 @pytest.mark.parametrize("seq", CORPUS, ids=lambda p: p.name)

@@ -70,9 +70,10 @@ def record(tmp_path, *args, flips=5, name="t.trace"):
 
 @pytest.fixture(scope="module")
 def default_trace(driver, tmp_path_factory):
-    """One recording in the default mode, shared by the tests that only read
-    it: each recording costs seconds of BPF verification under TCG."""
-    return record(tmp_path_factory.mktemp("default"), flips=20)
+    """One recording in the default attach mode at --level full (the whole
+    event stream these tests read), shared by the tests that only read it:
+    each recording costs seconds of BPF verification under TCG."""
+    return record(tmp_path_factory.mktemp("default"), "--level", "full", flips=20)
 
 
 def dump(trace):
@@ -243,7 +244,7 @@ def test_record_of_modetest_flips_shows_every_stage_in_order(driver, tmp_path):
     # on, so an open and silent pipe keeps it flipping until --duration.
     with open(tmp_path / "record.err", "w") as err:
         proc = subprocess.Popen([str(KMSTRACE), "record", "--duration", "3", "-o", str(trace),
-                                 "--", "modetest", "-M", driver, "-s", f"{connector}:1024x768",
+                                 "--level", "full", "--", "modetest", "-M", driver, "-s", f"{connector}:1024x768",
                                  "-v"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=err)
         try:

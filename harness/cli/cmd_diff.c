@@ -16,6 +16,7 @@
 #include "diff/diff.h"
 #include "diff/report.h"
 #include "hist/plot.h"
+#include "trace/meta.h"
 
 enum {
 	OPT_ALPHA = KMST_OPT_COMMAND_BASE,
@@ -100,6 +101,15 @@ static int do_diff(const struct kmst_global_opts *gopts, int argc, char **argv)
 	if (format == KMST_REPORT_TAP)
 		return kmst_opt_usage_error("diff", "-f: expected text, json or junit");
 	if (kmst_diff_files(argv[optind], argv[optind + 1], &opts, &res)) {
+		ret = KMST_EXIT_BAD_INPUT;
+		goto out;
+	}
+	/* A trace without level= predates the levels and was traced in full. */
+	if (strcmp(res.a.meta->level[0] ? res.a.meta->level : "full",
+		   res.b.meta->level[0] ? res.b.meta->level : "full")) {
+		kmst_err("%s was traced at --level %s, %s at --level %s: their stages differ by the level, not the kernel; trace both at the same level",
+			 res.a.path, res.a.meta->level[0] ? res.a.meta->level : "full", res.b.path,
+			 res.b.meta->level[0] ? res.b.meta->level : "full");
 		ret = KMST_EXIT_BAD_INPUT;
 		goto out;
 	}

@@ -222,7 +222,7 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 		return kmst_opt_usage_error("list", "expected at most one TRACE");
 	if (optind == argc - 1) {
 		trace = argv[optind];
-		if (so.minor >= 0 || force_kprobe || so.level != KMST_LEVEL_FULL)
+		if (so.minor >= 0 || force_kprobe || so.level != KMST_LEVEL_RULES)
 			return kmst_opt_usage_error("list", "--minor, --kprobe and --level are for the running kernel, not a TRACE");
 	}
 	if (so.device) {

@@ -60,6 +60,8 @@ struct replay_trace {
 	uint32_t match_commit[MATCH_SLOTS];
 	unsigned int match_next;
 	struct kmst_tracer_window window; /* the tracer's losses when this trace began */
+	const char *seq_path;		/* the sequence being replayed */
+	bool sync_timed_out;		/* said once per sequence: an ioctl's exit never came */
 	int err;
 };
 
@@ -133,6 +135,11 @@ static void on_commit(void *ctx, const struct kmst_replay_commit *rc)
 	if (err < 0) {
 		rt->err = err;
 		return;
+	}
+	if (!err && !rt->sync_timed_out) {
+		rt->sync_timed_out = true;
+		kmst_info("%s:%u: the atomic ioctl's exit record did not arrive within %d ms (lost or filtered out): its REPLAY_COMMIT may name no commit",
+			  rt->seq_path, rc->line, KMST_TRACER_SYNC_MS);
 	}
 	kmst_replay_record(&ev, &(struct kmst_replay_result){
 		.drm_flags = rc->flags, .expected = rc->expected, .got = rc->got,
@@ -256,6 +263,8 @@ static int start_trace(struct replay_trace *rt, const char *seq_path, const char
 	if (rt->watchdog)
 		kmst_watchdog_sync_losses(rt->watchdog);
 	memset(rt->match_commit, 0, sizeof(rt->match_commit));
+	rt->seq_path = seq_path;
+	rt->sync_timed_out = false;
 	rt->err = 0;
 	/* Commits that began before the drain are cut: the checker does not judge them. */
 	if (asprintf(&meta, "%stool=replay\nseq=%s\nreplay_device=%s\ncommit_base=%u\n",

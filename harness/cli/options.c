@@ -20,6 +20,7 @@ void kmst_shared_opts_init(struct kmst_shared_opts *so, const struct kmst_global
 			.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US,
 		},
 		.format = -1,
+		.level = KMST_LEVEL_RULES,
 	};
 }
 

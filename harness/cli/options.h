@@ -59,9 +59,9 @@ enum kmst_opt_code {
 /* Every command that loads the tracers. */
 #define KMST_LONG_LEVEL { "level", required_argument, NULL, KMST_OPT_LEVEL }
 #define KMST_HELP_LEVEL                                                                        \
-	"      --level LEVEL        what is traced: full (every hook, entry and exit; the\n"        \
-	"                           default) or rules (only what the rules read: fewer\n"          \
-	"                           programs per commit, the same verdicts)\n"
+	"      --level LEVEL        what is traced: rules (the default: only what the rules\n"      \
+	"                           read, fewer programs per commit) or full (every hook,\n"       \
+	"                           entry and exit: for timelines, diff, debugging)\n"
 /* The checker's options, taken by every command that checks a trace. */
 #define KMST_LONG_CHECK                                                             \
 	{ "rules", required_argument, NULL, KMST_OPT_RULES },                        \
@@ -95,7 +95,7 @@ struct kmst_shared_opts {
 	uint64_t stall_bound_ns;	/* --stall-timeout SEC; 0 = no watchdog */
 	struct kmst_check_opts check;	/* --rules, --vblank-tolerance, --vblank-slack-us */
 	int format;			/* -f NAME (enum kmst_report_format); -1 = not given */
-	enum kmst_trace_level level;	/* --level NAME; KMST_LEVEL_FULL when not given */
+	enum kmst_trace_level level;	/* --level NAME; KMST_LEVEL_RULES when not given */
 };
 
 void kmst_shared_opts_init(struct kmst_shared_opts *so, const struct kmst_global_opts *gopts);

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "diff/profile.h"
 #include "diff/stats.h"
+#include "trace/level.h"
 #include "trace/tracefile.h"
 
 #define MAX_ERRNO 4095	/* the kernel's: a failed ioctl returns -1 to -MAX_ERRNO */
@@ -68,6 +69,7 @@ struct profile_build {
 	struct kmst_hist_builder hist;
 	unsigned long long *lateness;	/* each VBLANK timer's measured lateness, ns */
 	unsigned int lateness_count, lateness_cap;
+	enum kmst_trace_level level;	/* the trace's: which calls have their exit traced */
 };
 
 static struct commit_build *commit_get(struct profile_build *b, uint32_t id)
@@ -153,11 +155,14 @@ static bool inside_commit(const struct thread_calls *t, uint32_t commit_id)
 	return false;
 }
 
-static void follow_call(struct thread_calls *t, const struct kmst_event *ev)
+/* EXIT_TRACED: whether the trace's level traces EV's exit (else its entry opens nothing). */
+static void follow_call(struct thread_calls *t, const struct kmst_event *ev, bool exit_traced)
 {
 	unsigned int i;
 
 	if (ev->phase == KMST_PH_ENTER) {
+		if (!exit_traced)
+			return;
 		if (t->depth < THREAD_DEPTH)
 			t->calls[t->depth++] = (struct open_call){ ev->type, ev->commit_id };
 		return;
@@ -243,7 +248,7 @@ static int commit_event(struct profile_build *b, const struct kmst_event *ev)
 		c->ioctl_ret = ev->ret;
 	}
 	inside = inside_commit(t, ev->commit_id);
-	follow_call(t, ev);
+	follow_call(t, ev, kmst_level_traces_exit(b->level, ev->type));
 	if (ev->phase == KMST_PH_EXIT || !in_signature(ev, inside))
 		return 0;
 	return add_stage(c, ev);
@@ -541,6 +546,7 @@ int kmst_diff_profile_read(struct kmst_diff_profile *p, const char *path)
 	if (!p->meta)
 		goto out_memory;
 	kmst_meta_parse(reader.meta, p->meta);
+	build.level = kmst_trace_level_of_meta(p->meta->level);
 	while ((ret = kmst_reader_next(&reader, &ev)) == 1) {
 		if (damaged(&reader, ev))
 			goto out_reader;

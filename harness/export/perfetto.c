@@ -293,6 +293,8 @@ static void emit_other_data(struct json_out *o, const char *trace, const struct 
 	kmst_json_string(o->file, meta->kernel);
 	fputs(",\"driver\":", o->file);
 	kmst_json_string(o->file, meta->driver);
+	fputs(",\"level\":", o->file);
+	kmst_json_string(o->file, meta->level[0] ? meta->level : "full");
 	fprintf(o->file, ",\"verdict\":\"%s\",\"violations\":%llu,\"violations_shown\":%u}}\n",
 		verdicts[res->verdict], res->violations_total, res->violation_count);
 }
@@ -361,6 +363,7 @@ int kmst_export_perfetto(const char *trace, const char *out_path, const struct k
 		goto out_reader;
 	}
 	kmst_meta_parse(reader.meta, meta);
+	tl.level = kmst_trace_level_of_meta(meta->level);
 	ck = kmst_checker_new(opts, meta);
 	if (!ck) {
 		kmst_err("%s: out of memory", trace);

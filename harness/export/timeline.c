@@ -239,7 +239,8 @@ static int add_to_segment(struct tl_timeline *tl, const struct kmst_event *ev)
 		call_exit(tl, ev, segment);
 		return 0;
 	}
-	item = item_new(tl, ev, ev->phase == KMST_PH_ENTER, TL_TRACK_SEGMENT);
+	item = item_new(tl, ev, ev->phase == KMST_PH_ENTER && kmst_level_traces_exit(tl->level, ev->type),
+			TL_TRACK_SEGMENT);
 	if (!item)
 		return -ENOMEM;
 	item->segment = segment;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/id_index.h"
+#include "trace/level.h"
 
 #include "kmstrace_event.h"
 
@@ -96,6 +97,11 @@ struct tl_timeline {
 	struct tl_open *open;
 	unsigned int open_count, open_cap;
 	unsigned long long unmatched_exits; /* exits whose enter is not in the trace */
+	/*
+	 * The trace's level (trace/level.h): a call whose exit that level does
+	 * not trace is drawn as an instant at its entry, not as a slice.
+	 */
+	enum kmst_trace_level level;
 };
 
 /* The commit of COMMIT_ID (id 0: the no-commit entry); after tl_finish every item's commit has one. */

@@ -29,29 +29,13 @@
 #include <stdint.h>
 
 #include "kmstrace_event.h"
+#include "trace/level.h"
 #include "trace/tracefile.h"
 
 /* Called for every record drained, before it is written (may be NULL). */
 typedef int (*kmst_tracer_event_fn)(void *ctx, const struct kmst_event *ev);
 
 struct kmst_watchdog;
-
-/*
- * How much of the commit path is traced (record/replay --level). FULL:
- * every hook, entry and exit (the event stream for timelines, diff and
- * debugging). RULES: only the hooks and phases the checker's rules read
- * (tracer_funcs.c says which), so fewer programs run per commit; the
- * checker's verdicts are the same at both levels (test_levels.py).
- */
-enum kmst_trace_level {
-	KMST_LEVEL_FULL = 0,
-	KMST_LEVEL_RULES,
-};
-
-/* "full" or "rules". */
-const char *kmst_trace_level_name(enum kmst_trace_level level);
-/* NAME as a level; false if it is none. */
-bool kmst_trace_level_parse(const char *name, enum kmst_trace_level *level);
 
 struct kmst_tracer_opts {
 	int pid;		  /* trace only commits/ioctls of this tgid; 0 = any */
@@ -60,13 +44,13 @@ struct kmst_tracer_opts {
 	bool force_kprobe;	  /* kprobe/kretprobe for every function, no fentry */
 	unsigned long ringbuf_size; /* bytes, power of two >= 4096; 0 = default (4 MiB) */
 	bool no_recorder;	  /* do not copy ioctl arguments (KMST_EV_REC_*) */
-	enum kmst_trace_level level; /* default KMST_LEVEL_FULL */
+	enum kmst_trace_level level; /* KMST_TRACER_OPTS_INIT: KMST_LEVEL_RULES */
 	kmst_tracer_event_fn on_event; /* sees each record drained by poll/drain */
 	void *on_event_ctx;
 	struct kmst_watchdog *watchdog; /* fed each record drained (watchdog.h); NULL = none */
 };
 
-#define KMST_TRACER_OPTS_INIT { .minor = -1 }
+#define KMST_TRACER_OPTS_INIT { .minor = -1, .level = KMST_LEVEL_RULES }
 
 struct kmst_tracer;
 

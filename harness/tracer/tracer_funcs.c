@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kmstrace_event.h"
+#include "trace/level.h"
 #include "tracer/tracer_internal.h"
 
 #define R(...) { __VA_ARGS__ }
@@ -186,108 +187,22 @@ int kmst_fns_add_callback(struct kmst_fn *fns, int count, int max, const char *n
 	return count + 1;
 }
 
-/*
- * ---- Levels ----
- *
- * What KMST_LEVEL_RULES keeps of each event type's records: every phase
- * (ALL), the entry only (ENTRY), or nothing (absent: the function is not
- * traced). This follows what harness/check reads of each type:
- * - ALL where an exit carries what a rule needs: a return value (ioctl,
- *   check_only, commit, helper commit, prepare_fb, vblank_get), a stage
- *   left (hw_done, the flip-done waits), a special's work at exit
- *   (setup_commit's CRTC states, send_vblank_event), or a depth the
- *   checker tracks per thread (fake_vblank, vblank_off, send);
- * - ENTRY where only the call having begun counts: an atomic_check ran
- *   (skip-check), a tail stage or callback was entered (tail-order,
- *   plane-bracket, test-only-commits), cleanup_fb ran, VBLANK turned on;
- * - nothing for prepare_planes, wait_for_fences and vblank_put, which no
- *   rule reads.
- * Types not named here (the recorder's, the specials with no records of
- * their own) are never cut. test_levels.py replays the corpus, the fault
- * knobs and the mutant drivers at both levels and compares every rule.
- */
-#define KEEP_ALL 0xff
-#define KEEP_ENTRY (KMST_FNF_ENTER | KMST_FNF_POINT_ENTER)
-#define KEEP_NONE 0x100
-
-static const unsigned short rules_keep[KMST_EV_MAX] = {
-	[KMST_EV_HELPER_CHECK] = KEEP_ENTRY,
-	[KMST_EV_CHECK_MODESET] = KEEP_ENTRY,
-	[KMST_EV_CHECK_PLANES] = KEEP_ENTRY,
-	[KMST_EV_PREPARE_PLANES] = KEEP_NONE,
-	[KMST_EV_SWAP_STATE] = KEEP_ENTRY,
-	[KMST_EV_WAIT_FOR_FENCES] = KEEP_NONE,
-	[KMST_EV_WAIT_FOR_DEPENDENCIES] = KEEP_ENTRY,
-	[KMST_EV_COMMIT_TAIL] = KEEP_ENTRY,
-	[KMST_EV_MODESET_DISABLES] = KEEP_ENTRY,
-	[KMST_EV_COMMIT_PLANES] = KEEP_ENTRY,
-	[KMST_EV_MODESET_ENABLES] = KEEP_ENTRY,
-	[KMST_EV_CLEANUP_PLANES] = KEEP_ENTRY,
-	[KMST_EV_CLEANUP_DONE] = KEEP_ENTRY,
-	[KMST_EV_VBLANK_ON] = KEEP_ENTRY,
-	[KMST_EV_VBLANK_PUT] = KEEP_NONE,
-	[KMST_EV_ARM_VBLANK_EVENT] = KEEP_ENTRY,
-	[KMST_EV_CRTC_ATOMIC_CHECK] = KEEP_ENTRY,
-	[KMST_EV_CRTC_ATOMIC_BEGIN] = KEEP_ENTRY,
-	[KMST_EV_CRTC_ATOMIC_FLUSH] = KEEP_ENTRY,
-	[KMST_EV_CRTC_ATOMIC_ENABLE] = KEEP_ENTRY,
-	[KMST_EV_CRTC_ATOMIC_DISABLE] = KEEP_ENTRY,
-	[KMST_EV_PLANE_ATOMIC_CHECK] = KEEP_ENTRY,
-	[KMST_EV_PLANE_ATOMIC_UPDATE] = KEEP_ENTRY,
-	[KMST_EV_PLANE_ATOMIC_DISABLE] = KEEP_ENTRY,
-	[KMST_EV_PLANE_CLEANUP_FB] = KEEP_ENTRY,
-};
-
-/* tvkms's own tracepoints feed timelines and diff, not the rules (its fault tracepoint stays). */
-static const char *const full_only_tracepoints[] = {
-	"tvkms_commit_stage", "tvkms_vblank", "tvkms_event", "tvkms_fb",
-};
-
-const char *kmst_trace_level_name(enum kmst_trace_level level)
-{
-	return level == KMST_LEVEL_RULES ? "rules" : "full";
-}
-
-bool kmst_trace_level_parse(const char *name, enum kmst_trace_level *level)
-{
-	if (!strcmp(name, "full"))
-		*level = KMST_LEVEL_FULL;
-	else if (!strcmp(name, "rules"))
-		*level = KMST_LEVEL_RULES;
-	else
-		return false;
-	return true;
-}
-
+/* Keep only what LEVEL traces (trace/level.c says what each level keeps of each type). */
 int kmst_fns_apply_level(struct kmst_fn *fns, int count, enum kmst_trace_level level)
 {
 	int i, kept = 0;
 
-	if (level == KMST_LEVEL_FULL)
-		return count;
 	for (i = 0; i < count; i++) {
 		struct kmst_fn *fn = &fns[i];
-		unsigned short keep = fn->spec.type < KMST_EV_MAX ? rules_keep[fn->spec.type] : 0;
+		unsigned int keep = kmst_level_keeps(level, fn->spec.type);
 
-		if (keep == KEEP_NONE && !fn->required)
+		if (!keep && !fn->required)
 			continue;
-		if (keep && keep != KEEP_NONE)
+		if (keep)
 			fn->spec.flags &= keep;
 		if (kept != i)
 			fns[kept] = *fn;
 		kept++;
 	}
 	return kept;
-}
-
-bool kmst_tracepoint_at_level(const char *tp, enum kmst_trace_level level)
-{
-	size_t i;
-
-	if (level == KMST_LEVEL_FULL)
-		return true;
-	for (i = 0; i < sizeof(full_only_tracepoints) / sizeof(full_only_tracepoints[0]); i++)
-		if (!strcmp(tp, full_only_tracepoints[i]))
-			return false;
-	return true;
 }

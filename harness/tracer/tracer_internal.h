@@ -49,8 +49,6 @@ int kmst_fns_add_callback(struct kmst_fn *fns, int count, int max, const char *n
  * of FNS (before any slot is loaded). Returns the new count.
  */
 int kmst_fns_apply_level(struct kmst_fn *fns, int count, enum kmst_trace_level level);
-/* Whether tracepoint TP (its name without the group) is traced at LEVEL. */
-bool kmst_tracepoint_at_level(const char *tp, enum kmst_trace_level level);
 
 /* ---- /proc/kallsyms (tracer_kallsyms.c) ---- */
 
