@@ -442,7 +442,7 @@ static double print_breakdown(struct breakdown *b, const char *mode, const char 
 		total_ns += b->progs[i].run_time_ns;
 		total_runs += b->progs[i].run_cnt;
 	}
-	printf("BPF time per commit, %s mode, %s: %llu commits at %.1f/s, ring-buffer drops %llu\n",
+	printf("BPF time per commit, %s, %s: %llu commits at %.1f/s, ring-buffer drops %llu\n",
 	       mode, kind, b->run.commits, b->rate, b->drops);
 	printf("  %-44s %-9s %10s %12s %9s %12s\n", "hook", "kind", "run_cnt", "run_time_ns",
 	       "runs/cmt", "ns/commit");
@@ -666,7 +666,7 @@ int main(int argc, char **argv)
 
 			if (measure_breakdown(&k, mode == 1, level, kind, seconds, &breakdown))
 				return 3;
-			snprintf(title, sizeof(title), "%s, level %s", mode_name,
+			snprintf(title, sizeof(title), "%s mode, level %s", mode_name,
 				 kmst_trace_level_name(level));
 			bpf_ns = print_breakdown(&breakdown, title, kind_name);
 			printf("  BPF time / untraced atomic ioctl time: %.3f (target <= 0.05)\n",
