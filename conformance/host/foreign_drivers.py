@@ -49,8 +49,9 @@ def vkms_module(alias):
 @functools.lru_cache(maxsize=None)
 def run(alias, driver):
     """Boot ALIAS with DRIVER's device, load it, replay the corpus (JSON
-    reports on stdout) and record a 3-flip client. Returns (CompletedProcess,
-    replay output directory, flip-client trace)."""
+    reports on stdout; the default trace level) and record a 3-flip client
+    at --level full (the whole stream, every core stage). Returns
+    (CompletedProcess, replay output directory, flip-client trace)."""
     load = driver_load(alias, driver).strip()
     qemu = driver_load(alias, driver, "--qemu-args").split("\n")
     qemu = [arg for arg in qemu if arg]
@@ -64,7 +65,7 @@ def run(alias, driver):
     script = (f"{load} && sleep 1 && "
               f"{{ {q(KMSTRACE)} replay {' '.join(q(p) for p in CORPUS)} --driver {driver} "
               f"-o {q(str(out) + '/')} -f json; status=$?; "
-              f"{q(KMSTRACE)} -q record -o {q(flips)} -- {q(FLIP_CLIENT)} --flip-client 3 >&2 "
+              f"{q(KMSTRACE)} -q record --level full -o {q(flips)} -- {q(FLIP_CLIENT)} --flip-client 3 >&2 "
               f"|| exit 99; exit $status; }}")
     proc = subprocess.run([str(ROOT / "ci" / "vm"), "-k", alias, "-t", "900", *qemu_args, "--",
                            "sh", "-c", script], capture_output=True, text=True, timeout=1000,

@@ -129,14 +129,26 @@ def read_knobs():
     return dict(line.split("=", 1) for line in text.splitlines())
 
 
-def vblank_stats():
-    """debugfs vblank file: {crtc index: {field: int}}."""
+def crtc_stats(name):
+    """A per-CRTC debugfs file of tvkms ("crtcN key=value ..." lines):
+    {crtc index: {field: int}}."""
     stats = {}
-    for line in (debugfs_dir() / "vblank").read_text().splitlines():
-        name, *fields = line.split()
-        stats[int(name[4:])] = {k: int(v) for k, v in
+    for line in (debugfs_dir() / name).read_text().splitlines():
+        crtc, *fields = line.split()
+        stats[int(crtc[4:])] = {k: int(v) for k, v in
                                 (f.split("=") for f in fields)}
     return stats
+
+
+def vblank_stats():
+    """debugfs vblank file: {crtc index: {field: int}}."""
+    return crtc_stats("vblank")
+
+
+def composer_stats():
+    """debugfs composer file: {crtc index: {field: int}} (frames composed,
+    VBLANKs a late frame missed, CRC entries, writebacks, ...)."""
+    return crtc_stats("composer")
 
 
 # ---- the DRM uapi, as much as the tests use ----
