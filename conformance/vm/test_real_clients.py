@@ -100,8 +100,13 @@ def test_weston_judges_every_rule_and_the_event_rules(kmstrace, device, out):
     card = device[0]
     trace, log = out / "weston-simple-shm.kmst", out / "weston.log"
     script = ROOT / "conformance" / "vm" / "weston_session.sh"
-    result = record(kmstrace, trace, "sh", script, card, WESTON_SECONDS, log,
-                    "weston-simple-shm")
+    # Recorded again once if the kernel skipped a tracer run (a lossy trace
+    # is INCOMPLETE, never judged): seen once on 6.1 too, not only on PREEMPT_RT.
+    for _ in range(max(2, tv.RECORDING_ATTEMPTS)):
+        result = record(kmstrace, trace, "sh", script, card, WESTON_SECONDS, log,
+                        "weston-simple-shm")
+        if result.returncode or not tv.lost_tracer_runs(kmstrace, trace):
+            break
     weston_log = log.read_text() if log.exists() else "(no log)"
     assert result.returncode == 0, result.stderr + weston_log[-3000:]
     assert "DRM: supports atomic modesetting" in weston_log, weston_log[-3000:]
