@@ -12,10 +12,19 @@
  * under TCG (75.8 against 39.4 ms, README).
  *
  * Lifetime: atomic_flush replaces the CRTC's frame (struct tvkms_frame,
- * refcounted); the work takes a reference for one composition. Layer
+ * refcounted); the work takes a reference for one composition, and each
+ * writeback job one for the frame of the commit that queued it. Layer
  * pixels are the plane states' own mappings: a plane's cleanup_fb first
- * waits for the work (tvkms_composer_flush), and by then the flush of the
- * commit that replaced the state has replaced the frame as well.
+ * waits for the work and for the jobs still holding an older frame
+ * (tvkms_composer_flush), and by then the flush of the commit that
+ * replaced the state has replaced the frame as well.
+ *
+ * Writeback: the work writes the oldest queued job from that job's own
+ * frame, so a job queued while the composer was behind still holds its
+ * commit's picture (drm_writeback: a job is written with the content of
+ * the commit that queued it, and jobs complete in queue order). When that
+ * frame is no longer the CRTC's, the work composes twice: the job's frame
+ * for the writeback, then the current one for the CRC.
  *
  * Blending, per channel c with plane alpha pa and pixel alpha fa (all
  * 16-bit, x * y meaning (x * y + 32767) / 65535), following the DRM
@@ -36,6 +45,7 @@
  *   + 128) / 257
  * so the identity LUT (lut[i] = i * 257) leaves every value as it was.
  */
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -613,11 +623,14 @@ static void tvkms_composer_cancel_writebacks(struct tvkms_crtc *tcrtc,
 	spin_lock_irqsave(&composer->lock, flags);
 	count = composer->wb_pending;
 	composer->wb_pending = 0;
+	composer->wb_stale = 0;
+	composer->wb_abandon = false;
 	spin_unlock_irqrestore(&composer->lock, flags);
 	while (count--) {
 		drm_writeback_signal_completion(&tcrtc->wb, status);
 		drm_crtc_vblank_put(&tcrtc->base);
 	}
+	wake_up_all(&composer->wb_wait);
 }
 
 static void tvkms_composer_work(struct work_struct *work)
@@ -629,14 +642,20 @@ static void tvkms_composer_work(struct work_struct *work)
 	const struct tvkms_writeback_target *target = NULL;
 	struct drm_crtc *crtc = &tcrtc->base;
 	struct drm_writeback_job *job = NULL;
-	struct tvkms_frame *frame;
-	u64 start, end, seq, duration;
+	struct tvkms_frame *frame, *job_frame = NULL;
+	u64 start, end, seq, duration = 0;
 	unsigned long flags;
-	bool crc_on, wb_on;
+	unsigned int width;
+	bool crc_on, wb_on, abandon, composing, late = false;
 	u32 minor = tvkms_minor(crtc->dev);
+	u32 delay_us = READ_ONCE(to_tvkms_device(crtc->dev)->composer_delay_us);
+	unsigned int refused = 0;
+	int status = 0;
 	u32 crc = 0;
-	ktime_t begin;
+	ktime_t begin = 0;
 
+	if (delay_us)
+		usleep_range(delay_us, delay_us + delay_us / 8 + 1);
 	spin_lock_irqsave(&composer->lock, flags);
 	frame = composer->frame;
 	if (frame)
@@ -644,54 +663,97 @@ static void tvkms_composer_work(struct work_struct *work)
 	composer->work_frame = frame;
 	crc_on = composer->crc_enabled;
 	wb_on = composer->wb_pending > 0;
+	/* Stale jobs are the oldest: the head is one if any is left. */
+	abandon = composer->wb_stale && composer->wb_abandon;
 	start = composer->frame_start;
 	spin_unlock_irqrestore(&composer->lock, flags);
 
-	if (!frame || (!crc_on && !wb_on) ||
-	    tvkms_composer_reserve(composer, frame->width)) {
+	if (wb_on) {
+		job = tvkms_composer_writeback_head(tcrtc);
+		target = job ? job->priv : NULL;
+		job_frame = target ? target->frame : NULL;
+		if (!job_frame || abandon) {
+			status = abandon ? -ETIMEDOUT : -EINVAL;
+			target = NULL;
+			job_frame = NULL;
+		}
+	}
+	width = frame ? frame->width : 0;
+	if (job_frame)
+		width = max(width, job_frame->width);
+	if (!frame || (!crc_on && !job) ||
+	    tvkms_composer_reserve(composer, width)) {
 		spin_lock_irqsave(&composer->lock, flags);
 		tvkms_composer_end_locked(composer);
 		spin_unlock_irqrestore(&composer->lock, flags);
 		tvkms_frame_put(frame);
 		return;
 	}
-	if (wb_on) {
-		job = tvkms_composer_writeback_head(tcrtc);
-		target = job ? job->priv : NULL;
+
+	composing = crc_on || job_frame;
+	if (composing) {
+		trace_tvkms_compose_start(NULL, minor, tcrtc->index,
+					  frame->layer_count);
+		begin = ktime_get();
+	}
+	late = job_frame && job_frame != frame;
+	if (late) {
+		/* A job queued before the frame was replaced: its own picture. */
+		tvkms_compose(job_frame, composer->line_buf, target, job->fb,
+			      false);
+		job_frame = NULL;
+	}
+	if (crc_on || job_frame)
+		crc = tvkms_compose(frame, composer->line_buf, job_frame ?
+				    target : NULL, job_frame ? job->fb : NULL,
+				    crc_on);
+	if (composing) {
+		duration = ktime_to_ns(ktime_sub(ktime_get(), begin));
+		trace_tvkms_compose_end(NULL, minor, tcrtc->index,
+					frame->layer_count);
 	}
 
-	trace_tvkms_compose_start(NULL, minor, tcrtc->index, frame->layer_count);
-	begin = ktime_get();
-	crc = tvkms_compose(frame, composer->line_buf, target,
-			    job ? job->fb : NULL, crc_on);
-	duration = ktime_to_ns(ktime_sub(ktime_get(), begin));
-	trace_tvkms_compose_end(NULL, minor, tcrtc->index, frame->layer_count);
-
 	if (job) {
-		drm_writeback_signal_completion(&tcrtc->wb, target ? 0 : -EINVAL);
+		drm_writeback_signal_completion(&tcrtc->wb, status);
 		drm_crtc_vblank_put(crtc);
 	}
 
 	spin_lock_irqsave(&composer->lock, flags);
 	end = composer->frame_end;
 	tvkms_composer_end_locked(composer);
-	composer->composed++;
-	composer->last_ns = duration;
-	composer->max_ns = max(composer->max_ns, duration);
+	if (composing) {
+		composer->composed++;
+		composer->last_ns = duration;
+		composer->max_ns = max(composer->max_ns, duration);
+	}
 	if (job) {
 		composer->wb_pending--;
-		composer->writebacks++;
+		if (composer->wb_stale && !--composer->wb_stale)
+			composer->wb_abandon = false;
+		if (!status)
+			composer->writebacks++;
+		if (late)
+			composer->writebacks_late++;
 	}
 	if (crc_on)
 		composer->crc_entries += end - start + 1;
 	spin_unlock_irqrestore(&composer->lock, flags);
+	if (job)
+		wake_up_all(&composer->wb_wait);
 
 	/*
 	 * VBLANKs that came while this frame was late show the same picture:
 	 * each still gets its entry (counted as missed in debugfs).
 	 */
 	for (seq = start; crc_on && seq <= end; seq++)
-		drm_crtc_add_crc_entry(crtc, true, seq, &crc);
+		if (drm_crtc_add_crc_entry(crtc, true, seq, &crc) == -ENOBUFS)
+			refused++;
+	if (refused) {
+		/* DRM's buffer was full: its reader fell behind. */
+		spin_lock_irqsave(&composer->lock, flags);
+		composer->crc_refused += refused;
+		spin_unlock_irqrestore(&composer->lock, flags);
+	}
 	tvkms_frame_put(frame);
 }
 
@@ -716,6 +778,8 @@ void tvkms_composer_update(struct tvkms_crtc *tcrtc,
 	spin_lock_irqsave(&composer->lock, flags);
 	old = composer->frame;
 	composer->frame = frame;
+	/* Every job queued so far holds the frame just replaced, or older. */
+	composer->wb_stale = composer->wb_pending;
 	spin_unlock_irqrestore(&composer->lock, flags);
 	tvkms_frame_put(old);
 	if (!frame) {
@@ -724,18 +788,31 @@ void tvkms_composer_update(struct tvkms_crtc *tcrtc,
 	}
 }
 
-/* From the VBLANK hrtimer, after drm_crtc_handle_vblank. */
+/*
+ * From the VBLANK hrtimer, after drm_crtc_handle_vblank. A callback that ran
+ * a frame or more late (an overrun under TCG, or a dropped VBLANK) moves
+ * drm's counter by more than one: the VBLANKs it skipped showed the same
+ * frame, and get their CRC entries with this one.
+ */
 void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq)
 {
 	struct tvkms_composer *composer = &tcrtc->composer;
 	bool queue = false;
+	u64 first;
 
 	spin_lock(&composer->lock);
 	if (!composer->frame ||
 	    (!composer->crc_enabled && !composer->wb_pending)) {
+		composer->last_seq_valid = false;
 		spin_unlock(&composer->lock);
 		return;
 	}
+	first = seq;
+	if (composer->last_seq_valid && seq > composer->last_seq &&
+	    seq - composer->last_seq <= TVKMS_SKIPPED_VBLANKS_MAX)
+		first = composer->last_seq + 1;
+	composer->last_seq = seq;
+	composer->last_seq_valid = true;
 	if (composer->busy) {
 		/*
 		 * The previous frame is still queued or being composed: this
@@ -748,13 +825,13 @@ void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq)
 			composer->frame_end = seq;
 		} else {
 			if (!composer->next_pending)
-				composer->next_start = seq;
+				composer->next_start = first;
 			composer->next_pending = true;
 			composer->next_end = seq;
 		}
 	} else {
 		composer->busy = true;
-		composer->frame_start = seq;
+		composer->frame_start = first;
 		composer->frame_end = seq;
 		queue = true;
 	}
@@ -763,19 +840,55 @@ void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq)
 		queue_work(composer->wq, &composer->work);
 }
 
-/* Wait for a composition in flight. Process context. */
-void tvkms_composer_flush(struct tvkms_crtc *tcrtc)
+static bool tvkms_composer_no_stale(struct tvkms_composer *composer)
 {
-	flush_work(&tcrtc->composer.work);
+	unsigned long flags;
+	bool none;
+
+	spin_lock_irqsave(&composer->lock, flags);
+	none = !composer->wb_stale;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	return none;
 }
 
 /*
- * From the writeback connector's atomic_commit, after queueing the job:
- * the next composed frame is written to it. With the CRTC off no frame
- * will come, so the job is signalled at once with an error.
+ * Before a plane state's mapping goes: wait for a composition in flight,
+ * and for the writeback jobs that hold an older frame than the CRTC's
+ * (the VBLANKs their VBLANK references keep coming write them). Should
+ * those not be written in time (a tail that stopped the VBLANKs first),
+ * they are signalled with -ETIMEDOUT instead: never read unmapped pixels.
+ * Process context.
  */
-void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc)
+void tvkms_composer_flush(struct tvkms_crtc *tcrtc)
 {
+	struct tvkms_composer *composer = &tcrtc->composer;
+	unsigned long flags;
+
+	flush_work(&composer->work);
+	if (wait_event_timeout(composer->wb_wait,
+			       tvkms_composer_no_stale(composer),
+			       TVKMS_WB_STALE_TIMEOUT))
+		return;
+	spin_lock_irqsave(&composer->lock, flags);
+	composer->wb_abandon = composer->wb_stale > 0;
+	spin_unlock_irqrestore(&composer->lock, flags);
+	drm_dbg_kms(tcrtc->base.dev,
+		    "crtc%u: writeback jobs of an old frame not written in time\n",
+		    tcrtc->index);
+	flush_work(&composer->work);
+}
+
+/*
+ * From the writeback connector's atomic_commit, after queueing @job: the
+ * next composition writes it, from the frame this commit's atomic_flush
+ * built (the commit tail flushes the CRTCs before its writeback stage).
+ * With the CRTC off no frame will come, so the job is signalled at once
+ * with an error.
+ */
+void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc,
+				     struct drm_writeback_job *job)
+{
+	struct tvkms_writeback_target *target = job->priv;
 	struct tvkms_composer *composer = &tcrtc->composer;
 	unsigned long flags;
 	bool off;
@@ -791,6 +904,10 @@ void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc)
 	}
 	spin_lock_irqsave(&composer->lock, flags);
 	off = !composer->frame;
+	if (!off && target && !target->frame) {
+		kref_get(&composer->frame->ref);
+		target->frame = composer->frame;
+	}
 	if (!off)
 		composer->wb_pending++;
 	spin_unlock_irqrestore(&composer->lock, flags);
@@ -798,6 +915,13 @@ void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc)
 		drm_writeback_signal_completion(&tcrtc->wb, -ECANCELED);
 		drm_crtc_vblank_put(&tcrtc->base);
 	}
+}
+
+/* From the job's cleanup, after it was signalled: drop its frame. */
+void tvkms_composer_writeback_release(struct tvkms_writeback_target *target)
+{
+	tvkms_frame_put(target->frame);
+	target->frame = NULL;
 }
 
 /* From set_crc_source (drm serialises it per CRTC). */
@@ -808,6 +932,8 @@ void tvkms_composer_set_crc(struct tvkms_crtc *tcrtc, bool enabled)
 
 	spin_lock_irqsave(&composer->lock, flags);
 	composer->crc_enabled = enabled;
+	if (enabled && !composer->wb_pending)
+		composer->last_seq_valid = false;
 	spin_unlock_irqrestore(&composer->lock, flags);
 	if (!enabled)
 		flush_work(&composer->work);
@@ -846,6 +972,7 @@ int tvkms_composer_init(struct tvkms_device *tdev, struct tvkms_crtc *tcrtc)
 	struct tvkms_composer *composer = &tcrtc->composer;
 
 	spin_lock_init(&composer->lock);
+	init_waitqueue_head(&composer->wb_wait);
 	INIT_WORK(&composer->work, tvkms_composer_work);
 	composer->wq = alloc_ordered_workqueue("tvkms-compose-%u", 0,
 					       tcrtc->index);

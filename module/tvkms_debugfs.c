@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
  * /sys/kernel/debug/tvkms/<card>/: the fault knobs, the
- * VBLANK statistics, and one hotplug control per connector (README.md).
+ * VBLANK and composer statistics, the composer delay, and one hotplug
+ * control per connector (README.md).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -116,7 +117,8 @@ static int tvkms_composer_seq_show(struct seq_file *m, void *unused)
 
 	for (i = 0; i < tdev->config.crtcs; i++) {
 		struct tvkms_composer *c = &tdev->crtcs[i].composer;
-		u64 composed, missed, entries, writebacks, last_ns, max_ns;
+		u64 composed, missed, entries, refused, writebacks, late, last_ns;
+		u64 max_ns;
 		unsigned int layers, wb_pending;
 		unsigned long flags;
 		bool crc;
@@ -128,14 +130,16 @@ static int tvkms_composer_seq_show(struct seq_file *m, void *unused)
 		composed = c->composed;
 		missed = c->missed;
 		entries = c->crc_entries;
+		refused = c->crc_refused;
 		writebacks = c->writebacks;
+		late = c->writebacks_late;
 		last_ns = c->last_ns;
 		max_ns = c->max_ns;
 		spin_unlock_irqrestore(&c->lock, flags);
 		seq_printf(m,
-			   "crtc%u crc=%d layers=%u wb_pending=%u composed=%llu missed=%llu crc_entries=%llu writebacks=%llu last_ns=%llu max_ns=%llu\n",
+			   "crtc%u crc=%d layers=%u wb_pending=%u composed=%llu missed=%llu crc_entries=%llu crc_refused=%llu writebacks=%llu writebacks_late=%llu last_ns=%llu max_ns=%llu\n",
 			   i, crc, layers, wb_pending, composed, missed, entries,
-			   writebacks, last_ns, max_ns);
+			   refused, writebacks, late, last_ns, max_ns);
 	}
 	return 0;
 }
@@ -216,6 +220,8 @@ void tvkms_debugfs_init(struct tvkms_device *tdev)
 			    &tvkms_vblank_fops);
 	debugfs_create_file("composer", 0444, tdev->debugfs_dir, tdev,
 			    &tvkms_composer_fops);
+	debugfs_create_u32("composer_delay_us", 0600, tdev->debugfs_dir,
+			   &tdev->composer_delay_us);
 	for (i = 0; i < tdev->config.crtcs; i++) {
 		snprintf(name, sizeof(name), "connector-%u",
 			 i);

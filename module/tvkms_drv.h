@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <drm/drm_atomic.h>
@@ -53,6 +54,14 @@
  * at the latest this long after its flush, if no next commit comes.
  */
 #define TVKMS_HELD_FLIP_MS 100
+/*
+ * How long a plane's cleanup_fb waits for writeback jobs of an older frame
+ * (one VBLANK at the lowest refresh, the largest composition under TCG,
+ * and margin).
+ */
+#define TVKMS_WB_STALE_TIMEOUT msecs_to_jiffies(5000)
+/* VBLANKs one late timer callback may cover with CRC entries (1 s at 1000 Hz). */
+#define TVKMS_SKIPPED_VBLANKS_MAX 1000
 
 /* tvkms:tvkms_event kinds (TRACEPOINTS.md). */
 enum tvkms_event_kind {
@@ -248,8 +257,9 @@ struct tvkms_gamma {
 /*
  * What a CRTC scans out, built at atomic_flush from its plane states. The
  * layer mappings belong to those plane states: cleanup_fb waits for the
- * composer work (tvkms_composer_flush) before it unmaps them, and by then
- * a newer frame has replaced this one. Freed by the last kref_put, which
+ * composer work and for the writeback jobs that still hold this frame
+ * (tvkms_composer_flush) before it unmaps them, and by then a newer frame
+ * has replaced this one. Freed by the last kref_put, which
  * only frees memory, so any context may drop it.
  */
 struct tvkms_frame {
@@ -274,6 +284,17 @@ struct tvkms_composer {
 	struct tvkms_frame *frame;	/* NULL while the CRTC is off */
 	bool crc_enabled;		/* CRC source "auto" is set */
 	unsigned int wb_pending;	/* writeback jobs queued, not yet written */
+	/*
+	 * The oldest wb_stale of the pending jobs hold a frame that a newer
+	 * one has replaced since they were queued. Their layers read plane
+	 * states that the next commit's cleanup_fb unmaps, so cleanup_fb
+	 * waits on wb_wait until they are written (tvkms_composer_flush).
+	 * wb_abandon: that wait timed out, so the stale jobs are signalled
+	 * with an error instead of being written.
+	 */
+	unsigned int wb_stale;
+	bool wb_abandon;
+	wait_queue_head_t wb_wait;
 	bool busy;			/* a frame is queued or being composed */
 	u64 frame_start;		/* VBLANK sequence of the busy frame */
 	u64 frame_end;			/* latest VBLANK it stands for */
@@ -286,10 +307,19 @@ struct tvkms_composer {
 	bool next_pending;
 	u64 next_start;
 	u64 next_end;
+	/*
+	 * The last VBLANK sequence the composer saw while active; a callback
+	 * that skipped VBLANKs covers them from last_seq + 1 (at most
+	 * TVKMS_SKIPPED_VBLANKS_MAX of them: a longer gap is a restart).
+	 */
+	u64 last_seq;
+	bool last_seq_valid;
 	u64 composed;			/* frames composed */
 	u64 missed;			/* VBLANKs that found a frame unfinished */
 	u64 crc_entries;
+	u64 crc_refused;		/* entries DRM refused: its buffer was full */
 	u64 writebacks;
+	u64 writebacks_late;		/* written from a replaced frame */
 	u64 last_ns;			/* duration of the last composition */
 	u64 max_ns;
 	/* Work-only: the line buffers, grown as needed, freed at teardown. */
@@ -305,12 +335,16 @@ struct tvkms_composer {
  * A writeback job's target (drm_writeback_job.priv): the fb mapped from
  * prepare_writeback_job until cleanup_writeback_job, which drm calls only
  * after the job was signalled, so the composer may write while it is the
- * head of the connector's job_queue.
+ * head of the connector's job_queue. @frame is the frame of the commit that
+ * queued the job (a reference taken at the commit's writeback stage,
+ * dropped at cleanup): the job holds that commit's picture even when a
+ * later commit has replaced the CRTC's frame before the composer got to it.
  */
 struct tvkms_writeback_target {
 	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
 	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
 	tvkms_line_writer_t write_line;
+	struct tvkms_frame *frame;
 };
 
 /* ---- output: encoder + virtual connector (tvkms_output.c) ---- */
@@ -375,6 +409,13 @@ struct tvkms_device {
 	 */
 	struct workqueue_struct *commit_wq;
 	struct dentry *debugfs_dir;
+	/*
+	 * debugfs composer_delay_us (0: none): how long each composer work
+	 * sleeps before it takes its frame, as if the composer were behind
+	 * (tests of writeback jobs queued while one is pending). Read once
+	 * per work, without a lock.
+	 */
+	u32 composer_delay_us;
 	/*
 	 * The task inside a TEST_ONLY atomic ioctl, so atomic_check can tell
 	 * a test commit from a real one (test-only-commits knob).
@@ -470,7 +511,9 @@ void tvkms_composer_update(struct tvkms_crtc *tcrtc,
 			   struct drm_atomic_state *state);
 void tvkms_composer_vblank(struct tvkms_crtc *tcrtc, u64 seq);
 void tvkms_composer_flush(struct tvkms_crtc *tcrtc);
-void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc);
+void tvkms_composer_writeback_queued(struct tvkms_crtc *tcrtc,
+				     struct drm_writeback_job *job);
+void tvkms_composer_writeback_release(struct tvkms_writeback_target *target);
 void tvkms_composer_set_crc(struct tvkms_crtc *tcrtc, bool enabled);
 void tvkms_composer_stop(struct tvkms_crtc *tcrtc);
 

@@ -69,12 +69,13 @@ static void tvkms_writeback_atomic_commit(struct drm_connector *connector,
 	struct drm_writeback_connector *wb =
 		container_of(connector, struct drm_writeback_connector, base);
 	struct tvkms_crtc *tcrtc = container_of(wb, struct tvkms_crtc, wb);
+	struct drm_writeback_job *job = conn_state->writeback_job;
 
-	if (tvkms_is_dry_run(state) || !conn_state->writeback_job ||
-	    !conn_state->writeback_job->fb)
+	if (tvkms_is_dry_run(state) || !job || !job->fb)
 		return;
+	/* Queueing moves the job out of the state: keep the pointer. */
 	drm_writeback_queue_job(wb, conn_state);
-	tvkms_composer_writeback_queued(tcrtc);
+	tvkms_composer_writeback_queued(tcrtc, job);
 }
 
 /* From the atomic ioctl, before the commit: map the fb for the composer. */
@@ -119,6 +120,7 @@ static void tvkms_writeback_cleanup_job(struct drm_writeback_connector *wb,
 
 	if (!target)
 		return;
+	tvkms_composer_writeback_release(target);
 	drm_gem_fb_vunmap(job->fb, target->map);
 	kfree(target);
 	job->priv = NULL;

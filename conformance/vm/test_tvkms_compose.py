@@ -392,35 +392,35 @@ def test_addfb2_takes_writeback_formats_and_refuses_packed_yuyv(scene):
     assert err.value.errno == errno.EINVAL
 
 
-@pytest.mark.xfail(reason="tvkms bug found by this test (2026-12-07, 6.1 and 6.12, run alone): "
-                   "the first job's buffer does not hold its own commit's picture; the "
-                   "composer writes a job with the frame current when it composes, which "
-                   "the second commit has replaced. It depends on the composer being "
-                   "behind (in a whole make check it passed), so not strict. Open in issue 8")
 def test_a_job_queued_while_one_is_pending_is_written_and_signalled_after_it(scene):
     """drm_writeback's contract: jobs complete in the order they were queued,
     each out-fence signalled once its own frame is written, holding the
     output of the commit that queued it. A nonblocking commit queues a job
-    and returns; a blocking commit queues a second one at once, while the
-    first may still be pending in the composer."""
+    and returns; a blocking commit queues a second one at once. The
+    composer is made late (debugfs composer_delay_us, longer than a frame),
+    so the second commit replaces the CRTC's frame before the first job is
+    written: the bug this test found on 2026-12-07 wrote the first job with
+    the second commit's picture."""
     scenes = [background(scene, seed=7), background(scene, seed=8)]
     cpp = ref.LAYOUTS["XR48"][0]
     buffers = [scene.client.dumb(WIDTH, HEIGHT, cpp) for _ in scenes]
     fbs = [scene.client.addfb2(WIDTH, HEIGHT, ref.fourcc("XR48"), handle, pitch)
            for handle, pitch, _ in buffers]
-    before = scene.composer_stats()["writebacks"]
-    first = scene.commit(scene.objects(scenes[0]), fbs[0], flags=ALLOW_MODESET | NONBLOCK)
-    second = scene.commit(scene.objects(scenes[1]), fbs[1])
-    assert first >= 0 and second >= 0, "no out-fence returned"
-    try:
-        assert select.select([second], [], [], 5)[0], "the second job's out-fence never signalled"
-        # signalled in queue order: the first is done once the second is
-        assert select.select([first], [], [], 0)[0], \
-            "the second job signalled while the first was still pending"
-    finally:
-        os.close(first)
-        os.close(second)
-    assert scene.composer_stats()["writebacks"] == before + 2
+    before = scene.composer_stats()
+    with tv.composer_delay(200_000):
+        first = scene.commit(scene.objects(scenes[0]), fbs[0], flags=ALLOW_MODESET | NONBLOCK)
+        second = scene.commit(scene.objects(scenes[1]), fbs[1])
+        assert first >= 0 and second >= 0, "no out-fence returned"
+        try:
+            assert select.select([second], [], [], 10)[0], "the second job's out-fence never signalled"
+            # signalled in queue order: the first is done once the second is
+            assert select.select([first], [], [], 0)[0], \
+                "the second job signalled while the first was still pending"
+        finally:
+            os.close(first)
+            os.close(second)
+    after = scene.composer_stats()
+    assert after["writebacks"] == before["writebacks"] + 2
     written = []
     for handle, pitch, size in buffers:
         with scene.client.map_dumb(handle, size) as mem:
@@ -434,6 +434,8 @@ def test_a_job_queued_while_one_is_pending_is_written_and_signalled_after_it(sce
             except AssertionError:
                 raise err from None
             raise AssertionError(f"job {job + 1} holds the other commit's picture") from None
+    assert after["writebacks_late"] == before["writebacks_late"] + 1, \
+        "the first job was not pending when the second commit replaced the frame: the test proves nothing"
 
 
 # ---- tracepoints ----

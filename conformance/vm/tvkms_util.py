@@ -151,6 +151,18 @@ def composer_stats():
     return crtc_stats("composer")
 
 
+@contextlib.contextmanager
+def composer_delay(microseconds):
+    """Each composer work sleeps this long before it takes its frame, as
+    if the composer were behind (debugfs composer_delay_us); 0 again after."""
+    knob = debugfs_dir() / "composer_delay_us"
+    knob.write_text(f"{microseconds}\n")
+    try:
+        yield
+    finally:
+        knob.write_text("0\n")
+
+
 # ---- the DRM uapi, as much as the tests use ----
 
 def _iowr(nr, size):
