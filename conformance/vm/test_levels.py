@@ -6,8 +6,10 @@ at both levels, one after the other:
 - the corpus (traces/*.seq), on a freshly loaded tvkms;
 - every fault knob's sequence (test_rules_faults.CASES), its knob set by
   --before-each as there;
-- the mutant drivers of `make check`'s round (test_mutants.RUN) that have a
-  sequence, each loaded anew.
+- the mutant drivers that have a sequence, each loaded anew: all of them
+  under `make check-mutants` (KMST_MUTANTS=full), and in `make check` the
+  first two of its short round (an event rule and an ordering rule), each
+  mutant costing two loads and replays here.
 
 The runs at the default level (rules) are the ones test_replay_corpus,
 test_rules_faults and test_mutants judge (each cached once per boot), so
@@ -17,6 +19,7 @@ the violations as (rule, sequence line), the replay expectations that
 failed, and the number of commits. The rules level must also trace less:
 fewer records per commit, on the same sequences."""
 import json
+import os
 import subprocess
 
 import pytest
@@ -29,6 +32,8 @@ from conftest import ROOT
 
 LEVELS = ("full", "rules")
 MUTANTS = [name for name in mutants.RUN if mutants.CASES[name].sequence]
+if os.environ.get("KMST_MUTANTS") != "full":
+    MUTANTS = MUTANTS[:2]
 
 
 @pytest.fixture(scope="module")
