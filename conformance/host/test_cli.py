@@ -258,6 +258,20 @@ def test_list_from_a_trace_shows_modes_callbacks_per_device_and_rules(kmstrace, 
                          text.stdout)
 
 
+@pytest.mark.parametrize("option", [["--level", "rules"], ["--level", "full"], ["--minor", "0"],
+                                    ["--kprobe"]])
+def test_list_of_a_trace_refuses_the_running_kernels_options(kmstrace, tmp_path, option):
+    """A TRACE's level, attach modes and devices are what it was recorded
+    with: an option that chooses them for the running kernel is refused,
+    the default level's name included, not silently ignored."""
+    path = tmp_path / "listed.kmst"
+    K.write_trace(path, [], meta=LIST_META)
+    result = run(kmstrace, "list", path, *option)
+    assert result.returncode == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "not a TRACE" in result.stderr and not result.stdout
+
+
 def test_list_agrees_with_the_checker_on_what_cannot_be_judged(kmstrace, tmp_path):
     synth = Synth()
     standard_session(synth)

@@ -222,12 +222,12 @@ static int do_list(const struct kmst_global_opts *gopts, int argc, char **argv)
 		return kmst_opt_usage_error("list", "expected at most one TRACE");
 	if (optind == argc - 1) {
 		trace = argv[optind];
-		if (so.minor >= 0 || force_kprobe || so.level != KMST_LEVEL_RULES)
+		if (so.minor >= 0 || force_kprobe || so.level_given)
 			return kmst_opt_usage_error("list", "--minor, --kprobe and --level are for the running kernel, not a TRACE");
 	}
 	if (so.device) {
-		if (trace || so.minor >= 0 || force_kprobe)
-			return kmst_opt_usage_error("list", "--device takes no TRACE, --minor or --kprobe");
+		if (trace || so.minor >= 0 || force_kprobe || so.level_given)
+			return kmst_opt_usage_error("list", "--device takes no TRACE, --minor, --kprobe or --level");
 		return kmst_drm_summary(so.device, so.json, stdout) ? KMST_EXIT_BAD_INPUT : KMST_EXIT_OK;
 	}
 	text = trace ? trace_meta(trace) : live_meta(&so, force_kprobe);

@@ -142,8 +142,10 @@ int kmst_opt_shared(struct kmst_shared_opts *so, const char *cmd, int opt, const
 	case KMST_OPT_LEVEL: {
 		char what[96];
 
-		if (kmst_trace_level_parse(arg, &so->level))
+		if (kmst_trace_level_parse(arg, &so->level)) {
+			so->level_given = true;
 			return 1;
+		}
 		snprintf(what, sizeof(what), "--level: expected full or rules, got '%.40s'", arg);
 		kmst_opt_usage_error(cmd, what);
 		return 0;

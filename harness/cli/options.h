@@ -96,6 +96,7 @@ struct kmst_shared_opts {
 	struct kmst_check_opts check;	/* --rules, --vblank-tolerance, --vblank-slack-us */
 	int format;			/* -f NAME (enum kmst_report_format); -1 = not given */
 	enum kmst_trace_level level;	/* --level NAME; KMST_LEVEL_RULES when not given */
+	bool level_given;		/* --level was on the command line */
 };
 
 void kmst_shared_opts_init(struct kmst_shared_opts *so, const struct kmst_global_opts *gopts);
