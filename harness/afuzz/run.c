@@ -13,6 +13,7 @@
 #include "afuzz/afuzz.h"
 #include "afuzz/trace.h"
 #include "check/check_file.h"
+#include "common/clock.h"
 #include "common/exit.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -38,14 +39,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void finding(struct fuzz_run *r, const struct kmst_afuzz_case *c, int got, const char *what)
@@ -209,16 +202,16 @@ int kmst_afuzz_run(const struct kmst_afuzz_opts *opts, struct kmst_afuzz_stats *
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	kmst_progress_init(&r->progress);
-	start = now_s();
+	start = kmst_monotonic_s();
 	last_logged = start;
 	for (n = 0; !stop_requested; n++) {
 		unsigned long long number = opts->only_case >= 0 ? (unsigned long long)opts->only_case : n;
 
-		if (opts->only_case >= 0 ? n == 1 : opts->count ? n >= opts->count : now_s() - start >= opts->seconds)
+		if (opts->only_case >= 0 ? n == 1 : opts->count ? n >= opts->count : kmst_monotonic_s() - start >= opts->seconds)
 			break;
 		if (run_case(r, number))
 			goto out_kmsg;
-		now = now_s();
+		now = kmst_monotonic_s();
 		if (now - last_shown >= 0.5) {
 			last_shown = now;
 			kmst_progress_show(&r->progress,
@@ -262,7 +255,7 @@ out_kmsg:
 	kmst_afuzz_trace_finish(&r->trace);
 	kmst_progress_clear(&r->progress);
 	stats->splats = r->kmsg.splats;
-	stats->seconds = now_s() - start;
+	stats->seconds = kmst_monotonic_s() - start;
 	kmst_afuzz_kmsg_close(&r->kmsg);
 out_dev:
 	kmst_afuzz_dev_close(&r->dev);

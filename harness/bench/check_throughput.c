@@ -25,6 +25,7 @@
 
 #include "check/check_file.h"
 #include "common/exit.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "trace/tracefile.h"
 
@@ -116,14 +117,6 @@ static int flip(struct gen *g)
 	return err;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One check of PATH in a child of its own: its wall and CPU seconds and peak RSS. */
 static int check_once(const char *path, double *wall_s, double *cpu_s, long *rss_kib)
 {
@@ -132,7 +125,7 @@ static int check_once(const char *path, double *wall_s, double *cpu_s, long *rss
 		.vblank_slack_us = KMST_CHECK_DEFAULT_SLACK_US,
 	};
 	struct rusage usage;
-	double start = now_s();
+	double start = kmst_monotonic_s();
 	FILE *devnull;
 	int status, ret;
 	pid_t child;
@@ -152,7 +145,7 @@ static int check_once(const char *path, double *wall_s, double *cpu_s, long *rss
 		perror("check_throughput: wait4");
 		return -1;
 	}
-	*wall_s = now_s() - start;
+	*wall_s = kmst_monotonic_s() - start;
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (ret != KMST_EXIT_OK) {
 		fprintf(stderr, "check_throughput: the synthetic trace did not pass (exit %d)\n", ret);
@@ -191,13 +184,13 @@ int main(int argc, char **argv)
 	if (kmst_writer_close(&g.w, NULL, 0))
 		goto out_unlink;
 
-	start = now_s();
+	start = kmst_monotonic_s();
 	if (kmst_reader_open(&reader, path))
 		goto out_unlink;
 	while ((ret = kmst_reader_next(&reader, &ev)) == 1)
 		records++;
 	kmst_reader_close(&reader);
-	read_s = now_s() - start;
+	read_s = kmst_monotonic_s() - start;
 	if (ret < 0) {
 		ret = 1;
 		goto out_unlink;

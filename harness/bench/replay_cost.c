@@ -25,6 +25,7 @@
 #include "replay/drm_props.h"
 #include "replay/replay.h"
 #include "seq/seq.h"
+#include "common/clock.h"
 
 #define ROUNDS 5
 #define TEST_ONLY_COMMITS 2000
@@ -37,14 +38,6 @@ struct bare {
 	uint32_t prop_fb, prop_crtc_id, prop_mode, prop_active, prop_conn_crtc;
 	uint32_t prop_src[4], prop_dst[4];
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int bare_open(struct bare *b, const char *device)
 {
@@ -137,7 +130,7 @@ static void wait_event(int fd)
 /* The same commits as the sequence: one FB_ID change per commit. */
 static double bare_loop(struct bare *b, unsigned int commits, uint32_t flags)
 {
-	double start = now_ns();
+	double start = (double)kmst_monotonic_ns();
 	unsigned int i;
 
 	for (i = 0; i < commits; i++) {
@@ -150,7 +143,7 @@ static double bare_loop(struct bare *b, unsigned int commits, uint32_t flags)
 		if (flags & DRM_MODE_PAGE_FLIP_EVENT)
 			wait_event(b->fd);
 	}
-	return now_ns() - start;
+	return (double)kmst_monotonic_ns() - start;
 }
 
 static int write_seq(const char *path, unsigned int commits, bool test_only)

@@ -34,6 +34,7 @@
 
 #include "replay/drm_props.h"
 #include "common/json.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 
@@ -52,14 +53,6 @@ struct kms {
 	/* Wall time inside the atomic ioctl (the commit's kernel time untraced). */
 	double ioctl_start, ioctl_s;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int make_fb(struct kms *k, unsigned int idx)
 {
@@ -226,7 +219,7 @@ static int flip_once(struct kms *k)
 
 	k->front ^= 1;
 	err = commit(k, k->front, DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT, false);
-	k->ioctl_s += now_s() - k->ioctl_start;
+	k->ioctl_s += kmst_monotonic_s() - k->ioctl_start;
 	if (err)
 		return err;
 	while (k->events == before) {
@@ -247,23 +240,23 @@ struct run_count {
 /* Commits per second of one kind for SECONDS; RUN (may be NULL) gets the counts. */
 static double rate_counted(struct kms *k, bool flips, double seconds, struct run_count *run)
 {
-	double start = now_s(), end;
+	double start = kmst_monotonic_s(), end;
 	unsigned long long n = 0;
 
 	do {
 		int err;
 
-		k->ioctl_start = now_s();
+		k->ioctl_start = kmst_monotonic_s();
 		err = flips ? flip_once(k) : commit(k, n & 1, DRM_MODE_ATOMIC_TEST_ONLY, false);
 		if (!flips)
-			k->ioctl_s += now_s() - k->ioctl_start;
+			k->ioctl_s += kmst_monotonic_s() - k->ioctl_start;
 		if (err) {
 			kmst_err("%s commit failed after %llu: %s", flips ? "flip" : "TEST_ONLY", n,
 				 strerror(-err));
 			return -1;
 		}
 		n++;
-		end = now_s();
+		end = kmst_monotonic_s();
 	} while (end - start < seconds);
 	if (run) {
 		run->commits = n;

@@ -44,6 +44,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "diff/stats.h"
 #include "replay/drm_props.h"
@@ -101,14 +102,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -497,7 +490,7 @@ static unsigned long long composer_round(const struct device *d, int drv, unsign
 		kmst_err("failed to open %s: %s", path, strerror(errno));
 		goto out;
 	}
-	start = now_s();
+	start = kmst_monotonic_s();
 	while (r.seen <= frames && !stopping) {
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR) {
@@ -505,7 +498,7 @@ static unsigned long long composer_round(const struct device *d, int drv, unsign
 			goto out;
 		}
 		*crc_lines += crc_drain(crc_fd);
-		if (now_s() - start > ROUND_TIMEOUT_S) {
+		if (kmst_monotonic_s() - start > ROUND_TIMEOUT_S) {
 			kmst_err("%s: %u of %u composer calls in %.0f s", drivers[drv].name, r.seen, frames + 1,
 				 ROUND_TIMEOUT_S);
 			goto out;
@@ -672,7 +665,7 @@ static int do_vblank(unsigned int frames)
 		}
 		runs[drv].first_seq = now_seq + 2;
 	}
-	start = now_s();
+	start = kmst_monotonic_s();
 	while (!stopping && (runs[0].count < frames || runs[1].count < frames)) {
 		struct pollfd pfd[DRV_COUNT];
 
@@ -693,9 +686,9 @@ static int do_vblank(unsigned int frames)
 				kmst_err("%s: failed to read events", drivers[drv].name);
 				goto out;
 			}
-		if (now_s() - start > 2.0 * frames * nominal / 1e9 + 60) {
+		if (kmst_monotonic_s() - start > 2.0 * frames * nominal / 1e9 + 60) {
 			kmst_err("VBLANK events: %u and %u of %u after %.0f s", runs[0].count, runs[1].count,
-				 frames, now_s() - start);
+				 frames, kmst_monotonic_s() - start);
 			goto out;
 		}
 	}

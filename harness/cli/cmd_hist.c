@@ -17,6 +17,7 @@
 #include "trace/meta.h"
 #include "hist/hist.h"
 #include "hist/plot.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 
@@ -42,7 +43,7 @@ static int live(const struct kmst_shared_opts *so, double seconds)
 {
 	struct kmst_tracer_opts opts = KMST_TRACER_OPTS_INIT;
 	struct kmst_hist_set set = { 0 };
-	struct timespec start, now;
+	double start;
 	struct kmst_tracer *t;
 	int ret = KMST_EXIT_BAD_INPUT, n;
 
@@ -53,14 +54,13 @@ static int live(const struct kmst_shared_opts *so, double seconds)
 		return KMST_EXIT_BAD_INPUT;
 	if (kmst_tracer_attach(t))
 		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = kmst_monotonic_s();
 	do {
 		/* Events are not kept: the histograms are in the kernel. */
 		n = kmst_tracer_poll(t, NULL, 100);
 		if (n < 0 && n != -EINTR)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+	} while (kmst_monotonic_s() - start < seconds);
 	if (kmst_tracer_read_hists(t, &set)) {
 		kmst_err("failed to read the in-kernel histograms: %s", strerror(ENOMEM));
 		goto out;

@@ -21,6 +21,7 @@
 #include "check/check_file.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -37,14 +38,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static pid_t start_child(char **argv)
@@ -195,7 +188,7 @@ static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv
 			goto out;
 		}
 	}
-	start = now_s();
+	start = kmst_monotonic_s();
 	while (!stop_signal) {
 		n = kmst_tracer_poll(t, &writer, POLL_MS);
 		if (n < 0 && n != -EINTR) {
@@ -210,11 +203,11 @@ static int do_record(const struct kmst_global_opts *gopts, int argc, char **argv
 					  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 			break;
 		}
-		if (duration && now_s() - start >= duration)
+		if (duration && kmst_monotonic_s() - start >= duration)
 			break;
 		if (duration)
 			kmst_progress_show(&progress, "recording %s: %.0f of %g s, %llu records", output,
-					   now_s() - start, duration, (unsigned long long)writer.records);
+					   kmst_monotonic_s() - start, duration, (unsigned long long)writer.records);
 		if (watchdog) {
 			n = kmst_watchdog_poll(watchdog, &writer);
 			if (n < 0) {

@@ -16,6 +16,7 @@
 #include <drm_fourcc.h>
 #include <xf86drmMode.h>
 
+#include "common/clock.h"
 #include "common/exit.h"
 #include "common/log.h"
 #include "replay/drm_open.h"
@@ -673,14 +674,6 @@ err_map:
 
 /* ---- running ---- */
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /*
  * Read flip events until none is owed or TIMEOUT_MS passed (0: only what
  * is already there). The raw drm_event stream is parsed here rather than
@@ -688,12 +681,13 @@ static double now_ms(void)
  */
 static int read_events(struct kmst_replay *r, int timeout_ms)
 {
-	double deadline = now_ms() + timeout_ms;
+	uint64_t deadline = kmst_monotonic_ns() + (uint64_t)timeout_ms * 1000000u;
 	char buf[1024];
 
 	for (;;) {
 		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-		int left = (int)(deadline - now_ms()), ret;
+		int64_t left_ns = (int64_t)(deadline - kmst_monotonic_ns());
+		int left = left_ns > 0 ? (int)((left_ns + 999999) / 1000000) : 0, ret;
 		ssize_t len, off;
 
 		if (!r->owed_events && timeout_ms > 0)
@@ -860,7 +854,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 {
 	const struct kmst_seq *seq = r->seq;
 	unsigned int remaining[KMST_SEQ_MAX_DEPTH], depth = 0, pc = 0, i;
-	double start_ms;
+	uint64_t start_ns;
 	int err;
 
 	if (r->stats.skipped)
@@ -871,7 +865,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 			return err;
 	}
 	patch_fbs(r);
-	start_ms = now_ms();
+	start_ns = kmst_monotonic_ns();
 	while (pc < seq->step_count) {
 		const struct kmst_seq_step *step = &seq->steps[pc];
 		struct timespec ts;
@@ -921,7 +915,7 @@ int kmst_replay_run(struct kmst_replay *r, kmst_replay_commit_fn on_commit, void
 		}
 		pc++;
 	}
-	r->stats.steps_ns = (unsigned long long)((now_ms() - start_ms) * 1e6);
+	r->stats.steps_ns = kmst_monotonic_ns() - start_ns;
 	/* Events still owed at the end: give them a last chance, then count them. */
 	err = read_events(r, 1000);
 	if (err)

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The REPLAY_COMMIT record of a commit replay or fuzz issued. */
 #include <string.h>
-#include <time.h>
 
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "common/clock.h"
 #include "trace/replay_record.h"
 
 static uint16_t commit_flags(uint32_t drm_flags)
@@ -19,11 +19,8 @@ static uint16_t commit_flags(uint32_t drm_flags)
 
 void kmst_replay_record(struct kmst_event *ev, const struct kmst_replay_result *r)
 {
-	struct timespec now;
-
 	memset(ev, 0, sizeof(*ev));
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ev->ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	ev->ts_ns = kmst_monotonic_ns();
 	ev->type = KMST_EV_REPLAY_COMMIT;
 	ev->size = sizeof(*ev);
 	ev->phase = KMST_PH_POINT;

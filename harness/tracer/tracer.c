@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "hist/hist.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "tracer/tracer.h"
 #include "tracer/tracer_internal.h"
@@ -766,7 +767,6 @@ static bool take_ioctl_exit(struct kmst_tracer *t, uint32_t tid, uint64_t user_d
 int kmst_tracer_sync_ioctl(struct kmst_tracer *t, struct kmst_writer *w, uint32_t tid,
 			   uint64_t user_data, int timeout_ms)
 {
-	struct timespec now;
 	uint64_t deadline;
 	int n;
 
@@ -775,8 +775,7 @@ int kmst_tracer_sync_ioctl(struct kmst_tracer *t, struct kmst_writer *w, uint32_
 		return n;
 	if (take_ioctl_exit(t, tid, user_data))
 		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 + (uint64_t)timeout_ms;
+	deadline = kmst_monotonic_ns() + (uint64_t)timeout_ms * 1000000u;
 	for (;;) {
 		/* A record reserved ahead of the ioctl's, still being written on another CPU. */
 		n = kmst_tracer_poll(t, w, 1);
@@ -784,8 +783,7 @@ int kmst_tracer_sync_ioctl(struct kmst_tracer *t, struct kmst_writer *w, uint32_
 			return n;
 		if (take_ioctl_exit(t, tid, user_data))
 			return 1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 >= deadline)
+		if (kmst_monotonic_ns() >= deadline)
 			return 0;
 	}
 }

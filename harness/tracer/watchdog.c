@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "tracer/watchdog.h"
 
@@ -94,8 +95,6 @@ struct kmst_watchdog *kmst_watchdog_new(uint64_t bound_ns)
 	return wd;
 }
 
-static uint64_t monotonic_ns(void);
-
 void kmst_watchdog_set_loss_source(struct kmst_watchdog *wd, kmst_watchdog_lost_fn fn, void *ctx)
 {
 	wd->lost_fn = fn;
@@ -110,7 +109,7 @@ void kmst_watchdog_sync_losses(struct kmst_watchdog *wd)
 	if (!wd->lost_fn || wd->lost_fn(wd->lost_ctx, &lost))
 		return;
 	wd->lost_seen = lost;
-	wd->clean_since_ns = monotonic_ns();
+	wd->clean_since_ns = kmst_monotonic_ns();
 }
 
 /*
@@ -254,18 +253,9 @@ bool kmst_watchdog_busy(const struct kmst_watchdog *wd)
 	return false;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	/* The clock of bpf_ktime_get_ns(), which stamps every record. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
 int kmst_watchdog_poll(struct kmst_watchdog *wd, struct kmst_writer *w)
 {
-	uint64_t now = monotonic_ns();
+	uint64_t now = kmst_monotonic_ns();
 	unsigned int slot, type;
 	int written = 0, crtc;
 
