@@ -129,7 +129,7 @@ static void tvkms_plane_release_map(struct tvkms_plane_state *tstate)
 {
 	drm_gem_fb_vunmap(tstate->mapped_fb, tstate->map);
 	drm_framebuffer_put(tstate->mapped_fb);
-	tstate->mapped_fb = NULL;
+	WRITE_ONCE(tstate->mapped_fb, NULL);
 }
 
 static int tvkms_plane_prepare_fb(struct drm_plane *plane,
@@ -157,6 +157,35 @@ static int tvkms_plane_prepare_fb(struct drm_plane *plane,
 	return 0;
 }
 
+/*
+ * Whether the fb that @old_state mapped stays mapped once it is unmapped:
+ * the state that replaced it in the same commit maps that fb too. A GEM
+ * object's vmap is counted (drm_gem_vmap), so its address stays valid
+ * while any state holds a mapping, and every frame that read it through
+ * @old_state reads the same address. @old_state->state is the commit's
+ * atomic state, whose new plane state lives until the commit is freed,
+ * after its cleanup. A state cleaned before it was swapped in (a failed
+ * commit) is its own "new" state and does not count.
+ */
+static bool tvkms_plane_fb_stays_mapped(struct drm_plane *plane,
+					struct drm_plane_state *old_state)
+{
+	struct drm_plane_state *next;
+
+	if (!old_state->state)
+		return false;
+	next = drm_atomic_get_new_plane_state(old_state->state, plane);
+	/*
+	 * The next commit's cleanup_fb may be unmapping @next right now (its
+	 * tail waits for this commit's flip_done, not its cleanup). Either we
+	 * read NULL and wait here, or it flushed before unmapping, so nothing
+	 * still reads this fb when we unmap it.
+	 */
+	return next && next != old_state &&
+	       READ_ONCE(to_tvkms_plane_state(next)->mapped_fb) ==
+	       to_tvkms_plane_state(old_state)->mapped_fb;
+}
+
 static void tvkms_plane_cleanup_fb(struct drm_plane *plane,
 				   struct drm_plane_state *old_state)
 {
@@ -167,9 +196,13 @@ static void tvkms_plane_cleanup_fb(struct drm_plane *plane,
 		       old_state->fb ? old_state->fb->base.id : 0);
 	/*
 	 * A composition still reading this state's mapping ends first; the
-	 * frames composed after it were built from newer states.
+	 * frames composed after it were built from newer states. Unless the
+	 * new state maps the same fb (a cursor move, a flip to the same fb):
+	 * the pixels stay mapped, and the commit does not wait for the
+	 * composer, which would hold every such commit to the composer's pace.
 	 */
-	if (tstate->mapped_fb && old_state->crtc)
+	if (tstate->mapped_fb && old_state->crtc &&
+	    !tvkms_plane_fb_stays_mapped(plane, old_state))
 		tvkms_composer_flush(to_tvkms_crtc(old_state->crtc));
 	if (tstate->mapped_fb)
 		tvkms_plane_release_map(tstate);

@@ -438,6 +438,45 @@ def test_a_job_queued_while_one_is_pending_is_written_and_signalled_after_it(sce
         "the first job was not pending when the second commit replaced the frame: the test proves nothing"
 
 
+def test_a_commit_that_keeps_its_fbs_does_not_wait_for_the_composer(scene):
+    """A cursor move maps the same fbs as the states it replaces: its
+    cleanup_fb unmaps nothing a composition still reads, so it must not wait
+    for the composition in flight. The bug (found by IGT's
+    kms_cursor_crc@cursor-rapid-movement-512x512 on 2026-12-07): every plane
+    update waited, so cursor updates went at the composer's pace. Each
+    composition is made 1 s late here; ten moves are marked in the trace,
+    and a move that waited has a composition's end inside its marks."""
+    primary = background(scene, seed=5)
+    cursor = scene.layer("AR24", pattern_rows("AR24", 64, 64, 3),
+                         (0, 0, 64, 64), (0, 0), zpos=2)
+    scene.commit(scene.objects(primary, cursor=cursor))
+    (scene.crc_dir() / "control").write_text("auto")
+    fd = os.open(scene.crc_dir() / "data", os.O_RDONLY)  # the composer runs each VBLANK
+    marker = tv.TRACEFS / "trace_marker"
+    try:
+        before = scene.composer_stats()
+        with tv.composer_delay(1_000_000), tv.Trace("tvkms/tvkms_compose_end"):
+            scene.client.vblank(0, 2)  # a composition is under way
+            for move in range(10):
+                marker.write_text(f"kmst-move {move} start\n")
+                scene.commit(scene.objects(primary, cursor=dict(cursor, dst=(8 * move, 4))))
+                marker.write_text(f"kmst-move {move} end\n")
+            text = (tv.TRACEFS / "trace").read_text()
+        after = scene.composer_stats()
+    finally:
+        os.close(fd)
+    waited, inside = [], None
+    for line in text.splitlines():
+        if "kmst-move" in line:
+            move, edge = line.split("kmst-move ")[1].split()[:2]
+            inside = move if edge == "start" else None
+        elif " tvkms_compose_end:" in line and inside is not None and inside not in waited:
+            waited.append(inside)
+    assert text.count("kmst-move") == 20, "the moves' marks are not in the trace"
+    assert after["missed"] > before["missed"], "the composer was never late: the test proves nothing"
+    assert len(waited) <= 2, f"moves {waited} waited for a composition to end"
+
+
 # ---- tracepoints ----
 
 def test_compose_tracepoints_name_the_crtc_and_its_planes(scene):
