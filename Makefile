@@ -100,8 +100,9 @@ mutants-short: | module
 	@$(MAKE) --no-print-directory -C module mutants-short
 
 check: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all mutants-short fuzz-targets
-	@ci/check
+	@start=$$(date +%s) && \
+	$(MAKE) --no-print-directory -j$(JOBS) all mutants-short fuzz-targets && \
+	KMST_CHECK_START=$$start ci/check
 
 check-host: all fuzz-targets
 	@ci/check --host-only
