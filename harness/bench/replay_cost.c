@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 		}
 		qsort(ratios, ROUNDS, sizeof(ratios[0]), cmp_double);
 		printf("%-24s %u commits: replay %.1f us/commit, bare %.1f us/commit, median ratio %.3f "
-		       "(target <= %.1f): %s\n", loads[l].name, loads[l].commits,
+		       "(target <= %.2f): %s\n", loads[l].name, loads[l].commits,
 		       replay_ns / ROUNDS / loads[l].commits / 1e3, bare_ns / ROUNDS / loads[l].commits / 1e3,
 		       ratios[ROUNDS / 2], TARGET_RATIO, ratios[ROUNDS / 2] <= TARGET_RATIO ? "met" : "NOT met");
 		printf("bench: replay load=%s median=%.4f min=%.4f max=%.4f\n",
