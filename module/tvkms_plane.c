@@ -162,7 +162,10 @@ static int tvkms_plane_prepare_fb(struct drm_plane *plane,
  * the state that replaced it in the same commit maps that fb too. A GEM
  * object's vmap is counted (drm_gem_vmap), so its address stays valid
  * while any state holds a mapping, and every frame that read it through
- * @old_state reads the same address. @old_state->state is the commit's
+ * @old_state reads the same address, on the same CRTC: DRM refuses a plane
+ * switching CRTCs in one commit (drm_atomic_plane_check), so the CRTC whose
+ * composer read it is the one the successor's own cleanup_fb waits for
+ * when it unmaps a different fb. @old_state->state is the commit's
  * atomic state, whose new plane state lives until the commit is freed,
  * after its cleanup. A state cleaned before it was swapped in (a failed
  * commit) is its own "new" state and does not count.
