@@ -256,7 +256,7 @@ void tvkms_plane_release_deferred(struct tvkms_device *tdev,
 	memcpy(release->map, tstate->map, sizeof(release->map));
 	release->minor = tvkms_minor(&tdev->base);
 	release->plane = drm_plane_index(tstate->base.plane);
-	tstate->mapped_fb = NULL;
+	WRITE_ONCE(tstate->mapped_fb, NULL);	/* read by fb_stays_mapped */
 	queue_work(tdev->faults.deferred_wq, &release->work);
 }
 

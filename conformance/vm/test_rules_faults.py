@@ -9,6 +9,7 @@ does not run the guest: the tracers measure that lateness and the checker
 counts it as host noise, so no timing violation is excused here."""
 import functools
 import json
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -165,7 +166,9 @@ def fault_replay(kmstrace, level="rules"):
     compares the levels on the same runs). The default level's traces are
     kept for inspection after the boot."""
     seqs = pathlib.Path(tempfile.mkdtemp(prefix=f"faults-{level}-"))
-    out = ROOT / ".output" / "fault-traces" if level == "rules" else seqs / "traces"
+    # per kernel: make check boots the kernels at once from one tree
+    alias = os.environ.get("KMST_KERNEL_ALIAS") or os.uname().release
+    out = ROOT / ".output" / "fault-traces" / alias if level == "rules" else seqs / "traces"
     for _ in range(tv.RECORDING_ATTEMPTS):  # again while tracer runs were skipped (PREEMPT_RT)
         run, reports = replay_faults(kmstrace, seqs, out, "--level", level)
         if tv.LOST_RUNS not in run.stderr:
